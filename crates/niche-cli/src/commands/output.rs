@@ -1,0 +1,76 @@
+//! Writing command output safely: to stdout, or atomically to a file that is never an input.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+/// Where a command writes its data.
+pub enum Output {
+    /// Standard output.
+    Stdout,
+    /// A file, written through a temporary file and renamed into place.
+    File {
+        /// The final path.
+        path: PathBuf,
+        /// The temporary file next to it.
+        tmp: PathBuf,
+    },
+}
+
+impl Output {
+    /// Chooses the destination; refuses to overwrite an input, or an existing file without `force`.
+    pub fn new(path: Option<&Path>, inputs: &[&Path], force: bool) -> Result<Output> {
+        let Some(path) = path else { return Ok(Output::Stdout) };
+        for input in inputs {
+            if same_file(path, input) {
+                bail!("{}: refusing to write over an input file", path.display());
+            }
+        }
+        if path.exists() && !force {
+            bail!("{}: already exists (use --force to replace it)", path.display());
+        }
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        Ok(Output::File { path: path.to_path_buf(), tmp })
+    }
+
+    /// Runs `write` against the destination and, for a file, moves it into place on success.
+    pub fn write_with(&self, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+        match self {
+            Output::Stdout => {
+                let stdout = std::io::stdout();
+                let mut lock = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+                write(&mut lock)?;
+                lock.flush().or_else(ignore_broken_pipe)?;
+                Ok(())
+            }
+            Output::File { path, tmp } => {
+                let result = (|| {
+                    let file =
+                        std::fs::File::create(tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
+                    let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+                    write(&mut out)?;
+                    out.flush()?;
+                    std::fs::rename(tmp, path).with_context(|| format!("{}: cannot move into place", path.display()))
+                })();
+                if result.is_err() {
+                    let _ = std::fs::remove_file(tmp);
+                }
+                result
+            }
+        }
+    }
+}
+
+fn ignore_broken_pipe(e: std::io::Error) -> std::io::Result<()> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe { Ok(()) } else { Err(e) }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}

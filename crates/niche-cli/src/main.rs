@@ -1,0 +1,37 @@
+//! `niche`: the command-line face of the niche toolkit. Argument parsing and glue only.
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// niche — the CXCL12/CXCR4 leukemia-niche toolkit: flow cytometry files, gating, statistics,
+/// a calibrated co-culture model and a virtual laboratory.
+#[derive(Parser)]
+#[command(name = "niche", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read, inspect and export Flow Cytometry Standard (FCS 2.0–3.2) files.
+    #[command(subcommand)]
+    Fcs(commands::fcs::FcsCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Fcs(command) => commands::fcs::run(command),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! [`Writer`]: writes one data set as FCS 2.0, 3.0, 3.1 or 3.2 with `I`, `F` or `D` data.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::decode::Sample;
+use crate::error::{Error, Result};
+use crate::events::Events;
+use crate::header::{HEADER_LEN, Version};
+use crate::layout::DataType;
+use crate::parameter::Parameter;
+use crate::spillover::Spillover;
+use crate::text::Keywords;
+
+/// Largest offset a HEADER field can hold.
+const HEADER_OFFSET_LIMIT: u64 = 99_999_999;
+/// The TEXT delimiter written (FCS 3.1 recommends a character that does not occur in values;
+/// any that does is doubled).
+const DELIMITER: u8 = b'|';
+
+/// Keywords the writer computes itself; same-named extra keywords are ignored.
+fn is_computed(key: &str) -> bool {
+    const FIXED: [&str; 14] = [
+        "$BEGINANALYSIS",
+        "$ENDANALYSIS",
+        "$BEGINDATA",
+        "$ENDDATA",
+        "$BEGINSTEXT",
+        "$ENDSTEXT",
+        "$BYTEORD",
+        "$DATATYPE",
+        "$MODE",
+        "$NEXTDATA",
+        "$PAR",
+        "$TOT",
+        "$SPILLOVER",
+        "SPILL",
+    ];
+    let upper = key.to_ascii_uppercase();
+    if FIXED.contains(&upper.as_str()) {
+        return true;
+    }
+    // $PnN, $PnS, $PnB, $PnR, $PnE, $PnG
+    upper
+        .strip_prefix("$P")
+        .and_then(|rest| rest.strip_suffix(['N', 'S', 'B', 'R', 'E', 'G']))
+        .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Writes FCS files.
+#[derive(Debug, Clone, Copy)]
+pub struct Writer {
+    version: Version,
+    datatype: DataType,
+    big_endian: bool,
+}
+
+impl Writer {
+    /// A writer of `version` files with `datatype` data (`I`, `F` or `D`), little-endian.
+    pub fn new(version: Version, datatype: DataType) -> Self {
+        Writer { version, datatype, big_endian: false }
+    }
+
+    /// Writes big-endian (`$BYTEORD` `4,3,2,1`), as BD instruments do.
+    pub fn big_endian(mut self, big: bool) -> Self {
+        self.big_endian = big;
+        self
+    }
+
+    /// Writes to `path` atomically: a temporary file in the same folder, then a rename.
+    pub fn write_path<T: Sample>(
+        &self,
+        path: impl AsRef<Path>,
+        parameters: &[Parameter],
+        events: &Events<T>,
+        keywords: &Keywords,
+        spillover: Option<&Spillover>,
+    ) -> Result<()> {
+        let path = path.as_ref();
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let result = (|| {
+            let file = std::fs::File::create(&tmp)?;
+            let mut out = std::io::BufWriter::new(file);
+            self.write(&mut out, parameters, events, keywords, spillover)?;
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            std::fs::rename(&tmp, path)?;
+            Ok(())
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    /// Writes one data set: `parameters` describe the columns of `events`, in order;
+    /// `keywords` are added to TEXT (computed keywords such as `$TOT` or `$PnB` win over them).
+    pub fn write<T: Sample, W: Write>(
+        &self,
+        mut out: W,
+        parameters: &[Parameter],
+        events: &Events<T>,
+        keywords: &Keywords,
+        spillover: Option<&Spillover>,
+    ) -> Result<()> {
+        let invalid = |reason: String| Error::InvalidWrite { reason };
+        if parameters.len() != events.n_channels() {
+            return Err(invalid(format!("{} parameters for {} columns", parameters.len(), events.n_channels())));
+        }
+        if parameters.is_empty() {
+            return Err(invalid("no parameters".into()));
+        }
+        let widths = self.widths(parameters)?;
+        let row_bytes: usize = widths.iter().sum();
+        let data_len = (row_bytes as u64) * events.n_events() as u64;
+
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        let base = |pairs: &mut Vec<(String, String)>| {
+            pairs.push(("$BYTEORD".into(), if self.big_endian { "4,3,2,1" } else { "1,2,3,4" }.into()));
+            pairs.push(("$DATATYPE".into(), self.datatype.letter().to_string()));
+            pairs.push(("$MODE".into(), "L".into()));
+            pairs.push(("$NEXTDATA".into(), "0".into()));
+            pairs.push(("$PAR".into(), parameters.len().to_string()));
+            pairs.push(("$TOT".into(), events.n_events().to_string()));
+        };
+        base(&mut pairs);
+        for (p, width) in parameters.iter().zip(&widths) {
+            let n = p.index;
+            pairs.push((format!("$P{n}N"), p.name.clone()));
+            if let Some(label) = p.label.as_ref().filter(|l| !l.is_empty()) {
+                pairs.push((format!("$P{n}S"), label.clone()));
+            }
+            pairs.push((format!("$P{n}B"), (width * 8).to_string()));
+            pairs.push((format!("$P{n}R"), format_number(p.range)));
+            let a = p.amplification;
+            pairs.push((format!("$P{n}E"), format!("{},{}", format_number(a.decades), format_number(a.offset))));
+            if let Some(g) = p.gain {
+                pairs.push((format!("$P{n}G"), format_number(g)));
+            }
+        }
+        if let Some(s) = spillover {
+            let key = if self.version >= Version::Fcs3_1 { "$SPILLOVER" } else { "SPILL" };
+            pairs.push((key.into(), s.to_keyword_value()));
+        }
+        for k in keywords.iter().filter(|k| !is_computed(&k.key)) {
+            pairs.push((k.key.clone(), k.value.clone()));
+        }
+        for (i, p) in parameters.iter().enumerate() {
+            if p.index != i + 1 || p.name.trim().is_empty() {
+                return Err(invalid(format!("parameter {} must have index {} and a name", p.index, i + 1)));
+            }
+        }
+
+        // TEXT holds its own DATA offsets: iterate until their digit count is stable.
+        let text_start = HEADER_LEN as u64;
+        let mut data_start = 0u64;
+        let mut text = Vec::new();
+        for _ in 0..8 {
+            let (begin, end) = if data_len == 0 { (0, 0) } else { (data_start, data_start + data_len - 1) };
+            text = self.text_bytes(&pairs, begin, end);
+            let next_start = text_start + text.len() as u64;
+            if next_start == data_start || data_len == 0 {
+                break;
+            }
+            data_start = next_start;
+        }
+        let data_end = if data_len == 0 { 0 } else { data_start + data_len - 1 };
+        let data_begin = if data_len == 0 { 0 } else { data_start };
+        if self.version == Version::Fcs2_0 && data_end > HEADER_OFFSET_LIMIT {
+            return Err(invalid(format!("FCS 2.0 cannot hold DATA ending at byte {data_end}; write FCS 3.1")));
+        }
+        let fits = data_end <= HEADER_OFFSET_LIMIT;
+        let header = format!(
+            "{}    {:>8}{:>8}{:>8}{:>8}{:>8}{:>8}",
+            std::str::from_utf8(self.version.magic()).unwrap_or("FCS3.1"),
+            text_start,
+            text_start + text.len() as u64 - 1,
+            if fits { data_begin } else { 0 },
+            if fits { data_end } else { 0 },
+            0,
+            0
+        );
+        out.write_all(header.as_bytes())?;
+        out.write_all(&text)?;
+        self.write_data(&mut out, parameters, &widths, events)?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// Value width in bytes per parameter.
+    fn widths(&self, parameters: &[Parameter]) -> Result<Vec<usize>> {
+        parameters
+            .iter()
+            .map(|p| match self.datatype {
+                DataType::Float => Ok(4),
+                DataType::Double => Ok(8),
+                DataType::Integer => match p.bits.unwrap_or(16) {
+                    b if b % 8 == 0 && (8..=64).contains(&b) => Ok(b as usize / 8),
+                    b => Err(Error::UnsupportedBitWidth { parameter: p.index, bits: b, datatype: 'I' }),
+                },
+                DataType::Ascii => Err(Error::InvalidWrite { reason: "ASCII data cannot be written".into() }),
+            })
+            .collect()
+    }
+
+    fn text_bytes(&self, pairs: &[(String, String)], data_begin: u64, data_end: u64) -> Vec<u8> {
+        let mut text = vec![DELIMITER];
+        let mut push = |s: &str| {
+            // Values may not be empty; a doubled delimiter stands for a literal one.
+            let s = if s.is_empty() { " " } else { s };
+            for &b in s.as_bytes() {
+                text.push(b);
+                if b == DELIMITER {
+                    text.push(b);
+                }
+            }
+            text.push(DELIMITER);
+        };
+        if self.version.has_text_offsets() {
+            for (k, v) in [
+                ("$BEGINANALYSIS", "0".to_string()),
+                ("$ENDANALYSIS", "0".to_string()),
+                ("$BEGINSTEXT", "0".to_string()),
+                ("$ENDSTEXT", "0".to_string()),
+                ("$BEGINDATA", data_begin.to_string()),
+                ("$ENDDATA", data_end.to_string()),
+            ] {
+                push(k);
+                push(&v);
+            }
+        }
+        for (k, v) in pairs {
+            push(k);
+            push(v);
+        }
+        text
+    }
+
+    fn write_data<T: Sample, W: Write>(
+        &self,
+        out: &mut W,
+        parameters: &[Parameter],
+        widths: &[usize],
+        events: &Events<T>,
+    ) -> Result<()> {
+        let row_bytes: usize = widths.iter().sum();
+        let rows_per_chunk = (1 << 16) / row_bytes.max(1) + 1;
+        let mut buf = Vec::with_capacity(rows_per_chunk * row_bytes);
+        let columns: Vec<&[T]> = events.columns().collect();
+        let n = events.n_events();
+        let mut first = 0;
+        while first < n {
+            let last = (first + rows_per_chunk).min(n);
+            buf.clear();
+            for i in first..last {
+                for ((column, &width), p) in columns.iter().zip(widths).zip(parameters) {
+                    let v = column[i].to_f64();
+                    match self.datatype {
+                        DataType::Float => self.put(&mut buf, &(v as f32).to_bits().to_le_bytes()[..4]),
+                        DataType::Double => self.put(&mut buf, &v.to_bits().to_le_bytes()),
+                        _ => {
+                            let max = if width == 8 { u64::MAX as f64 } else { ((1u64 << (8 * width)) - 1) as f64 };
+                            let rounded = v.round();
+                            if !(0.0..=max).contains(&rounded) {
+                                return Err(Error::ValueOutOfRange {
+                                    channel: p.name.clone(),
+                                    event: i,
+                                    value: v,
+                                    max,
+                                });
+                            }
+                            self.put(&mut buf, &(rounded as u64).to_le_bytes()[..width]);
+                        }
+                    }
+                }
+            }
+            out.write_all(&buf)?;
+            first = last;
+        }
+        Ok(())
+    }
+
+    /// Appends little-endian `bytes` in the writer's byte order.
+    fn put(&self, buf: &mut Vec<u8>, bytes: &[u8]) {
+        if self.big_endian {
+            buf.extend(bytes.iter().rev());
+        } else {
+            buf.extend_from_slice(bytes);
+        }
+    }
+}
+
+/// Formats a keyword number without a spurious `.0` on whole values.
+fn format_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { v.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn computed_keywords_are_recognised() {
+        assert!(is_computed("$P12N"));
+        assert!(is_computed("$tot"));
+        assert!(!is_computed("$PROJ"));
+        assert!(!is_computed("$P1DISPLAY"));
+        assert!(!is_computed("$PN"));
+    }
+
+    #[test]
+    fn numbers_print_without_trailing_zero() {
+        assert_eq!(format_number(1024.0), "1024");
+        assert_eq!(format_number(0.1024), "0.1024");
+    }
+}
