@@ -209,7 +209,7 @@ pub enum Error {
         reason: &'static str,
     },
     /// A data set index that does not exist.
-    #[error("data set {index} does not exist: the file has {count}")]
+    #[error("data set {} does not exist: the file has {count}", index + 1)]
     NoSuchDataSet {
         /// 0-based index asked for.
         index: usize,

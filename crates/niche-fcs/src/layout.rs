@@ -175,11 +175,13 @@ impl Layout {
 /// minus one (FCS 3.1, section 3.3.41; as FlowIO), or all bits when that is wider than the field.
 fn integer_mask(bits: u32, range: f64) -> u64 {
     let all = if bits >= 64 { u64::MAX } else { (1u64 << bits) - 1 };
-    if range.is_nan() || range < 1.0 || range > all as f64 {
+    if range.is_nan() || range < 1.0 || range >= all as f64 {
         return all;
     }
-    let pow2 = (range.ceil() as u64).next_power_of_two();
-    all.min(pow2 - 1)
+    match (range.ceil() as u64).checked_next_power_of_two() {
+        Some(pow2) => all.min(pow2 - 1),
+        None => all,
+    }
 }
 
 #[cfg(test)]
@@ -224,6 +226,9 @@ mod tests {
         assert_eq!(integer_mask(16, 65536.0), 65535);
         assert_eq!(integer_mask(16, 262144.0), 65535);
         assert_eq!(integer_mask(64, 0.0), u64::MAX);
+        assert_eq!(integer_mask(64, 1.8446744073709552e19), u64::MAX);
+        assert_eq!(integer_mask(64, 1e19), u64::MAX);
+        assert_eq!(integer_mask(32, f64::INFINITY), u32::MAX as u64);
     }
 
     #[test]

@@ -52,6 +52,7 @@ pub enum Values {
 }
 
 /// A parsed FCS file: one or more data sets.
+#[derive(Debug)]
 pub struct Fcs {
     /// The data sets, in `$NEXTDATA` order.
     pub datasets: Vec<DataSet>,
@@ -405,7 +406,7 @@ impl Reader {
         tot: u64,
         warnings: &mut Vec<Warning>,
     ) -> Result<(Range<u64>, usize)> {
-        let kept = if row_bytes == 0 { 0 } else { (available / row_bytes).min(tot) };
+        let kept = available.checked_div(row_bytes).map_or(0, |k| k.min(tot));
         warnings.push(Warning::DataTruncated { tot, kept });
         Ok((start..start + kept * row_bytes, kept as usize))
     }

@@ -14,9 +14,9 @@ use crate::text::Keywords;
 
 /// Largest offset a HEADER field can hold.
 const HEADER_OFFSET_LIMIT: u64 = 99_999_999;
-/// The TEXT delimiter written (FCS 3.1 recommends a character that does not occur in values;
-/// any that does is doubled).
-const DELIMITER: u8 = b'|';
+/// TEXT delimiters to choose from: the first that occurs in no keyword or value is used, so no
+/// escape is ever needed (a value starting with an escaped delimiter would be ambiguous).
+const DELIMITERS: [u8; 10] = [b'|', b'/', b'\\', b'!', b'^', b'~', b'#', 0x0C, 0x1E, 0x1F];
 
 /// Keywords the writer computes itself; same-named extra keywords are ignored.
 fn is_computed(key: &str) -> bool {
@@ -146,6 +146,13 @@ impl Writer {
         for k in keywords.iter().filter(|k| !is_computed(&k.key)) {
             pairs.push((k.key.clone(), k.value.clone()));
         }
+        if let Some(k) = keywords.iter().find(|k| k.key.trim().is_empty()) {
+            return Err(invalid(format!("keyword {:?} is blank", k.key)));
+        }
+        let delimiter = DELIMITERS
+            .into_iter()
+            .find(|d| pairs.iter().all(|(k, v)| !k.as_bytes().contains(d) && !v.as_bytes().contains(d)))
+            .ok_or_else(|| invalid(format!("every candidate delimiter {DELIMITERS:?} occurs in some keyword")))?;
         for (i, p) in parameters.iter().enumerate() {
             if p.index != i + 1 || p.name.trim().is_empty() {
                 return Err(invalid(format!("parameter {} must have index {} and a name", p.index, i + 1)));
@@ -158,7 +165,7 @@ impl Writer {
         let mut text = Vec::new();
         for _ in 0..8 {
             let (begin, end) = if data_len == 0 { (0, 0) } else { (data_start, data_start + data_len - 1) };
-            text = self.text_bytes(&pairs, begin, end);
+            text = self.text_bytes(&pairs, delimiter, begin, end);
             let next_start = text_start + text.len() as u64;
             if next_start == data_start || data_len == 0 {
                 break;
@@ -204,18 +211,12 @@ impl Writer {
             .collect()
     }
 
-    fn text_bytes(&self, pairs: &[(String, String)], data_begin: u64, data_end: u64) -> Vec<u8> {
-        let mut text = vec![DELIMITER];
+    fn text_bytes(&self, pairs: &[(String, String)], delimiter: u8, data_begin: u64, data_end: u64) -> Vec<u8> {
+        let mut text = vec![delimiter];
         let mut push = |s: &str| {
-            // Values may not be empty; a doubled delimiter stands for a literal one.
-            let s = if s.is_empty() { " " } else { s };
-            for &b in s.as_bytes() {
-                text.push(b);
-                if b == DELIMITER {
-                    text.push(b);
-                }
-            }
-            text.push(DELIMITER);
+            // Values may not be empty (FCS 3.1, 3.2.9).
+            text.extend_from_slice(if s.is_empty() { b" " } else { s.as_bytes() });
+            text.push(delimiter);
         };
         if self.version.has_text_offsets() {
             for (k, v) in [

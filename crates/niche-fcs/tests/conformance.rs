@@ -124,15 +124,31 @@ fn values_equal_flowio_truth_csvs() {
 const FLOWIO_NAME_ERRORS: [(&str, [&str; 8]); 1] =
     [("fcs/0877408774.B08", ["FSC-H", "SSC-H", "FL1-H", "FL2-H", "FL3-H", "FL1-A", "FL4-H", "Time"])];
 
+fn flowio_reference() -> serde_json::Value {
+    serde_json::from_str(include_str!("fixtures/flowio_reference.json")).unwrap()
+}
+
 #[test]
 fn values_equal_flowio_reference_for_every_file() {
     let Some(data) = shared_data() else { return };
-    let text = include_str!("fixtures/flowio_reference.json");
-    let reference: serde_json::Value = serde_json::from_str(text).unwrap();
+    let reference = flowio_reference();
     let files = reference["files"].as_object().unwrap();
     assert!(files.len() >= 18);
+    assert_flowio_agrees(&data, files);
+}
+
+/// What niche wrote, FlowIO reads back to the values niche reads.
+#[test]
+fn flowio_reads_what_niche_writes() {
+    let reference = flowio_reference();
+    let files = reference["niche_written"].as_object().unwrap();
+    assert_eq!(files.len(), 3);
+    assert_flowio_agrees(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data"), files);
+}
+
+fn assert_flowio_agrees(dir: &Path, files: &serde_json::Map<String, serde_json::Value>) {
     for (rel, sets) in files {
-        let file = fcs::Reader::new(fcs::ReadOptions::lenient()).read_path(data.join(rel)).unwrap();
+        let file = fcs::Reader::new(fcs::ReadOptions::lenient()).read_path(dir.join(rel)).unwrap();
         let sets = sets.as_array().unwrap();
         assert_eq!(file.datasets.len(), sets.len(), "{rel}: data sets");
         for (ds, expected) in file.datasets.iter().zip(sets) {
