@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Reads one FCS file (1,000,000 events x 16 float channels, big-endian FCS 3.1, 64 MB of DATA) with
+# niche, FlowIO 1.4 and fcsparser, and `cat > /dev/null`, side by side in one run, warm page cache,
+# and prints the ratios. Usage: bench/fcs_read.sh [FILE] [REPEATS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=bench/.venv
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q flowio==1.4.0 fcsparser numpy pandas
+fi
+file=${1:-${TMPDIR:-/tmp}/niche_bench_1m_x16.fcs}
+repeats=${2:-20}
+cargo build --release -q -p niche-fcs --example bench_file
+bin=target/release/examples/bench_file
+[ -f "$file" ] || "$bin" write "$file"
+cat "$file" > /dev/null # warm the page cache
+
+niche_line=$("$bin" time "$file" "$repeats")
+others=$("$venv/bin/python" bench/fcs_read.py "$file" "$repeats")
+echo "niche $niche_line"
+echo "$others"
+niche_ms=$(echo "$niche_line" | awk '{print $2}')
+echo "$others" | awk -v n="$niche_ms" '{ printf "ratio %s / niche = %.2f\n", $1, $3 / n }'

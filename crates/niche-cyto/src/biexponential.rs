@@ -1,0 +1,297 @@
+//! Logicle (Moore & Parks 2012) and Hyperlog (Bagwell 2005) scales, as Gating-ML 2.0 defines them.
+//!
+//! Both are defined through their inverse, a biexponential-type function of the display value
+//! `y ∈ [0, 1]` that is odd about `x1` (so `inverse(x1 − δ) = −inverse(x1 + δ)`):
+//! - Logicle: `S(y) = a·e^(b·y) − c·e^(−d·y) + f` for `y ≥ x1`,
+//! - Hyperlog: `EH(y) = a·e^(b·y) + c·y − f` for `y ≥ x1`,
+//!
+//! with `w = W/(M+A)`, `x2 = A/(M+A)`, `x1 = x2 + w`, `x0 = x2 + 2w`, `b = (M+A)·ln 10`, and the
+//! remaining constants fixed by `inverse(x1) = 0`, `inverse(1) = T` and the linearity condition at
+//! `x1`. The forward scale solves `inverse(y) = x` by Newton steps kept inside a bracket (bisection
+//! when a step would leave it), to a few ulps. Near `x1` the Logicle inverse is summed as a Taylor
+//! series to avoid the cancellation between its exponentials.
+//!
+//! References: D. R. Parks, M. Roederer, W. A. Moore, "A new Logicle display method avoids deceptive
+//! effects of logarithmic scaling", Cytometry A 69 (2006); W. A. Moore, D. R. Parks, "Update for the
+//! logicle data scale including operational code implementations", Cytometry A 81 (2012);
+//! C. B. Bagwell, "Hyperlog — a flexible log-like transform", Cytometry A 64 (2005);
+//! Gating-ML 2.0 (ISAC, 2013), sections 5.7 and 5.8.
+
+use crate::error::{Error, Result};
+
+const LN_10: f64 = std::f64::consts::LN_10;
+/// Terms of the Logicle Taylor series near `x1`.
+const TAYLOR_TERMS: usize = 16;
+
+/// Checks the common parameter constraints: `T > 0`, `M > 0`, `0 ≤ W ≤ M/2`, `−W ≤ A ≤ M − 2W`.
+fn check(name: &'static str, t: f64, w: f64, m: f64, a: f64) -> Result<()> {
+    let ok = t > 0.0 && m > 0.0 && w >= 0.0 && 2.0 * w <= m && -w <= a && a <= m - 2.0 * w;
+    if ok && [t, w, m, a].iter().all(|v| v.is_finite()) {
+        Ok(())
+    } else {
+        Err(Error::InvalidTransform {
+            name,
+            reason: format!("T={t}, W={w}, M={m}, A={a} violate T>0, M>0, 0≤W≤M/2, −W≤A≤M−2W"),
+        })
+    }
+}
+
+/// Solves `f(y) = x` for an increasing `f` on `[lo, hi]` (with `f(lo) ≤ x ≤ f(hi)`), using Newton
+/// steps with derivative `df`, falling back to bisection when a step leaves the bracket.
+fn solve_increasing(x: f64, mut lo: f64, mut hi: f64, f: impl Fn(f64) -> f64, df: impl Fn(f64) -> f64) -> f64 {
+    let mut y = 0.5 * (lo + hi);
+    for _ in 0..200 {
+        let r = f(y) - x;
+        if r == 0.0 {
+            return y;
+        }
+        if r < 0.0 {
+            lo = y;
+        } else {
+            hi = y;
+        }
+        let newton = y - r / df(y);
+        let next = if newton > lo && newton < hi { newton } else { 0.5 * (lo + hi) };
+        if (next - y).abs() <= 4.0 * f64::EPSILON * y.abs().max(1e-300) || next == lo || next == hi {
+            return next;
+        }
+        y = next;
+    }
+    y
+}
+
+/// The Logicle scale.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Logicle {
+    t: f64,
+    w: f64,
+    m: f64,
+    a_param: f64,
+    // derived constants
+    x1: f64,
+    a: f64,
+    b: f64,
+    c: f64,
+    d: f64,
+    f: f64,
+    taylor: [f64; TAYLOR_TERMS],
+    x_taylor: f64,
+}
+
+impl Logicle {
+    /// Logicle with top of scale `T`, linearisation width `W` and `M`, `A` in decades.
+    pub fn new(t: f64, w: f64, m: f64, a: f64) -> Result<Self> {
+        check("logicle", t, w, m, a)?;
+        let w_s = w / (m + a);
+        let x2 = a / (m + a);
+        let x1 = x2 + w_s;
+        let x0 = x2 + 2.0 * w_s;
+        let b = (m + a) * LN_10;
+        let d = solve_d(b, w_s);
+        let c_a = (x0 * (b + d)).exp();
+        let mf_a = (b * x1).exp() - c_a * (-d * x1).exp();
+        let big_a = t / ((b.exp() - mf_a) - c_a * (-d).exp());
+        let c = c_a * big_a;
+        let f = -mf_a * big_a;
+        // Taylor coefficients of S(x1 + δ): S⁽ᵏ⁾(x1)/k! = (a·bᵏ·e^(b·x1) − c·(−d)ᵏ·e^(−d·x1)) / k!
+        let (pos, neg) = (big_a * (b * x1).exp(), -c * (-d * x1).exp());
+        let mut taylor = [0.0; TAYLOR_TERMS];
+        let (mut bk, mut dk, mut fact) = (1.0, 1.0, 1.0);
+        for (k, coefficient) in taylor.iter_mut().enumerate() {
+            bk *= b;
+            dk *= -d;
+            fact *= (k + 1) as f64;
+            *coefficient = (pos * bk + neg * dk) / fact;
+        }
+        Ok(Logicle { t, w, m, a_param: a, x1, a: big_a, b, c, d, f, taylor, x_taylor: x1 + w_s / 4.0 })
+    }
+
+    /// The parameters `(T, W, M, A)`.
+    pub fn params(&self) -> (f64, f64, f64, f64) {
+        (self.t, self.w, self.m, self.a_param)
+    }
+
+    /// `S(y)` for `y ≥ x1`.
+    fn inverse_upper(&self, y: f64) -> f64 {
+        if y < self.x_taylor {
+            let delta = y - self.x1;
+            self.taylor.iter().rev().fold(0.0, |acc, &c| (acc + c) * delta)
+        } else {
+            (self.a * (self.b * y).exp() + self.f) - self.c * (-self.d * y).exp()
+        }
+    }
+
+    fn slope_upper(&self, y: f64) -> f64 {
+        self.a * self.b * (self.b * y).exp() + self.c * self.d * (-self.d * y).exp()
+    }
+
+    /// The data value shown at scale position `y`.
+    pub fn inverse(&self, y: f64) -> f64 {
+        if y.is_nan() {
+            return f64::NAN;
+        }
+        if y < self.x1 { -self.inverse_upper(2.0 * self.x1 - y) } else { self.inverse_upper(y) }
+    }
+
+    /// The scale position of data value `x`.
+    pub fn apply(&self, x: f64) -> f64 {
+        if !x.is_finite() {
+            return if x.is_nan() { f64::NAN } else { x.signum() * f64::INFINITY };
+        }
+        if x == 0.0 {
+            return self.x1;
+        }
+        let magnitude = x.abs();
+        let mut hi = 1.0_f64.max(self.x1 + 1e-3);
+        while self.inverse_upper(hi) < magnitude {
+            hi = self.x1 + 2.0 * (hi - self.x1);
+        }
+        let y = solve_increasing(magnitude, self.x1, hi, |y| self.inverse_upper(y), |y| self.slope_upper(y));
+        if x < 0.0 { 2.0 * self.x1 - y } else { y }
+    }
+}
+
+/// Solves `2·(ln d − ln b) + w·(b + d) = 0` for `d ∈ (0, b]` (Logicle), `d = b` when `w = 0`.
+fn solve_d(b: f64, w: f64) -> f64 {
+    if w == 0.0 {
+        return b;
+    }
+    let g = |d: f64| 2.0 * (d.ln() - b.ln()) + w * (b + d);
+    // g is increasing; g(b) = 2wb > 0 and g → −∞ as d → 0.
+    let mut lo = b;
+    while g(lo) > 0.0 {
+        lo /= 2.0;
+    }
+    solve_increasing(0.0, lo, b, g, |d| 2.0 / d + w)
+}
+
+/// The Hyperlog scale.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hyperlog {
+    t: f64,
+    w: f64,
+    m: f64,
+    a_param: f64,
+    x1: f64,
+    a: f64,
+    b: f64,
+    c: f64,
+}
+
+impl Hyperlog {
+    /// Hyperlog with top of scale `T`, linear width `W` and `M`, `A` in decades.
+    pub fn new(t: f64, w: f64, m: f64, a: f64) -> Result<Self> {
+        check("hyperlog", t, w, m, a)?;
+        if w == 0.0 {
+            return Err(Error::InvalidTransform { name: "hyperlog", reason: "W must be positive".into() });
+        }
+        let w_s = w / (m + a);
+        let x2 = a / (m + a);
+        let x1 = x2 + w_s;
+        let x0 = x2 + 2.0 * w_s;
+        let b = (m + a) * LN_10;
+        let c_a = (b * x0).exp() / w_s;
+        let f_a = (b * x1).exp() + c_a * x1;
+        // a·e^b + c − f = T, with c = c_a·a and f = f_a·a
+        let big_a = t / (b.exp() + c_a - f_a);
+        Ok(Hyperlog { t, w, m, a_param: a, x1, a: big_a, b, c: c_a * big_a })
+    }
+
+    /// The parameters `(T, W, M, A)`.
+    pub fn params(&self) -> (f64, f64, f64, f64) {
+        (self.t, self.w, self.m, self.a_param)
+    }
+
+    fn inverse_upper(&self, y: f64) -> f64 {
+        // a·e^(b·y) + c·y − f, written around x1 to keep precision: EH(x1) = 0.
+        self.a * ((self.b * y).exp() - (self.b * self.x1).exp()) + self.c * (y - self.x1)
+    }
+
+    fn slope_upper(&self, y: f64) -> f64 {
+        self.a * self.b * (self.b * y).exp() + self.c
+    }
+
+    /// The data value shown at scale position `y`.
+    pub fn inverse(&self, y: f64) -> f64 {
+        if y.is_nan() {
+            return f64::NAN;
+        }
+        if y < self.x1 { -self.inverse_upper(2.0 * self.x1 - y) } else { self.inverse_upper(y) }
+    }
+
+    /// The scale position of data value `x`.
+    pub fn apply(&self, x: f64) -> f64 {
+        if !x.is_finite() {
+            return if x.is_nan() { f64::NAN } else { x.signum() * f64::INFINITY };
+        }
+        if x == 0.0 {
+            return self.x1;
+        }
+        let magnitude = x.abs();
+        let mut hi = 1.0_f64.max(self.x1 + 1e-3);
+        while self.inverse_upper(hi) < magnitude {
+            hi = self.x1 + 2.0 * (hi - self.x1);
+        }
+        let y = solve_increasing(magnitude, self.x1, hi, |y| self.inverse_upper(y), |y| self.slope_upper(y));
+        if x < 0.0 { 2.0 * self.x1 - y } else { y }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logicle_hits_its_anchor_points() {
+        let l = Logicle::new(262144.0, 0.5, 4.5, 0.0).unwrap();
+        assert!((l.apply(262144.0) - 1.0).abs() < 1e-12);
+        assert!((l.inverse(1.0) - 262144.0).abs() < 1e-6);
+        assert!(l.apply(0.0).abs() - l.x1 < 1e-15);
+        // with A = 0, zero maps to W/M
+        assert!((l.apply(0.0) - 0.5 / 4.5).abs() < 1e-15);
+        // odd symmetry about x1
+        let (p, n) = (l.apply(123.0), l.apply(-123.0));
+        assert!(((p - l.x1) + (n - l.x1)).abs() < 1e-14);
+    }
+
+    #[test]
+    fn logicle_with_zero_width_is_an_arcsinh() {
+        // W = 0: S(y) = a·e^(b·y) − c·e^(−b·y) + f is a shifted sinh
+        let l = Logicle::new(10000.0, 0.0, 4.5, 0.0).unwrap();
+        let asinh = |x: f64| (x / 2.0 * (4.5 * LN_10).exp() / 10000.0).asinh() / (4.5 * LN_10);
+        for x in [-100.0, -1.0, 0.5, 10.0, 1e4] {
+            assert!((l.apply(x) - asinh(x)).abs() < 1e-6, "{x}: {} vs {}", l.apply(x), asinh(x));
+        }
+    }
+
+    #[test]
+    fn taylor_and_exponential_forms_agree_at_the_switch() {
+        let l = Logicle::new(10000.0, 1.0, 4.0, 0.5).unwrap();
+        let y = l.x_taylor;
+        let exact = (l.a * (l.b * y).exp() + l.f) - l.c * (-l.d * y).exp();
+        let series = l.taylor.iter().rev().fold(0.0, |acc, &c| (acc + c) * (y - l.x1));
+        assert!((exact - series).abs() < 1e-9 * exact.abs().max(1.0), "{exact} vs {series}");
+    }
+
+    #[test]
+    fn hyperlog_is_monotonic_and_round_trips() {
+        let h = Hyperlog::new(10000.0, 1.0, 4.5, 0.0).unwrap();
+        let mut last = f64::NEG_INFINITY;
+        for k in -50..=50 {
+            let x = (k as f64).powi(3);
+            let y = h.apply(x);
+            assert!(y > last);
+            last = y;
+            assert!((h.inverse(y) - x).abs() <= 1e-9 * x.abs().max(1.0));
+        }
+        assert!((h.apply(10000.0) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn invalid_parameters_are_errors() {
+        assert!(Logicle::new(0.0, 0.5, 4.5, 0.0).is_err());
+        assert!(Logicle::new(1e4, 3.0, 4.5, 0.0).is_err());
+        assert!(Hyperlog::new(1e4, 0.0, 4.5, 0.0).is_err());
+        assert!(Logicle::new(f64::NAN, 0.5, 4.5, 0.0).is_err());
+    }
+}

@@ -1,0 +1,125 @@
+//! Compensation: unmixing detector signals into fluorochrome signals.
+//!
+//! A spectrum (spillover) matrix `S` has one row per fluorochrome and one column per detector:
+//! `S[i][j]` is the fraction of fluorochrome i's signal that detector j sees. Measured detector
+//! values are `d = x · S`, so compensated fluorochrome values are `x = d · S⁺`, with `S⁺ = S⁻¹` for
+//! a square matrix and the least-squares pseudo-inverse `Sᵀ (S Sᵀ)⁻¹` when there are more detectors
+//! than fluorochromes (Gating-ML 2.0, section 6; Bagwell & Adams 1993).
+
+use niche_fcs as fcs;
+
+use crate::error::{Error, Result};
+use crate::linalg;
+
+/// A spectrum matrix with its unmixing matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compensation {
+    /// Gating-ML id (`FCS` for a file's own spillover).
+    pub id: String,
+    /// Names of the compensated dimensions.
+    pub fluorochromes: Vec<String>,
+    /// Names of the measured channels.
+    pub detectors: Vec<String>,
+    /// Row-major `fluorochromes × detectors` spectrum.
+    pub spectrum: Vec<f64>,
+    /// Row-major `detectors × fluorochromes` unmixing matrix `S⁺`.
+    unmixing: Vec<f64>,
+}
+
+impl Compensation {
+    /// Builds from a spectrum matrix (row-major, one row per fluorochrome).
+    pub fn new(id: impl Into<String>, fluorochromes: Vec<String>, detectors: Vec<String>, spectrum: Vec<f64>) -> Result<Self> {
+        let id = id.into();
+        let (f, d) = (fluorochromes.len(), detectors.len());
+        if f == 0 || f > d || spectrum.len() != f * d {
+            return Err(Error::InvalidGate {
+                id,
+                reason: format!("a spectrum matrix needs 1 ≤ fluorochromes ({f}) ≤ detectors ({d}) and {} coefficients, found {}", f * d, spectrum.len()),
+            });
+        }
+        let unmixing = if f == d {
+            linalg::invert(f, &spectrum)
+        } else {
+            let st = linalg::transpose(f, d, &spectrum);
+            let sst = linalg::multiply(f, d, f, &spectrum, &st);
+            linalg::invert(f, &sst).map(|inv| linalg::multiply(d, f, f, &st, &inv))
+        }
+        .ok_or_else(|| Error::SingularMatrix { id: id.clone() })?;
+        Ok(Compensation { id, fluorochromes, detectors, spectrum, unmixing })
+    }
+
+    /// A file's own spillover matrix (fluorochromes and detectors are the same channels).
+    pub fn from_spillover(spill: &fcs::Spillover) -> Result<Self> {
+        Compensation::new("FCS", spill.channels.clone(), spill.channels.clone(), spill.matrix.clone())
+    }
+
+    /// Compensates: given one column per detector (in `detectors` order), returns one column per
+    /// fluorochrome, `x_k = Σ_j d_j · S⁺[j][k]`.
+    pub fn apply(&self, detector_columns: &[&[f64]]) -> Vec<Vec<f64>> {
+        let n = detector_columns.first().map_or(0, |c| c.len());
+        let f = self.fluorochromes.len();
+        (0..f)
+            .map(|k| {
+                let mut out = vec![0.0; n];
+                for (j, column) in detector_columns.iter().enumerate() {
+                    let weight = self.unmixing[j * f + k];
+                    if weight != 0.0 {
+                        out.iter_mut().zip(column.iter()).for_each(|(o, &v)| *o += weight * v);
+                    }
+                }
+                out
+            })
+            .collect()
+    }
+
+    /// Undoes compensation: given one column per fluorochrome, returns detector columns `d = x · S`.
+    pub fn inverse(&self, fluorochrome_columns: &[&[f64]]) -> Vec<Vec<f64>> {
+        let n = fluorochrome_columns.first().map_or(0, |c| c.len());
+        let d = self.detectors.len();
+        (0..d)
+            .map(|j| {
+                let mut out = vec![0.0; n];
+                for (i, column) in fluorochrome_columns.iter().enumerate() {
+                    let weight = self.spectrum[i * d + j];
+                    out.iter_mut().zip(column.iter()).for_each(|(o, &v)| *o += weight * v);
+                }
+                out
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compensation_then_inverse_returns_the_detectors() {
+        let c = Compensation::new(
+            "s",
+            vec!["A".into(), "B".into()],
+            vec!["A".into(), "B".into()],
+            vec![1.0, 0.2, 0.1, 1.0],
+        )
+        .unwrap();
+        // dye A = 100, dye B = 50 → detectors A = 100 + 5, B = 20 + 50
+        let (da, db) = ([105.0], [70.0]);
+        let x = c.apply(&[&da, &db]);
+        assert!((x[0][0] - 100.0).abs() < 1e-12 && (x[1][0] - 50.0).abs() < 1e-12);
+        let back = c.inverse(&[&x[0], &x[1]]);
+        assert!((back[0][0] - 105.0).abs() < 1e-12 && (back[1][0] - 70.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn more_detectors_than_dyes_uses_least_squares() {
+        let c = Compensation::new("s", vec!["A".into()], vec!["D1".into(), "D2".into()], vec![1.0, 0.5]).unwrap();
+        let x = c.apply(&[&[10.0], &[5.0]]);
+        assert!((x[0][0] - 10.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn singular_spectra_are_errors() {
+        let err = Compensation::new("s", vec!["A".into(), "B".into()], vec!["A".into(), "B".into()], vec![1.0, 1.0, 1.0, 1.0]);
+        assert!(matches!(err, Err(Error::SingularMatrix { .. })));
+    }
+}

@@ -1,0 +1,86 @@
+//! Errors of the cytometry crate.
+
+/// Everything that can go wrong building or applying a gating strategy.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Transform parameters outside their domain.
+    #[error("invalid {name} transform: {reason}")]
+    InvalidTransform {
+        /// Transform name, e.g. `logicle`.
+        name: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A gate's geometry is unusable (too few vertices, singular covariance, …).
+    #[error("gate {id:?}: {reason}")]
+    InvalidGate {
+        /// Gate id.
+        id: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A reference to a gate, transform or compensation that does not exist.
+    #[error("{kind} {id:?} referenced by {by:?} does not exist")]
+    UnknownReference {
+        /// `gate`, `transformation` or `compensation`.
+        kind: &'static str,
+        /// The missing id.
+        id: String,
+        /// Who refers to it.
+        by: String,
+    },
+    /// Two items share an id.
+    #[error("id {id:?} is used twice")]
+    DuplicateId {
+        /// The id.
+        id: String,
+    },
+    /// Gates refer to each other in a cycle.
+    #[error("gate {id:?} depends on itself through parents or boolean references")]
+    Cycle {
+        /// A gate on the cycle.
+        id: String,
+    },
+    /// A channel named by a gate or compensation is not in the sample.
+    #[error("channel {name:?} is not in the sample (it has: {available})")]
+    UnknownChannel {
+        /// The channel asked for.
+        name: String,
+        /// The channels there are.
+        available: String,
+    },
+    /// A spillover or spectrum matrix cannot be inverted.
+    #[error("compensation matrix {id:?} is singular")]
+    SingularMatrix {
+        /// The compensation id.
+        id: String,
+    },
+    /// A Gating-ML document that cannot be read.
+    #[error("Gating-ML line {line}, <{element}>: {reason}")]
+    GatingMl {
+        /// 1-based line.
+        line: u32,
+        /// The element's name.
+        element: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A Gating-ML document that is not XML.
+    #[error("Gating-ML is not well-formed XML: {0}")]
+    Xml(String),
+    /// Reading the FCS data failed.
+    #[error(transparent)]
+    Fcs(#[from] niche_fcs::Error),
+    /// Statistics of an empty population or an unknown statistic.
+    #[error("statistic {statistic}: {reason}")]
+    Statistic {
+        /// The statistic.
+        statistic: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,163 @@
+//! Population statistics of one channel within a gated population.
+//!
+//! - mean, SD (n − 1), CV = 100·SD/mean;
+//! - median and percentiles by linear interpolation between order statistics (Hyndman & Fan
+//!   type 7, numpy's default);
+//! - geometric mean `exp(mean(ln x))` over the positive values (non-positive ones are counted in
+//!   `non_positive` and left out, as log-scale MFIs cannot include them);
+//! - robust SD `(P84.13 − P15.87) / 2` and robust CV `100·rSD/median` (FlowJo's definitions:
+//!   for a normal distribution they equal SD and CV).
+
+use crate::error::{Error, Result};
+
+/// Statistics of one channel in one population.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PopulationStats {
+    /// Events in the population with a finite value.
+    pub count: usize,
+    /// Arithmetic mean.
+    pub mean: f64,
+    /// Sample standard deviation (n − 1), NaN for one event.
+    pub sd: f64,
+    /// Coefficient of variation in percent.
+    pub cv: f64,
+    /// Median.
+    pub median: f64,
+    /// Geometric mean of the positive values.
+    pub geometric_mean: f64,
+    /// Values ≤ 0 left out of the geometric mean.
+    pub non_positive: usize,
+    /// Robust SD, (P84.13 − P15.87)/2.
+    pub robust_sd: f64,
+    /// Robust CV in percent, 100·rSD/median.
+    pub robust_cv: f64,
+    /// Requested percentiles `(p, value)`, p in percent.
+    pub percentiles: Vec<(f64, f64)>,
+}
+
+/// Computes the statistics of `values` where `membership` is true.
+pub fn population_stats(values: &[f64], membership: &[bool], percentiles: &[f64]) -> Result<PopulationStats> {
+    let mut selected: Vec<f64> =
+        values.iter().zip(membership).filter(|&(v, &m)| m && v.is_finite()).map(|(&v, _)| v).collect();
+    describe(&mut selected, percentiles)
+}
+
+/// Computes the statistics of all finite `values` (sorted in place).
+pub fn describe(values: &mut Vec<f64>, percentiles: &[f64]) -> Result<PopulationStats> {
+    values.retain(|v| v.is_finite());
+    if values.is_empty() {
+        return Err(Error::Statistic { statistic: "population statistics".into(), reason: "the population is empty".into() });
+    }
+    if let Some(p) = percentiles.iter().find(|p| !(0.0..=100.0).contains(*p)) {
+        return Err(Error::Statistic { statistic: format!("percentile {p}"), reason: "must lie in 0..=100".into() });
+    }
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let sd = if n > 1 {
+        (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+    } else {
+        f64::NAN
+    };
+    let positive: Vec<f64> = values.iter().copied().filter(|&v| v > 0.0).collect();
+    let geometric_mean = if positive.is_empty() {
+        f64::NAN
+    } else {
+        (positive.iter().map(|v| v.ln()).sum::<f64>() / positive.len() as f64).exp()
+    };
+    let median = percentile_sorted(values, 50.0);
+    let robust_sd = (percentile_sorted(values, 84.13) - percentile_sorted(values, 15.87)) / 2.0;
+    Ok(PopulationStats {
+        count: n,
+        mean,
+        sd,
+        cv: 100.0 * sd / mean,
+        median,
+        geometric_mean,
+        non_positive: n - positive.len(),
+        robust_sd,
+        robust_cv: 100.0 * robust_sd / median,
+        percentiles: percentiles.iter().map(|&p| (p, percentile_sorted(values, p))).collect(),
+    })
+}
+
+/// Type-7 percentile of sorted values: `x[h⌋] + (h − ⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋])`, `h = (n − 1)p/100`.
+pub fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let h = (sorted.len() - 1) as f64 * p / 100.0;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// Which MFI a ratio uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mfi {
+    /// Median fluorescence intensity.
+    Median,
+    /// Geometric mean fluorescence intensity.
+    GeometricMean,
+    /// Arithmetic mean.
+    Mean,
+}
+
+/// MFI of a stained tube over its isotype control (the seed's "relative CXCR4 expression").
+pub fn mfi_ratio(stained: &PopulationStats, isotype: &PopulationStats, mfi: Mfi) -> Result<f64> {
+    let pick = |s: &PopulationStats| match mfi {
+        Mfi::Median => s.median,
+        Mfi::GeometricMean => s.geometric_mean,
+        Mfi::Mean => s.mean,
+    };
+    let (num, den) = (pick(stained), pick(isotype));
+    if !(den > 0.0) || !num.is_finite() {
+        return Err(Error::Statistic {
+            statistic: "MFI ratio".into(),
+            reason: format!("isotype MFI {den} must be positive and stained MFI {num} finite"),
+        });
+    }
+    Ok(num / den)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_numpy_on_a_small_sample() {
+        // numpy: mean 3.0, std(ddof=1) 1.5811388300841898, median 3, percentile(25) 2.0,
+        // gmean 2.605171084697352
+        let s = describe(&mut vec![1.0, 2.0, 3.0, 4.0, 5.0], &[25.0, 90.0]).unwrap();
+        assert_eq!(s.mean, 3.0);
+        assert!((s.sd - 1.5811388300841898).abs() < 1e-15);
+        assert_eq!(s.median, 3.0);
+        assert_eq!(s.percentiles, vec![(25.0, 2.0), (90.0, 4.6)]);
+        assert!((s.geometric_mean - 2.605171084697352).abs() < 1e-14);
+    }
+
+    #[test]
+    fn membership_selects_and_nan_is_ignored() {
+        let s = population_stats(&[1.0, 100.0, f64::NAN, 3.0], &[true, false, true, true], &[]).unwrap();
+        assert_eq!(s.count, 2);
+        assert_eq!(s.median, 2.0);
+        assert!(population_stats(&[1.0], &[false], &[]).is_err());
+        assert!(describe(&mut vec![1.0], &[101.0]).is_err());
+    }
+
+    #[test]
+    fn geometric_mean_skips_non_positive_values() {
+        let s = describe(&mut vec![-5.0, 0.0, 10.0, 1000.0], &[]).unwrap();
+        assert_eq!(s.non_positive, 2);
+        assert!((s.geometric_mean - 100.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn mfi_ratio_needs_a_positive_isotype() {
+        let stained = describe(&mut vec![30.0, 40.0, 50.0], &[]).unwrap();
+        let isotype = describe(&mut vec![8.0, 10.0, 12.0], &[]).unwrap();
+        assert_eq!(mfi_ratio(&stained, &isotype, Mfi::Median).unwrap(), 4.0);
+        let zero = describe(&mut vec![0.0, 0.0], &[]).unwrap();
+        assert!(mfi_ratio(&stained, &zero, Mfi::Median).is_err());
+    }
+}

@@ -1,0 +1,244 @@
+//! Gating-ML 2.0 scale transforms, forward and inverse, with optional bounds.
+//!
+//! | name | forward `f(x)` | parameters |
+//! |---|---|---|
+//! | `flin` | `(x + A) / (T + A)` | T > 0, A ≥ 0 |
+//! | `flog` | `1/M · log10(x / T) + 1` (NaN for x ≤ 0) | T > 0, M > 0 |
+//! | `fasinh` | `(asinh(x · sinh(M ln10) / T) + A ln10) / ((M + A) ln10)` | T > 0, M > 0, 0 ≤ A ≤ M |
+//! | `logicle` | see [`Logicle`] | T, W, M, A |
+//! | `hyperlog` | see [`Hyperlog`] | T, W, M, A |
+//! | `fratio` | `A · (x − B) / (y − C)` of two channels | A, B, C |
+//!
+//! A transformation's `boundMin`/`boundMax` clamp its result (Gating-ML 2.0, section 4.2).
+
+use crate::biexponential::{Hyperlog, Logicle};
+use crate::error::{Error, Result};
+
+const LN_10: f64 = std::f64::consts::LN_10;
+
+/// A one-dimensional scale.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Scale {
+    /// `flin`.
+    Linear {
+        /// Top of scale.
+        t: f64,
+        /// Extra negative range.
+        a: f64,
+    },
+    /// `flog`.
+    Log {
+        /// Top of scale.
+        t: f64,
+        /// Decades.
+        m: f64,
+    },
+    /// `fasinh`.
+    Asinh {
+        /// Top of scale.
+        t: f64,
+        /// Decades.
+        m: f64,
+        /// Extra negative decades.
+        a: f64,
+    },
+    /// `logicle`.
+    Logicle(Logicle),
+    /// `hyperlog`.
+    Hyperlog(Hyperlog),
+}
+
+impl Scale {
+    /// `flin` with checks.
+    pub fn linear(t: f64, a: f64) -> Result<Scale> {
+        if !(t > 0.0 && a >= 0.0 && t.is_finite() && a.is_finite()) {
+            return Err(Error::InvalidTransform { name: "flin", reason: format!("T={t}, A={a}: need T > 0, A ≥ 0") });
+        }
+        Ok(Scale::Linear { t, a })
+    }
+
+    /// `flog` with checks.
+    pub fn log(t: f64, m: f64) -> Result<Scale> {
+        if !(t > 0.0 && m > 0.0 && t.is_finite() && m.is_finite()) {
+            return Err(Error::InvalidTransform { name: "flog", reason: format!("T={t}, M={m}: need T > 0, M > 0") });
+        }
+        Ok(Scale::Log { t, m })
+    }
+
+    /// `fasinh` with checks.
+    pub fn asinh(t: f64, m: f64, a: f64) -> Result<Scale> {
+        if !(t > 0.0 && m > 0.0 && a >= 0.0 && a <= m && [t, m, a].iter().all(|v| v.is_finite())) {
+            return Err(Error::InvalidTransform {
+                name: "fasinh",
+                reason: format!("T={t}, M={m}, A={a}: need T > 0, M > 0, 0 ≤ A ≤ M"),
+            });
+        }
+        Ok(Scale::Asinh { t, m, a })
+    }
+
+    /// `logicle` with checks.
+    pub fn logicle(t: f64, w: f64, m: f64, a: f64) -> Result<Scale> {
+        Logicle::new(t, w, m, a).map(Scale::Logicle)
+    }
+
+    /// `hyperlog` with checks.
+    pub fn hyperlog(t: f64, w: f64, m: f64, a: f64) -> Result<Scale> {
+        Hyperlog::new(t, w, m, a).map(Scale::Hyperlog)
+    }
+
+    /// Data value → scale value.
+    pub fn apply(&self, x: f64) -> f64 {
+        match *self {
+            Scale::Linear { t, a } => (x + a) / (t + a),
+            Scale::Log { t, m } => {
+                if x > 0.0 {
+                    (x / t).log10() / m + 1.0
+                } else {
+                    f64::NAN
+                }
+            }
+            Scale::Asinh { t, m, a } => ((x * (m * LN_10).sinh() / t).asinh() + a * LN_10) / ((m + a) * LN_10),
+            Scale::Logicle(l) => l.apply(x),
+            Scale::Hyperlog(h) => h.apply(x),
+        }
+    }
+
+    /// Scale value → data value.
+    pub fn inverse(&self, y: f64) -> f64 {
+        match *self {
+            Scale::Linear { t, a } => y * (t + a) - a,
+            Scale::Log { t, m } => t * 10f64.powf(m * (y - 1.0)),
+            Scale::Asinh { t, m, a } => t * ((m + a) * LN_10 * y - a * LN_10).sinh() / (m * LN_10).sinh(),
+            Scale::Logicle(l) => l.inverse(y),
+            Scale::Hyperlog(h) => h.inverse(y),
+        }
+    }
+
+    /// The Gating-ML element name.
+    pub fn element(&self) -> &'static str {
+        match self {
+            Scale::Linear { .. } => "flin",
+            Scale::Log { .. } => "flog",
+            Scale::Asinh { .. } => "fasinh",
+            Scale::Logicle(_) => "logicle",
+            Scale::Hyperlog(_) => "hyperlog",
+        }
+    }
+}
+
+/// What a Gating-ML `transformation` computes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TransformKind {
+    /// A scale applied to one dimension.
+    Scale(Scale),
+    /// `fratio`: `A · (x − B) / (y − C)` of two channels, defining a new dimension.
+    Ratio {
+        /// Numerator channel.
+        numerator: String,
+        /// Denominator channel.
+        denominator: String,
+        /// A.
+        a: f64,
+        /// B.
+        b: f64,
+        /// C.
+        c: f64,
+    },
+}
+
+/// A named transformation with optional bounds on its result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transformation {
+    /// Gating-ML id.
+    pub id: String,
+    /// What it computes.
+    pub kind: TransformKind,
+    /// Results below are raised to this.
+    pub bound_min: Option<f64>,
+    /// Results above are lowered to this.
+    pub bound_max: Option<f64>,
+}
+
+impl Transformation {
+    /// Clamps a transformed value to the bounds (NaN stays NaN).
+    #[inline]
+    pub fn bound(&self, y: f64) -> f64 {
+        let y = match self.bound_min {
+            Some(lo) if y < lo => lo,
+            _ => y,
+        };
+        match self.bound_max {
+            Some(hi) if y > hi => hi,
+            _ => y,
+        }
+    }
+
+    /// Applies a scale transformation to each value in place, bounds included.
+    pub fn apply_scale_in_place(&self, values: &mut [f64]) {
+        if let TransformKind::Scale(scale) = &self.kind {
+            for v in values.iter_mut() {
+                *v = self.bound(scale.apply(*v));
+            }
+        }
+    }
+
+    /// `fratio` of two value slices, bounds included.
+    pub fn ratio(a: f64, b: f64, c: f64, x: &[f64], y: &[f64]) -> Vec<f64> {
+        x.iter().zip(y).map(|(&x, &y)| a * (x - b) / (y - c)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simple_scales_match_their_formulas() {
+        let lin = Scale::linear(10000.0, 500.0).unwrap();
+        assert!((lin.apply(0.0) - 500.0 / 10500.0).abs() < 1e-15);
+        let log = Scale::log(10000.0, 5.0).unwrap();
+        assert!((log.apply(10000.0) - 1.0).abs() < 1e-15);
+        assert!((log.apply(1.0) - 0.2).abs() < 1e-15);
+        assert!(log.apply(0.0).is_nan() && log.apply(-1.0).is_nan());
+        let asinh = Scale::asinh(10000.0, 4.0, 1.0).unwrap();
+        assert!((asinh.apply(0.0) - 0.2).abs() < 1e-15);
+        assert!((asinh.apply(10000.0) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn inverses_undo_the_scales() {
+        let scales = [
+            Scale::linear(1000.0, 10.0).unwrap(),
+            Scale::log(1000.0, 4.0).unwrap(),
+            Scale::asinh(1000.0, 4.0, 0.5).unwrap(),
+            Scale::logicle(1000.0, 1.0, 4.0, 0.0).unwrap(),
+            Scale::hyperlog(1000.0, 1.0, 4.0, 0.0).unwrap(),
+        ];
+        for s in scales {
+            for x in [0.5, 3.0, 77.0, 999.0] {
+                assert!((s.inverse(s.apply(x)) - x).abs() < 1e-9 * x, "{s:?} at {x}");
+            }
+        }
+    }
+
+    #[test]
+    fn bounds_clamp_but_keep_nan() {
+        let t = Transformation {
+            id: "t".into(),
+            kind: TransformKind::Scale(Scale::linear(1.0, 0.0).unwrap()),
+            bound_min: Some(0.2),
+            bound_max: Some(0.8),
+        };
+        assert_eq!(t.bound(0.1), 0.2);
+        assert_eq!(t.bound(0.9), 0.8);
+        assert_eq!(t.bound(0.5), 0.5);
+        assert!(t.bound(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn invalid_parameters_are_errors() {
+        assert!(Scale::linear(0.0, 1.0).is_err());
+        assert!(Scale::log(1.0, 0.0).is_err());
+        assert!(Scale::asinh(1.0, 1.0, 2.0).is_err());
+    }
+}
