@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 venv=bench/.venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q flowio==1.4.0 fcsparser numpy pandas
+  "$venv/bin/pip" install -q flowio==1.4.0 fcsparser six numpy pandas
 fi
 file=${1:-${TMPDIR:-/tmp}/niche_bench_1m_x16.fcs}
 repeats=${2:-20}
@@ -16,9 +16,11 @@ bin=target/release/examples/bench_file
 [ -f "$file" ] || "$bin" write "$file"
 cat "$file" > /dev/null # warm the page cache
 
-niche_line=$("$bin" time "$file" "$repeats")
+niche_lines=$("$bin" time "$file" "$repeats")
 others=$("$venv/bin/python" bench/fcs_read.py "$file" "$repeats")
-echo "niche $niche_line"
+echo "$niche_lines" | sed 's/^/niche /'
 echo "$others"
-niche_ms=$(echo "$niche_line" | awk '{print $2}')
-echo "$others" | awk -v n="$niche_ms" '{ printf "ratio %s / niche = %.2f\n", $1, $3 / n }'
+for mode in fresh reused; do
+  niche_ms=$(echo "$niche_lines" | awk -v m="$mode" '$1 == m {print $3}')
+  echo "$others" | awk -v n="$niche_ms" -v m="$mode" '{ printf "ratio %s / niche (%s buffer) = %.2f\n", $1, m, $3 / n }'
+done

@@ -28,13 +28,22 @@ pub struct Compensation {
 
 impl Compensation {
     /// Builds from a spectrum matrix (row-major, one row per fluorochrome).
-    pub fn new(id: impl Into<String>, fluorochromes: Vec<String>, detectors: Vec<String>, spectrum: Vec<f64>) -> Result<Self> {
+    pub fn new(
+        id: impl Into<String>,
+        fluorochromes: Vec<String>,
+        detectors: Vec<String>,
+        spectrum: Vec<f64>,
+    ) -> Result<Self> {
         let id = id.into();
         let (f, d) = (fluorochromes.len(), detectors.len());
         if f == 0 || f > d || spectrum.len() != f * d {
             return Err(Error::InvalidGate {
                 id,
-                reason: format!("a spectrum matrix needs 1 ≤ fluorochromes ({f}) ≤ detectors ({d}) and {} coefficients, found {}", f * d, spectrum.len()),
+                reason: format!(
+                    "a spectrum matrix needs 1 ≤ fluorochromes ({f}) ≤ detectors ({d}) and {} coefficients, found {}",
+                    f * d,
+                    spectrum.len()
+                ),
             });
         }
         let unmixing = if f == d {
@@ -119,7 +128,12 @@ mod tests {
 
     #[test]
     fn singular_spectra_are_errors() {
-        let err = Compensation::new("s", vec!["A".into(), "B".into()], vec!["A".into(), "B".into()], vec![1.0, 1.0, 1.0, 1.0]);
+        let err = Compensation::new(
+            "s",
+            vec!["A".into(), "B".into()],
+            vec!["A".into(), "B".into()],
+            vec![1.0, 1.0, 1.0, 1.0],
+        );
         assert!(matches!(err, Err(Error::SingularMatrix { .. })));
     }
 }

@@ -68,7 +68,11 @@ pub struct Dimension {
 impl Dimension {
     /// An uncompensated, untransformed channel.
     pub fn channel(name: impl Into<String>) -> Self {
-        Dimension { source: Source::Channel(name.into()), compensation: CompensationRef::Uncompensated, transformation: None }
+        Dimension {
+            source: Source::Channel(name.into()),
+            compensation: CompensationRef::Uncompensated,
+            transformation: None,
+        }
     }
 }
 
@@ -175,8 +179,10 @@ impl Gate {
             }
             Shape::Ellipsoid { mean, covariance, distance_square } => {
                 let n = self.dimensions.len();
-                if n == 0 || mean.len() != n || covariance.len() != n * n || !(*distance_square > 0.0) {
-                    return invalid(format!("an ellipsoid in {n} dimensions needs {n} means, {n}x{n} covariances and a positive distance"));
+                if n == 0 || mean.len() != n || covariance.len() != n * n || distance_square.is_nan() || *distance_square <= 0.0 {
+                    return invalid(format!(
+                        "an ellipsoid in {n} dimensions needs {n} means, {n}x{n} covariances and a positive distance"
+                    ));
                 }
                 if linalg::invert(n, covariance).is_none() {
                     return invalid("the covariance matrix is singular".into());
@@ -189,7 +195,11 @@ impl Gate {
                 for q in quadrants {
                     for (divider, _) in &q.positions {
                         if !dividers.iter().any(|d| &d.id == divider) {
-                            return Err(Error::UnknownReference { kind: "divider", id: divider.clone(), by: q.id.clone() });
+                            return Err(Error::UnknownReference {
+                                kind: "divider",
+                                id: divider.clone(),
+                                by: q.id.clone(),
+                            });
                         }
                     }
                 }
@@ -216,6 +226,9 @@ impl Gate {
     }
 }
 
+/// A polygon edge from one vertex to the next.
+pub(crate) type Edge = ((f64, f64), (f64, f64));
+
 /// ANDs `in_rectangle` into `membership`: `min ≤ x < max`.
 pub(crate) fn and_range(membership: &mut [bool], values: &[f64], min: Option<f64>, max: Option<f64>) {
     let (lo, hi) = (min.unwrap_or(f64::NEG_INFINITY), max.unwrap_or(f64::INFINITY));
@@ -225,7 +238,7 @@ pub(crate) fn and_range(membership: &mut [bool], values: &[f64], min: Option<f64
 
 /// ANDs the even–odd point-in-polygon test into `membership`.
 pub(crate) fn and_polygon(membership: &mut [bool], xs: &[f64], ys: &[f64], vertices: &[(f64, f64)]) {
-    let edges: Vec<((f64, f64), (f64, f64))> =
+    let edges: Vec<Edge> =
         vertices.iter().zip(vertices.iter().cycle().skip(1)).map(|(&a, &b)| (a, b)).collect();
     for ((m, &x), &y) in membership.iter_mut().zip(xs).zip(ys) {
         if *m {
@@ -238,7 +251,7 @@ pub(crate) fn and_polygon(membership: &mut [bool], xs: &[f64], ys: &[f64], verti
 /// Points exactly on an edge are inside (the boundary is inclusive, as the Gating-ML compliance
 /// suite expects: `Poly1u` has events exactly on its edge from (0, 0) to (200000, 100000)).
 #[inline]
-pub(crate) fn point_in_polygon(x: f64, y: f64, edges: &[((f64, f64), (f64, f64))]) -> bool {
+pub(crate) fn point_in_polygon(x: f64, y: f64, edges: &[Edge]) -> bool {
     if x.is_nan() || y.is_nan() {
         return false;
     }
@@ -259,7 +272,13 @@ pub(crate) fn point_in_polygon(x: f64, y: f64, edges: &[((f64, f64), (f64, f64))
 }
 
 /// ANDs the ellipsoid test into `membership`, given the inverse covariance.
-pub(crate) fn and_ellipsoid(membership: &mut [bool], columns: &[&[f64]], mean: &[f64], inverse: &[f64], distance_square: f64) {
+pub(crate) fn and_ellipsoid(
+    membership: &mut [bool],
+    columns: &[&[f64]],
+    mean: &[f64],
+    inverse: &[f64],
+    distance_square: f64,
+) {
     let n = mean.len();
     let mut delta = vec![0.0; n];
     for (i, m) in membership.iter_mut().enumerate() {
@@ -290,7 +309,7 @@ pub(crate) fn quadrant_cell(values: &[f64], location: f64) -> (Option<f64>, Opti
 mod tests {
     use super::*;
 
-    fn square() -> Vec<((f64, f64), (f64, f64))> {
+    fn square() -> Vec<Edge> {
         let v = [(0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.0)];
         v.iter().zip(v.iter().cycle().skip(1)).map(|(&a, &b)| (a, b)).collect()
     }

@@ -157,8 +157,9 @@ fn ellipsoid(doc: &Document, node: Node) -> Result<Gate> {
     let (id, parent) = gate_header(doc, node)?;
     let mean_node = children(node, "mean").next().ok_or_else(|| err(doc, node, "<mean> is missing".into()))?;
     let mean = coordinates(doc, mean_node, "coordinate")?;
-    let cov_node =
-        children(node, "covarianceMatrix").next().ok_or_else(|| err(doc, node, "<covarianceMatrix> is missing".into()))?;
+    let cov_node = children(node, "covarianceMatrix")
+        .next()
+        .ok_or_else(|| err(doc, node, "<covarianceMatrix> is missing".into()))?;
     let mut covariance = Vec::new();
     for row in children(cov_node, "row") {
         covariance.extend(coordinates(doc, row, "entry")?);
@@ -269,7 +270,11 @@ fn spectrum_matrix(doc: &Document, node: Node) -> Result<Compensation> {
     for row in children(node, "spectrum") {
         let coefficients = coordinates(doc, row, "coefficient")?;
         if coefficients.len() != detectors.len() {
-            return Err(err(doc, row, format!("{} coefficients for {} detectors", coefficients.len(), detectors.len())));
+            return Err(err(
+                doc,
+                row,
+                format!("{} coefficients for {} detectors", coefficients.len(), detectors.len()),
+            ));
         }
         spectrum.extend(coefficients);
     }
@@ -335,7 +340,9 @@ fn write_transformation(x: &mut String, t: &Transformation) {
         let _ = write!(bounds, r#" transforms:boundMax="{}""#, num(v));
     }
     let _ = writeln!(x, r#"  <transforms:transformation transforms:id="{}"{bounds}>"#, esc(&t.id));
-    let p = |pairs: &[(&str, f64)]| pairs.iter().map(|(k, v)| format!(r#" transforms:{k}="{}""#, num(*v))).collect::<String>();
+    let p = |pairs: &[(&str, f64)]| {
+        pairs.iter().map(|(k, v)| format!(r#" transforms:{k}="{}""#, num(*v))).collect::<String>()
+    };
     match &t.kind {
         TransformKind::Scale(s) => {
             let attrs = match *s {
@@ -404,7 +411,12 @@ fn write_gate(x: &mut String, g: &Gate) {
                 if let Some(v) = hi {
                     let _ = write!(b, r#" gating:max="{}""#, num(*v));
                 }
-                let _ = writeln!(x, "    <gating:dimension{}{b}>{}</gating:dimension>", dimension_attrs(d), dimension_body(d));
+                let _ = writeln!(
+                    x,
+                    "    <gating:dimension{}{b}>{}</gating:dimension>",
+                    dimension_attrs(d),
+                    dimension_body(d)
+                );
             }
         }
         Shape::Polygon { vertices } => {
@@ -441,7 +453,13 @@ fn write_gate(x: &mut String, g: &Gate) {
         }
         Shape::Quadrants { dividers, quadrants } => {
             for d in dividers {
-                let _ = write!(x, r#"    <gating:divider gating:id="{}"{}>{}"#, esc(&d.id), dimension_attrs(&d.dimension), dimension_body(&d.dimension));
+                let _ = write!(
+                    x,
+                    r#"    <gating:divider gating:id="{}"{}>{}"#,
+                    esc(&d.id),
+                    dimension_attrs(&d.dimension),
+                    dimension_body(&d.dimension)
+                );
                 for v in &d.values {
                     let _ = write!(x, "<gating:value>{}</gating:value>", num(*v));
                 }
@@ -450,7 +468,12 @@ fn write_gate(x: &mut String, g: &Gate) {
             for q in quadrants {
                 let _ = writeln!(x, r#"    <gating:Quadrant gating:id="{}">"#, esc(&q.id));
                 for (d, loc) in &q.positions {
-                    let _ = writeln!(x, r#"      <gating:position gating:divider_ref="{}" gating:location="{}"/>"#, esc(d), num(*loc));
+                    let _ = writeln!(
+                        x,
+                        r#"      <gating:position gating:divider_ref="{}" gating:location="{}"/>"#,
+                        esc(d),
+                        num(*loc)
+                    );
                 }
                 x.push_str("    </gating:Quadrant>\n");
             }

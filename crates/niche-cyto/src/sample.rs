@@ -29,9 +29,8 @@ impl Sample {
 
     /// The values of channel `name`, or an error listing the channels there are.
     pub fn channel(&self, name: &str) -> Result<&[f64]> {
-        self.events.column_by_name(name).ok_or_else(|| Error::UnknownChannel {
-            name: name.to_string(),
-            available: self.events.names().join(", "),
-        })
+        self.events
+            .column_by_name(name)
+            .ok_or_else(|| Error::UnknownChannel { name: name.to_string(), available: self.events.names().join(", ") })
     }
 }

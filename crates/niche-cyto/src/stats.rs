@@ -46,7 +46,10 @@ pub fn population_stats(values: &[f64], membership: &[bool], percentiles: &[f64]
 pub fn describe(values: &mut Vec<f64>, percentiles: &[f64]) -> Result<PopulationStats> {
     values.retain(|v| v.is_finite());
     if values.is_empty() {
-        return Err(Error::Statistic { statistic: "population statistics".into(), reason: "the population is empty".into() });
+        return Err(Error::Statistic {
+            statistic: "population statistics".into(),
+            reason: "the population is empty".into(),
+        });
     }
     if let Some(p) = percentiles.iter().find(|p| !(0.0..=100.0).contains(*p)) {
         return Err(Error::Statistic { statistic: format!("percentile {p}"), reason: "must lie in 0..=100".into() });
@@ -54,11 +57,8 @@ pub fn describe(values: &mut Vec<f64>, percentiles: &[f64]) -> Result<Population
     values.sort_by(f64::total_cmp);
     let n = values.len();
     let mean = values.iter().sum::<f64>() / n as f64;
-    let sd = if n > 1 {
-        (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
-    } else {
-        f64::NAN
-    };
+    let sd =
+        if n > 1 { (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt() } else { f64::NAN };
     let positive: Vec<f64> = values.iter().copied().filter(|&v| v > 0.0).collect();
     let geometric_mean = if positive.is_empty() {
         f64::NAN
@@ -111,7 +111,7 @@ pub fn mfi_ratio(stained: &PopulationStats, isotype: &PopulationStats, mfi: Mfi)
         Mfi::Mean => s.mean,
     };
     let (num, den) = (pick(stained), pick(isotype));
-    if !(den > 0.0) || !num.is_finite() {
+    if den.is_nan() || den <= 0.0 || !num.is_finite() {
         return Err(Error::Statistic {
             statistic: "MFI ratio".into(),
             reason: format!("isotype MFI {den} must be positive and stained MFI {num} finite"),

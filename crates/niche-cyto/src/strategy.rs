@@ -143,7 +143,10 @@ impl GatingStrategy {
             match self.transformation(t) {
                 Some(Transformation { kind: TransformKind::Scale(_), .. }) => {}
                 Some(_) => {
-                    return Err(Error::InvalidGate { id: by.into(), reason: format!("{t:?} is not a scale transformation") });
+                    return Err(Error::InvalidGate {
+                        id: by.into(),
+                        reason: format!("{t:?} is not a scale transformation"),
+                    });
                 }
                 None => return Err(Error::UnknownReference { kind: "transformation", id: t.clone(), by: by.into() }),
             }
@@ -265,16 +268,15 @@ impl Context<'_> {
                             return Ok(self.sample.channel(name)?.to_vec());
                         }
                     },
-                    CompensationRef::Named(id) => self
-                        .strategy
-                        .compensations
-                        .iter()
-                        .find(|c| &c.id == id)
-                        .cloned()
-                        .ok_or_else(|| Error::UnknownReference { kind: "compensation", id: id.clone(), by: name.into() })?,
+                    CompensationRef::Named(id) => {
+                        self.strategy.compensations.iter().find(|c| &c.id == id).cloned().ok_or_else(|| {
+                            Error::UnknownReference { kind: "compensation", id: id.clone(), by: name.into() }
+                        })?
+                    }
                     CompensationRef::Uncompensated => unreachable!("handled above"),
                 };
-                let detectors: Vec<&[f64]> = comp.detectors.iter().map(|d| self.sample.channel(d)).collect::<Result<_>>()?;
+                let detectors: Vec<&[f64]> =
+                    comp.detectors.iter().map(|d| self.sample.channel(d)).collect::<Result<_>>()?;
                 let columns = comp.apply(&detectors);
                 let table: HashMap<String, Vec<f64>> = comp.fluorochromes.iter().cloned().zip(columns).collect();
                 let table = Arc::new(table);
@@ -343,7 +345,8 @@ impl Context<'_> {
                 gate::and_polygon(&mut m, &x, &y, vertices);
             }
             Shape::Ellipsoid { mean, covariance, distance_square } => {
-                let columns: Vec<Arc<Vec<f64>>> = g.dimensions.iter().map(|d| self.dimension(d)).collect::<Result<_>>()?;
+                let columns: Vec<Arc<Vec<f64>>> =
+                    g.dimensions.iter().map(|d| self.dimension(d)).collect::<Result<_>>()?;
                 let slices: Vec<&[f64]> = columns.iter().map(|c| c.as_slice()).collect();
                 let inverse = linalg::invert(mean.len(), covariance).expect("validated");
                 gate::and_ellipsoid(&mut m, &slices, mean, &inverse, *distance_square);

@@ -56,7 +56,9 @@ fn every_compliance_case_matches_event_for_event() {
     let Some(dir) = suite() else { return };
     let mut failures = Vec::new();
     let mut cases = 0;
-    for (gates, data, expected) in [("gates1.xml", "data1.fcs", "expected/set_1"), ("gates2.xml", "data2.fcs", "expected/set_2")] {
+    for (gates, data, expected) in
+        [("gates1.xml", "data1.fcs", "expected/set_1"), ("gates2.xml", "data2.fcs", "expected/set_2")]
+    {
         for (id, wrong, positives) in run_set(&dir, gates, data, expected) {
             cases += 1;
             if wrong > 0 {

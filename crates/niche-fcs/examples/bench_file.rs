@@ -4,7 +4,8 @@
 //!   events (default) × 16 `F` channels, big-endian FCS 3.1, as a BD FACSDiva export.
 //! - `cargo run --release -p niche-fcs --example bench_file -- time FILE [REPEATS]`: reads FILE
 //!   (open, map, decode every event to column-major `f32`), REPEATS times, and prints the median
-//!   and the fastest wall time in milliseconds.
+//!   and the fastest wall time in milliseconds, once into fresh memory each time (`fresh`) and
+//!   once reusing the previous read's buffer (`reused`, as a loop over many files would).
 
 use std::time::Instant;
 
@@ -62,17 +63,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some("time") => {
             let file = args.get(1).ok_or("time needs a file")?;
             let repeats: usize = args.get(2).map(|s| s.parse()).transpose()?.unwrap_or(20);
-            let mut times = Vec::with_capacity(repeats);
-            let mut checksum = 0f64;
-            for _ in 0..repeats {
-                let start = Instant::now();
-                let parsed = fcs::read(file)?;
-                let events = parsed.datasets[0].events::<f32>(fcs::Values::Raw)?;
-                times.push(start.elapsed().as_secs_f64() * 1e3);
-                checksum += events.column(0)[0] as f64;
+            for reuse in [false, true] {
+                let mut times = Vec::with_capacity(repeats);
+                let mut checksum = 0f64;
+                let mut buffer: Vec<f32> = Vec::new();
+                for _ in 0..repeats {
+                    let start = Instant::now();
+                    let parsed = fcs::read(file)?;
+                    let reused = if reuse { std::mem::take(&mut buffer) } else { Vec::new() };
+                    let events = parsed.datasets[0].events_reusing::<f32>(fcs::Values::Raw, reused)?;
+                    times.push(start.elapsed().as_secs_f64() * 1e3);
+                    checksum += events.column(0)[0] as f64;
+                    buffer = events.into_parts().2;
+                }
+                times.sort_by(f64::total_cmp);
+                let label = if reuse { "reused" } else { "fresh" };
+                println!("{label} median_ms {:.3} min_ms {:.3} checksum {checksum}", times[times.len() / 2], times[0]);
             }
-            times.sort_by(f64::total_cmp);
-            println!("median_ms {:.3} min_ms {:.3} checksum {checksum}", times[times.len() / 2], times[0]);
         }
         _ => return Err("usage: bench_file write OUT.fcs [EVENTS] | bench_file time FILE [REPEATS]".into()),
     }

@@ -4,6 +4,8 @@
 //! filled by one monomorphic loop, so there is no per-event allocation or per-value dispatch.
 //! Blocks are spread over threads with rayon; each thread owns disjoint slices of every column.
 
+use std::mem::MaybeUninit;
+
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
@@ -19,6 +21,21 @@ pub trait Sample: Copy + Default + Send + Sync + PartialOrd + std::fmt::Debug + 
     fn from_u64(v: u64) -> Self;
     /// Widens to `f64`.
     fn to_f64(self) -> f64;
+    /// Writes `value` to `slot` with a non-temporal (streaming) store where the CPU has one, so
+    /// that filling a large output does not first read every cache line it overwrites.
+    /// Callers issue [`store_fence`] before the memory is read elsewhere.
+    #[doc(hidden)]
+    fn store_streaming(slot: &mut MaybeUninit<Self>, value: Self);
+}
+
+/// Orders earlier streaming stores before later memory operations.
+#[inline]
+fn store_fence() {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE is part of the x86_64 baseline.
+    unsafe {
+        std::arch::x86_64::_mm_sfence()
+    };
 }
 
 impl Sample for f32 {
@@ -33,6 +50,16 @@ impl Sample for f32 {
     }
     fn to_f64(self) -> f64 {
         self as f64
+    }
+    #[inline(always)]
+    fn store_streaming(slot: &mut MaybeUninit<Self>, value: Self) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE2 is part of the x86_64 baseline; the slot is a valid, aligned f32.
+        unsafe {
+            std::arch::x86_64::_mm_stream_si32(slot.as_mut_ptr().cast::<i32>(), value.to_bits() as i32)
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        slot.write(value);
     }
 }
 
@@ -49,35 +76,72 @@ impl Sample for f64 {
     fn to_f64(self) -> f64 {
         self
     }
+    #[inline(always)]
+    fn store_streaming(slot: &mut MaybeUninit<Self>, value: Self) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE2 is part of the x86_64 baseline; the slot is a valid, aligned f64.
+        unsafe {
+            std::arch::x86_64::_mm_stream_si64(slot.as_mut_ptr().cast::<i64>(), value.to_bits() as i64)
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        slot.write(value);
+    }
 }
 
 /// Events per parallel task.
 const TASK_EVENTS: usize = 1 << 15;
 /// Events per transposition block (`BLOCK_EVENTS` × event size stays within L1/L2).
-const BLOCK_EVENTS: usize = 512;
+const BLOCK_EVENTS: usize = 2048;
 
-/// Decodes `n` events from `data` into a column-major vector (`column j` = `out[j*n..(j+1)*n]`).
-pub(crate) fn decode<T: Sample>(data: &[u8], layout: &Layout, n: usize) -> Result<Vec<T>> {
+/// Decodes `n` events from `data` into a column-major vector (`column j` = `out[j*n..(j+1)*n]`),
+/// reusing `buffer`'s allocation.
+pub(crate) fn decode<T: Sample>(data: &[u8], layout: &Layout, n: usize, buffer: Vec<T>) -> Result<Vec<T>> {
     match layout.row_bytes {
         Some(row_bytes) if layout.fields.iter().all(|f| f.kind != Kind::Ascii) => {
-            Ok(decode_binary(data, &layout.fields, row_bytes, n))
+            Ok(decode_binary(data, &layout.fields, row_bytes, n, buffer))
         }
         Some(row_bytes) => decode_fixed_ascii(data, &layout.fields, row_bytes, n),
         None => decode_delimited_ascii(data, layout.fields.len(), n),
     }
 }
 
-fn decode_binary<T: Sample>(data: &[u8], fields: &[Field], row_bytes: usize, n: usize) -> Vec<T> {
+/// Asks Linux to back a large fresh buffer with transparent huge pages: filling 64 MB of new
+/// 4 KiB pages costs about three times as much in page faults as filling 2 MiB ones.
+fn advise_huge_pages<T>(spare: &mut [MaybeUninit<T>]) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 1 << 21;
+        let (start, len) = (spare.as_mut_ptr() as usize, std::mem::size_of_val(spare));
+        let (first, last) = (start.next_multiple_of(HUGE), (start + len) / HUGE * HUGE);
+        if len >= 2 * HUGE && last > first {
+            // SAFETY: the range lies inside memory this buffer owns; MADV_HUGEPAGE only changes
+            // how the kernel backs it, never its contents, and its failure is harmless.
+            unsafe {
+                libc::madvise(first as *mut libc::c_void, last - first, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = spare;
+}
+
+fn decode_binary<T: Sample>(data: &[u8], fields: &[Field], row_bytes: usize, n: usize, mut out: Vec<T>) -> Vec<T> {
     let p = fields.len();
-    let mut out = vec![T::default(); n * p];
-    if n == 0 || p == 0 {
+    let total = n * p;
+    out.clear();
+    if total == 0 {
         return out;
+    }
+    let fresh = out.capacity() < total;
+    out.reserve(total);
+    if fresh {
+        advise_huge_pages(out.spare_capacity_mut());
     }
     debug_assert!(data.len() >= n * row_bytes);
     // Task c owns rows c*TASK_EVENTS.. of every column.
     let tasks = n.div_ceil(TASK_EVENTS);
-    let mut pieces: Vec<Vec<&mut [T]>> = (0..tasks).map(|_| Vec::with_capacity(p)).collect();
-    for column in out.chunks_mut(n) {
+    let mut pieces: Vec<Vec<&mut [MaybeUninit<T>]>> = (0..tasks).map(|_| Vec::with_capacity(p)).collect();
+    for column in out.spare_capacity_mut()[..total].chunks_mut(n) {
         for (task, piece) in column.chunks_mut(TASK_EVENTS).enumerate() {
             pieces[task].push(piece);
         }
@@ -95,19 +159,24 @@ fn decode_binary<T: Sample>(data: &[u8], fields: &[Field], row_bytes: usize, n: 
             }
             done += len;
         }
+        store_fence();
     });
+    // SAFETY: the tasks cover rows 0..n of every column, and decode_field writes every element
+    // of the slice it is given (its block holds exactly as many events as the slice).
+    unsafe { out.set_len(total) };
     out
 }
 
-/// Fills `out` with one field of each event in `block`.
-fn decode_field<T: Sample>(block: &[u8], row_bytes: usize, field: &Field, out: &mut [T]) {
+/// Fills `out` with one field of each event in `block`, which holds exactly `out.len()` events.
+fn decode_field<T: Sample>(block: &[u8], row_bytes: usize, field: &Field, out: &mut [MaybeUninit<T>]) {
     let rows = block.chunks_exact(row_bytes);
+    assert_eq!(rows.len(), out.len(), "one event per output value");
     let at = field.offset;
     macro_rules! each {
         (|$b:ident: [$n:literal]| $value:expr) => {
             for (o, row) in out.iter_mut().zip(rows) {
                 let $b: [u8; $n] = row[at..at + $n].try_into().expect("field lies within the event");
-                *o = $value;
+                T::store_streaming(o, $value);
             }
         };
     }
@@ -126,12 +195,12 @@ fn decode_field<T: Sample>(block: &[u8], row_bytes: usize, field: &Field, out: &
         (kind, width, order) => {
             for (o, row) in out.iter_mut().zip(rows) {
                 let bits = read_uint(&row[at..at + width], order);
-                *o = match kind {
+                o.write(match kind {
                     Kind::Uint { mask } => T::from_u64(bits & mask),
                     Kind::F32 => T::from_f32(f32::from_bits(bits as u32)),
                     Kind::F64 => T::from_f64(f64::from_bits(bits)),
                     Kind::Ascii => unreachable!("ASCII fields take the ASCII path"),
-                };
+                });
             }
         }
     }
@@ -222,7 +291,7 @@ mod tests {
             data.extend(c.to_be_bytes());
         }
         let layout = Layout { datatype: DataType::Integer, fields, row_bytes: Some(9) };
-        let out: Vec<f64> = decode(&data, &layout, 2).unwrap();
+        let out: Vec<f64> = decode(&data, &layout, 2, Vec::new()).unwrap();
         assert_eq!(out, vec![5.0, 1023.0, 66051.0, 7.0, 1.5, -2.0]);
     }
 
@@ -235,7 +304,10 @@ mod tests {
             fields: vec![field(0, 4, Kind::Uint { mask: u64::MAX }, Order::Little)],
             row_bytes: Some(4),
         };
-        let out: Vec<f32> = decode(&data, &layout, n).unwrap();
+        let out: Vec<f32> = decode(&data, &layout, n, Vec::new()).unwrap();
+        // a reused buffer gives the same values
+        let again: Vec<f32> = decode(&data, &layout, n, out.clone()).unwrap();
+        assert_eq!(again, out);
         assert!(out.iter().enumerate().all(|(i, &v)| v == i as f32));
     }
 
@@ -243,18 +315,18 @@ mod tests {
     fn ascii_fixed_and_delimited() {
         let fields = vec![field(0, 3, Kind::Ascii, Order::Little), field(3, 2, Kind::Ascii, Order::Little)];
         let layout = Layout { datatype: DataType::Ascii, fields, row_bytes: Some(5) };
-        let out: Vec<f64> = decode(b"12 34007 1", &layout, 2).unwrap();
+        let out: Vec<f64> = decode(b"12 34007 1", &layout, 2, Vec::new()).unwrap();
         assert_eq!(out, vec![12.0, 7.0, 34.0, 1.0]);
         let layout = Layout {
             datatype: DataType::Ascii,
             fields: vec![field(0, 0, Kind::Ascii, Order::Little); 2],
             row_bytes: None,
         };
-        let out: Vec<f64> = decode(b"1, 2\r\n3.5\t4", &layout, 2).unwrap();
+        let out: Vec<f64> = decode(b"1, 2\r\n3.5\t4", &layout, 2, Vec::new()).unwrap();
         assert_eq!(out, vec![1.0, 3.5, 2.0, 4.0]);
-        let err = decode::<f64>(b"1 2 3", &layout, 2).unwrap_err();
+        let err = decode::<f64>(b"1 2 3", &layout, 2, Vec::new()).unwrap_err();
         assert!(matches!(err, Error::AsciiValueCount { expected: 4, found: 3 }));
-        let err = decode::<f64>(b"1 x 3 4", &layout, 2).unwrap_err();
+        let err = decode::<f64>(b"1 x 3 4", &layout, 2, Vec::new()).unwrap_err();
         assert!(err.to_string().contains("\"x\""), "{err}");
     }
 }

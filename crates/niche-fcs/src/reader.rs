@@ -479,9 +479,16 @@ fn absolute_range(kind: SegmentKind, segment: Segment, offset: u64, file_len: u6
 impl DataSet {
     /// The events, column-major, as `f32` or `f64`.
     pub fn events<T: Sample>(&self, values: Values) -> Result<Events<T>> {
+        self.events_reusing(values, Vec::new())
+    }
+
+    /// Like [`DataSet::events`], decoding into `buffer`'s allocation: reading many files in a
+    /// loop, pass back the vector of the previous [`Events::into_parts`] to skip the page faults of
+    /// fresh memory.
+    pub fn events_reusing<T: Sample>(&self, values: Values, buffer: Vec<T>) -> Result<Events<T>> {
         let n = self.event_count;
         let range = self.data_range.start as usize..self.data_range.end as usize;
-        let mut decoded: Vec<T> = decode::decode(&self.source.bytes()[range], &self.layout, n)?;
+        let mut decoded: Vec<T> = decode::decode(&self.source.bytes()[range], &self.layout, n, buffer)?;
         if values == Values::Scaled {
             for (j, p) in self.parameters.iter().enumerate() {
                 scale_column(&mut decoded[j * n..(j + 1) * n], p, self.timestep);
