@@ -20,12 +20,16 @@ enum Command {
     /// Read, inspect and export Flow Cytometry Standard (FCS 2.0–3.2) files.
     #[command(subcommand)]
     Fcs(commands::fcs::FcsCommand),
+    /// Apply a Gating-ML 2.0 gating strategy to an FCS file: counts, percentages, statistics and
+    /// per-event memberships.
+    Gate(commands::gate::GateArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Fcs(command) => commands::fcs::run(command),
+        Command::Gate(args) => commands::gate::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -145,3 +145,84 @@ fn help_teaches_the_commands() {
     let help = stdout(&o);
     assert!(help.contains("--lenient") && help.contains("$TIMESTEP") && help.contains("--force"), "{help}");
 }
+
+fn seed_strategy() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../niche-cyto/strategies/seed_flow.xml").canonicalize().unwrap()
+}
+
+#[test]
+fn gate_reports_populations_as_json_and_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (demo, gates) = (demo(), seed_strategy());
+    let args = ["gate", demo.to_str().unwrap(), "--gatingml", gates.to_str().unwrap()];
+    let o = niche(&[&args[..], &["--format", "json", "--stats", "FL2-H"]].concat(), tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["n_events"], 2000);
+    let pops = json["populations"].as_array().unwrap();
+    let cd = pops.iter().find(|p| p["id"] == "CD45+CD19+").unwrap();
+    assert_eq!(cd["parent"], "Lymphoblasts");
+    let count = cd["count"].as_f64().unwrap();
+    assert!((cd["absolute_percent"].as_f64().unwrap() - count / 20.0).abs() < 1e-9);
+    assert_eq!(cd["stats"][0]["channel"], "FL2-H");
+    assert!(cd["stats"][0]["stats"]["median"].as_f64().unwrap() > 0.0);
+
+    let o = niche(&[&args[..], &["--format", "csv"]].concat(), tmp.path());
+    let csv = stdout(&o);
+    assert_eq!(csv.lines().next(), Some("id,parent,count,absolute_percent,relative_percent"));
+    assert_eq!(csv.lines().count(), 1 + 7);
+}
+
+#[test]
+fn gate_writes_memberships_and_never_overwrites() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (demo, gates) = (demo(), seed_strategy());
+    let args = ["gate", demo.to_str().unwrap(), "--gatingml", gates.to_str().unwrap(), "--membership", "out"];
+    let o = niche(&args, tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let viable = std::fs::read_to_string(tmp.path().join("out/Results_Viable.txt")).unwrap();
+    assert_eq!(viable.lines().count(), 2000);
+    assert!(viable.lines().all(|l| l == "0" || l == "1"));
+    let o = niche(&args, tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
+    assert!(niche(&[&args[..], &["--force"]].concat(), tmp.path()).status.success());
+}
+
+#[test]
+fn broken_gatingml_names_the_element_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let xml = std::fs::read_to_string(seed_strategy()).unwrap().replace(r#"gating:min="30""#, r#"gating:min="thirty""#);
+    std::fs::write(tmp.path().join("broken.xml"), xml).unwrap();
+    let o = niche(&["gate", demo().to_str().unwrap(), "--gatingml", "broken.xml"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("broken.xml") && err.contains("<dimension>") && err.contains("line 26"), "{err}");
+    std::fs::write(tmp.path().join("notxml.xml"), "<gating").unwrap();
+    let o = niche(&["gate", demo().to_str().unwrap(), "--gatingml", "notxml.xml"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not well-formed XML"), "{}", stderr(&o));
+}
+
+#[test]
+fn gate_reproduces_a_compliance_case_through_the_cli() {
+    let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/gatingml2");
+    if !suite.is_dir() {
+        assert!(std::env::var("CI").map_or(true, |v| v != "true"), "CI=true but ../shared/data is missing");
+        eprintln!("skipping: ../shared/data not found");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let o = niche(
+        &["gate", suite.join("data1.fcs").to_str().unwrap(), "--gatingml", suite.join("gates1.xml").to_str().unwrap(), "--membership", "m"],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    for case in ["Polygon1", "Ellipse1", "ScaleRange4c", "FL2N-FL4P", "ParAnd3"] {
+        let ours = std::fs::read_to_string(tmp.path().join(format!("m/Results_{case}.txt"))).unwrap();
+        let expected = std::fs::read_to_string(suite.join(format!("expected/set_1/Results_{case}.txt"))).unwrap();
+        let ours: Vec<&str> = ours.split_whitespace().collect();
+        let expected: Vec<&str> = expected.split_whitespace().collect();
+        assert_eq!(ours, expected, "{case}");
+    }
+}

@@ -46,3 +46,8 @@ pub use gate::{BooleanOp, CompensationRef, Dimension, Divider, Gate, Quadrant, S
 pub use sample::Sample;
 pub use strategy::{GatingResults, GatingStrategy, PopulationResult};
 pub use transform::{Scale, TransformKind, Transformation};
+
+/// The seed study's gating strategy as Gating-ML 2.0: `Lymphoblasts` (FSC-H/SSC-H polygon),
+/// `CD45+CD19+` (FL3-H/FL4-H), the Annexin V (FL1-H) / PI (FL3-H) quadrants `Viable`,
+/// `EarlyApoptotic`, `LateApoptotic`, `Necrotic`, and `Apoptotic` = early + late.
+pub const SEED_GATING_ML: &str = include_str!("../strategies/seed_flow.xml");

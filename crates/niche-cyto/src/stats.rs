@@ -9,6 +9,47 @@
 //!   for a normal distribution they equal SD and CV).
 
 use crate::error::{Error, Result};
+use crate::gate::{CompensationRef, Dimension};
+use crate::sample::Sample;
+use crate::strategy::{GatingResults, GatingStrategy};
+
+/// Statistics of one channel in one population.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ChannelStats {
+    /// Population id.
+    pub population: String,
+    /// Channel (`$PnN`).
+    pub channel: String,
+    /// The statistics; `None` for an empty population.
+    pub stats: Option<PopulationStats>,
+}
+
+/// Statistics of `channels` in every population of `results`, on values compensated by
+/// `compensation` (use [`CompensationRef::Fcs`] for the file's own spillover).
+pub fn gate_statistics(
+    strategy: &GatingStrategy,
+    sample: &Sample,
+    results: &GatingResults,
+    channels: &[String],
+    compensation: &CompensationRef,
+    percentiles: &[f64],
+) -> Result<Vec<ChannelStats>> {
+    let mut out = Vec::new();
+    for channel in channels {
+        let dimension =
+            Dimension { source: crate::gate::Source::Channel(channel.clone()), compensation: compensation.clone(), transformation: None };
+        let values = strategy.dimension_values(sample, &dimension)?;
+        for p in &results.populations {
+            let stats = match population_stats(&values, &p.membership, percentiles) {
+                Ok(s) => Some(s),
+                Err(Error::Statistic { ref reason, .. }) if reason.contains("empty") => None,
+                Err(e) => return Err(e),
+            };
+            out.push(ChannelStats { population: p.id.clone(), channel: channel.clone(), stats });
+        }
+    }
+    Ok(out)
+}
 
 /// Statistics of one channel in one population.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

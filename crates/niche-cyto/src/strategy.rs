@@ -225,6 +225,20 @@ impl GatingStrategy {
         Ok(GatingResults { sample: sample.id.clone(), n_events: n, populations, warnings: ctx.warnings })
     }
 
+    /// The values of any dimension (channel, compensation, ratio, scale) of `sample`, as gates see them.
+    pub fn dimension_values(&self, sample: &Sample, dimension: &Dimension) -> Result<Vec<f64>> {
+        self.check_dimension(dimension, "dimension_values")?;
+        let mut ctx = Context {
+            strategy: self,
+            sample,
+            dims: HashMap::new(),
+            compensated: HashMap::new(),
+            memberships: HashMap::new(),
+            warnings: Vec::new(),
+        };
+        Ok(ctx.dimension(dimension)?.as_ref().clone())
+    }
+
     /// Applies the strategy to many samples in parallel.
     pub fn apply_all(&self, samples: &[Sample]) -> Vec<Result<GatingResults>> {
         samples.par_iter().map(|s| self.apply(s)).collect()

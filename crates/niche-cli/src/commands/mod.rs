@@ -1,4 +1,5 @@
 //! One module per subcommand group.
 
 pub mod fcs;
+pub mod gate;
 pub mod output;
