@@ -214,7 +214,14 @@ fn gate_reproduces_a_compliance_case_through_the_cli() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let o = niche(
-        &["gate", suite.join("data1.fcs").to_str().unwrap(), "--gatingml", suite.join("gates1.xml").to_str().unwrap(), "--membership", "m"],
+        &[
+            "gate",
+            suite.join("data1.fcs").to_str().unwrap(),
+            "--gatingml",
+            suite.join("gates1.xml").to_str().unwrap(),
+            "--membership",
+            "m",
+        ],
         tmp.path(),
     );
     assert!(o.status.success(), "{}", stderr(&o));

@@ -18,6 +18,7 @@
 //! Gating-ML 2.0 (ISAC, 2013), sections 5.7 and 5.8.
 
 use crate::error::{Error, Result};
+use crate::table::{ExactScale, Table};
 
 const LN_10: f64 = std::f64::consts::LN_10;
 /// Terms of the Logicle Taylor series near `x1`.
@@ -36,12 +37,14 @@ fn check(name: &'static str, t: f64, w: f64, m: f64, a: f64) -> Result<()> {
     }
 }
 
-/// Solves `f(y) = x` for an increasing `f` on `[lo, hi]` (with `f(lo) ≤ x ≤ f(hi)`), using Newton
-/// steps with derivative `df`, falling back to bisection when a step leaves the bracket.
-fn solve_increasing(x: f64, mut lo: f64, mut hi: f64, f: impl Fn(f64) -> f64, df: impl Fn(f64) -> f64) -> f64 {
-    let mut y = 0.5 * (lo + hi);
-    for _ in 0..200 {
-        let r = f(y) - x;
+/// Solves `f(y) = x` for an increasing `f` with `f(lo) ≤ x ≤ f(hi)` by Halley's method from
+/// `y0`, falling back to bisection whenever a step would leave the shrinking bracket.
+/// `f` returns the value and its first two derivatives.
+fn solve_increasing(x: f64, mut lo: f64, mut hi: f64, y0: f64, f: impl Fn(f64) -> (f64, f64, f64)) -> f64 {
+    let mut y = if y0 >= lo && y0 <= hi { y0 } else { 0.5 * (lo + hi) };
+    for _ in 0..100 {
+        let (value, d1, d2) = f(y);
+        let r = value - x;
         if r == 0.0 {
             return y;
         }
@@ -50,9 +53,12 @@ fn solve_increasing(x: f64, mut lo: f64, mut hi: f64, f: impl Fn(f64) -> f64, df
         } else {
             hi = y;
         }
-        let newton = y - r / df(y);
-        let next = if newton > lo && newton < hi { newton } else { 0.5 * (lo + hi) };
-        if (next - y).abs() <= 4.0 * f64::EPSILON * y.abs().max(1e-300) || next == lo || next == hi {
+        let halley = y - 2.0 * r * d1 / (2.0 * d1 * d1 - r * d2);
+        if (halley - y).abs() <= 2.0 * f64::EPSILON * y.abs() {
+            return halley;
+        }
+        let next = if halley > lo && halley < hi { halley } else { 0.5 * (lo + hi) };
+        if next == lo || next == hi {
             return next;
         }
         y = next;
@@ -121,8 +127,10 @@ impl Logicle {
         }
     }
 
-    fn slope_upper(&self, y: f64) -> f64 {
-        self.a * self.b * (self.b * y).exp() + self.c * self.d * (-self.d * y).exp()
+    /// `S(y)`, `S'(y)`, `S''(y)` for `y ≥ x1`.
+    fn with_derivatives(&self, y: f64) -> (f64, f64, f64) {
+        let (up, down) = (self.a * (self.b * y).exp(), self.c * (-self.d * y).exp());
+        (self.inverse_upper(y), self.b * up + self.d * down, self.b * self.b * up - self.d * self.d * down)
     }
 
     /// The data value shown at scale position `y`.
@@ -142,12 +150,64 @@ impl Logicle {
             return self.x1;
         }
         let magnitude = x.abs();
-        let mut hi = 1.0_f64.max(self.x1 + 1e-3);
+        // S is convex above x1 (S''(x1) = 0 by construction), so the tangent at x1 bounds the
+        // root from above; dropping the −c·e^(−d·y) term bounds it from below.
+        let upper = self.x1 + magnitude / self.with_derivatives(self.x1).1;
+        let lower = ((magnitude - self.f) / self.a).ln() / self.b;
+        let lo = if lower.is_finite() { lower.max(self.x1) } else { self.x1 };
+        let mut hi = if upper.is_finite() { upper.max(lo) } else { lo + 1.0 };
         while self.inverse_upper(hi) < magnitude {
-            hi = self.x1 + 2.0 * (hi - self.x1);
+            hi = lo + 2.0 * (hi - lo) + 1e-3;
         }
-        let y = solve_increasing(magnitude, self.x1, hi, |y| self.inverse_upper(y), |y| self.slope_upper(y));
+        let y0 = if lo > self.x_taylor { lo } else { upper };
+        let y = solve_increasing(magnitude, lo, hi, y0, |y| self.with_derivatives(y));
         if x < 0.0 { 2.0 * self.x1 - y } else { y }
+    }
+}
+
+impl ExactScale for Logicle {
+    fn exact(&self, x: f64) -> f64 {
+        self.apply(x)
+    }
+    fn slope(&self, _x: f64, y: f64) -> f64 {
+        1.0 / self.with_derivatives(y.max(2.0 * self.x1 - y)).1
+    }
+    fn x1(&self) -> f64 {
+        self.x1
+    }
+}
+
+impl Logicle {
+    /// Applies the scale to every value in place: through an interpolation table accurate to
+    /// 1e-12 scale units for large arrays (cubic Hermite on knots spaced by the bit pattern of x, checked at every interval's middle), exactly for small ones.
+    pub fn apply_slice(&self, values: &mut [f64]) {
+        apply_slice(self, values)
+    }
+
+    /// The scale values of `values` as a new vector, as [`Logicle::apply_slice`].
+    pub fn apply_to_vec(&self, values: &[f64]) -> Vec<f64> {
+        apply_to_vec(self, values)
+    }
+}
+
+fn apply_to_vec(scale: &impl ExactScale, values: &[f64]) -> Vec<f64> {
+    match (values.len() >= TABLE_THRESHOLD).then(|| Table::build(scale, values)).flatten() {
+        Some(table) => values.iter().map(|&v| table.apply(scale, v)).collect(),
+        None => values.iter().map(|&v| scale.exact(v)).collect(),
+    }
+}
+
+/// Values above which building a table pays off.
+const TABLE_THRESHOLD: usize = 1 << 15;
+
+fn apply_slice(scale: &impl ExactScale, values: &mut [f64]) {
+    if values.len() < TABLE_THRESHOLD {
+        values.iter_mut().for_each(|v| *v = scale.exact(*v));
+        return;
+    }
+    match Table::build(scale, values) {
+        Some(table) => values.iter_mut().for_each(|v| *v = table.apply(scale, *v)),
+        None => values.iter_mut().for_each(|v| *v = scale.exact(*v)),
     }
 }
 
@@ -162,7 +222,7 @@ fn solve_d(b: f64, w: f64) -> f64 {
     while g(lo) > 0.0 {
         lo /= 2.0;
     }
-    solve_increasing(0.0, lo, b, g, |d| 2.0 / d + w)
+    solve_increasing(0.0, lo, b, 0.5 * (lo + b), |d| (g(d), 2.0 / d + w, -2.0 / (d * d)))
 }
 
 /// The Hyperlog scale.
@@ -207,8 +267,10 @@ impl Hyperlog {
         self.a * ((self.b * y).exp() - (self.b * self.x1).exp()) + self.c * (y - self.x1)
     }
 
-    fn slope_upper(&self, y: f64) -> f64 {
-        self.a * self.b * (self.b * y).exp() + self.c
+    /// `EH(y)`, `EH'(y)`, `EH''(y)` for `y ≥ x1`.
+    fn with_derivatives(&self, y: f64) -> (f64, f64, f64) {
+        let up = self.a * (self.b * y).exp();
+        (self.inverse_upper(y), self.b * up + self.c, self.b * self.b * up)
     }
 
     /// The data value shown at scale position `y`.
@@ -228,12 +290,44 @@ impl Hyperlog {
             return self.x1;
         }
         let magnitude = x.abs();
-        let mut hi = 1.0_f64.max(self.x1 + 1e-3);
-        while self.inverse_upper(hi) < magnitude {
-            hi = self.x1 + 2.0 * (hi - self.x1);
+        // Above x1 both terms of EH are non-negative and EH is convex, so each term alone and the
+        // tangent at x1 bound the root from above; from there Halley's steps descend monotonically.
+        let lo = self.x1;
+        let tangent = self.x1 + magnitude / self.with_derivatives(self.x1).1;
+        let exp_only = (magnitude / self.a + (self.b * self.x1).exp()).ln() / self.b;
+        let mut hi = tangent.min(exp_only).min(self.x1 + magnitude / self.c);
+        if hi.is_nan() || hi < lo {
+            hi = lo + 1.0;
         }
-        let y = solve_increasing(magnitude, self.x1, hi, |y| self.inverse_upper(y), |y| self.slope_upper(y));
+        while self.inverse_upper(hi) < magnitude {
+            hi = lo + 2.0 * (hi - lo);
+        }
+        let y = solve_increasing(magnitude, lo, hi, hi, |y| self.with_derivatives(y));
         if x < 0.0 { 2.0 * self.x1 - y } else { y }
+    }
+}
+
+impl ExactScale for Hyperlog {
+    fn exact(&self, x: f64) -> f64 {
+        self.apply(x)
+    }
+    fn slope(&self, _x: f64, y: f64) -> f64 {
+        1.0 / self.with_derivatives(y.max(2.0 * self.x1 - y)).1
+    }
+    fn x1(&self) -> f64 {
+        self.x1
+    }
+}
+
+impl Hyperlog {
+    /// Applies the scale to every value in place, as [`Logicle::apply_slice`].
+    pub fn apply_slice(&self, values: &mut [f64]) {
+        apply_slice(self, values)
+    }
+
+    /// The scale values of `values` as a new vector, as [`Logicle::apply_slice`].
+    pub fn apply_to_vec(&self, values: &[f64]) -> Vec<f64> {
+        apply_to_vec(self, values)
     }
 }
 
@@ -285,6 +379,28 @@ mod tests {
             assert!((h.inverse(y) - x).abs() <= 1e-9 * x.abs().max(1.0));
         }
         assert!((h.apply(10000.0) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn tables_agree_with_the_exact_scales() {
+        let mut xs: Vec<f64> = (0..200_000).map(|i| (i as f64 - 50_000.0).powi(3) / 1e6 + 0.37 * i as f64).collect();
+        xs.extend([0.0, 1e-9, -1e-9, 1e20, -1e20, 2f64.powi(-20), 2f64.powi(50)]);
+        for (t, w, m, a) in [(262144.0, 0.5, 4.5, 0.0), (10000.0, 1.0, 4.0, 0.5), (1000.0, 0.0, 4.0, 0.0)] {
+            let l = Logicle::new(t, w, m, a).unwrap();
+            let mut fast = xs.clone();
+            l.apply_slice(&mut fast);
+            for (x, y) in xs.iter().zip(&fast) {
+                assert!((y - l.apply(*x)).abs() <= 2e-12, "logicle {t} {w} {m} {a} at {x}: {y} vs {}", l.apply(*x));
+            }
+            if w > 0.0 {
+                let h = Hyperlog::new(t, w, m, a).unwrap();
+                let mut fast = xs.clone();
+                h.apply_slice(&mut fast);
+                for (x, y) in xs.iter().zip(&fast) {
+                    assert!((y - h.apply(*x)).abs() <= 2e-12, "hyperlog at {x}: {y} vs {}", h.apply(*x));
+                }
+            }
+        }
     }
 
     #[test]

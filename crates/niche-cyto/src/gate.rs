@@ -179,7 +179,12 @@ impl Gate {
             }
             Shape::Ellipsoid { mean, covariance, distance_square } => {
                 let n = self.dimensions.len();
-                if n == 0 || mean.len() != n || covariance.len() != n * n || distance_square.is_nan() || *distance_square <= 0.0 {
+                if n == 0
+                    || mean.len() != n
+                    || covariance.len() != n * n
+                    || distance_square.is_nan()
+                    || *distance_square <= 0.0
+                {
                     return invalid(format!(
                         "an ellipsoid in {n} dimensions needs {n} means, {n}x{n} covariances and a positive distance"
                     ));
@@ -226,9 +231,6 @@ impl Gate {
     }
 }
 
-/// A polygon edge from one vertex to the next.
-pub(crate) type Edge = ((f64, f64), (f64, f64));
-
 /// ANDs `in_rectangle` into `membership`: `min ≤ x < max`.
 pub(crate) fn and_range(membership: &mut [bool], values: &[f64], min: Option<f64>, max: Option<f64>) {
     let (lo, hi) = (min.unwrap_or(f64::NEG_INFINITY), max.unwrap_or(f64::INFINITY));
@@ -238,37 +240,78 @@ pub(crate) fn and_range(membership: &mut [bool], values: &[f64], min: Option<f64
 
 /// ANDs the even–odd point-in-polygon test into `membership`.
 pub(crate) fn and_polygon(membership: &mut [bool], xs: &[f64], ys: &[f64], vertices: &[(f64, f64)]) {
-    let edges: Vec<Edge> =
-        vertices.iter().zip(vertices.iter().cycle().skip(1)).map(|(&a, &b)| (a, b)).collect();
+    let polygon = Polygon::new(vertices);
     for ((m, &x), &y) in membership.iter_mut().zip(xs).zip(ys) {
         if *m {
-            *m = point_in_polygon(x, y, &edges);
+            *m = polygon.contains(x, y);
         }
     }
 }
 
-/// Crossing-number test: a horizontal ray to the right of `(x, y)` crosses an odd number of edges.
-/// Points exactly on an edge are inside (the boundary is inclusive, as the Gating-ML compliance
-/// suite expects: `Poly1u` has events exactly on its edge from (0, 0) to (200000, 100000)).
-#[inline]
-pub(crate) fn point_in_polygon(x: f64, y: f64, edges: &[Edge]) -> bool {
-    if x.is_nan() || y.is_nan() {
-        return false;
+/// A polygon prepared for many point tests: its bounding box and its edges with their slopes.
+pub(crate) struct Polygon {
+    edges: Vec<PolygonEdge>,
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+}
+
+struct PolygonEdge {
+    x1: f64,
+    y1: f64,
+    x2: f64,
+    y2: f64,
+    dx_per_dy: f64,
+    x_lo: f64,
+    x_hi: f64,
+    y_lo: f64,
+    y_hi: f64,
+}
+
+impl Polygon {
+    pub fn new(vertices: &[(f64, f64)]) -> Polygon {
+        let edges: Vec<PolygonEdge> = vertices
+            .iter()
+            .zip(vertices.iter().cycle().skip(1))
+            .map(|(&(x1, y1), &(x2, y2))| PolygonEdge {
+                x1,
+                y1,
+                x2,
+                y2,
+                dx_per_dy: (x2 - x1) / (y2 - y1),
+                x_lo: x1.min(x2),
+                x_hi: x1.max(x2),
+                y_lo: y1.min(y2),
+                y_hi: y1.max(y2),
+            })
+            .collect();
+        let fold = |f: fn(&PolygonEdge) -> (f64, f64)| {
+            edges.iter().map(f).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (a, b)| (lo.min(a), hi.max(b)))
+        };
+        let (x_range, y_range) = (fold(|e| (e.x_lo, e.x_hi)), fold(|e| (e.y_lo, e.y_hi)));
+        Polygon { edges, x_range, y_range }
     }
-    let mut inside = false;
-    for &((x1, y1), (x2, y2)) in edges {
-        let on_line = (x2 - x1) * (y - y1) == (y2 - y1) * (x - x1);
-        if on_line && x1.min(x2) <= x && x <= x1.max(x2) && y1.min(y2) <= y && y <= y1.max(y2) {
-            return true;
+
+    /// Even–odd (crossing-number) test: a horizontal ray to the right of `(x, y)` crosses an odd
+    /// number of edges. Points exactly on an edge are inside (the boundary is inclusive, as the
+    /// Gating-ML compliance suite expects: `Poly1u` has events exactly on its edge from (0, 0) to
+    /// (200000, 100000)); they are found by an exact cross-product test. The loop over edges is
+    /// branch-free, as random events make the crossing test unpredictable; NaN fails every
+    /// comparison and is outside.
+    #[inline]
+    pub fn contains(&self, x: f64, y: f64) -> bool {
+        if !(x >= self.x_range.0 && x <= self.x_range.1 && y >= self.y_range.0 && y <= self.y_range.1) {
+            return false;
         }
-        if (y1 > y) != (y2 > y) {
-            let x_cross = x1 + (y - y1) * (x2 - x1) / (y2 - y1);
-            if x < x_cross {
-                inside = !inside;
-            }
+        let mut inside = false;
+        let mut on_edge = false;
+        for e in &self.edges {
+            let spans = (e.y1 > y) != (e.y2 > y);
+            inside ^= spans & (x < e.x1 + (y - e.y1) * e.dx_per_dy);
+            let on_line = (e.x2 - e.x1) * (y - e.y1) == (e.y2 - e.y1) * (x - e.x1);
+            on_edge |= on_line & (e.x_lo <= x) & (x <= e.x_hi) & (e.y_lo <= y) & (y <= e.y_hi);
         }
+        inside | on_edge
     }
-    inside
 }
 
 /// ANDs the ellipsoid test into `membership`, given the inverse covariance.
@@ -309,26 +352,20 @@ pub(crate) fn quadrant_cell(values: &[f64], location: f64) -> (Option<f64>, Opti
 mod tests {
     use super::*;
 
-    fn square() -> Vec<Edge> {
-        let v = [(0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.0)];
-        v.iter().zip(v.iter().cycle().skip(1)).map(|(&a, &b)| (a, b)).collect()
-    }
-
     #[test]
     fn polygon_even_odd() {
-        let e = square();
-        assert!(point_in_polygon(5.0, 5.0, &e));
-        assert!(!point_in_polygon(15.0, 5.0, &e));
-        assert!(!point_in_polygon(f64::NAN, 5.0, &e));
+        let square = Polygon::new(&[(0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.0)]);
+        assert!(square.contains(5.0, 5.0));
+        assert!(!square.contains(15.0, 5.0));
+        assert!(!square.contains(f64::NAN, 5.0));
         // the boundary is inside
-        assert!(point_in_polygon(10.0, 5.0, &e));
-        assert!(point_in_polygon(0.0, 0.0, &e));
-        assert!(point_in_polygon(3.0, 10.0, &e));
+        assert!(square.contains(10.0, 5.0));
+        assert!(square.contains(0.0, 0.0));
+        assert!(square.contains(3.0, 10.0));
         // a bow tie: the crossing centre region counts by even-odd
-        let v = [(0.0, 0.0), (10.0, 10.0), (10.0, 0.0), (0.0, 10.0)];
-        let bow: Vec<_> = v.iter().zip(v.iter().cycle().skip(1)).map(|(&a, &b)| (a, b)).collect();
-        assert!(point_in_polygon(2.0, 5.0, &bow));
-        assert!(!point_in_polygon(5.0, 2.0, &bow));
+        let bow = Polygon::new(&[(0.0, 0.0), (10.0, 10.0), (10.0, 0.0), (0.0, 10.0)]);
+        assert!(bow.contains(2.0, 5.0));
+        assert!(!bow.contains(5.0, 2.0));
     }
 
     #[test]

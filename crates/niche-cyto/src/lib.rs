@@ -31,12 +31,14 @@
 mod biexponential;
 mod compensation;
 mod error;
+mod evaluate;
 mod gate;
 pub mod gatingml;
 mod linalg;
 mod sample;
 pub mod stats;
 mod strategy;
+mod table;
 mod transform;
 
 pub use biexponential::{Hyperlog, Logicle};

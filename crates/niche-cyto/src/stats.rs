@@ -36,8 +36,11 @@ pub fn gate_statistics(
 ) -> Result<Vec<ChannelStats>> {
     let mut out = Vec::new();
     for channel in channels {
-        let dimension =
-            Dimension { source: crate::gate::Source::Channel(channel.clone()), compensation: compensation.clone(), transformation: None };
+        let dimension = Dimension {
+            source: crate::gate::Source::Channel(channel.clone()),
+            compensation: compensation.clone(),
+            transformation: None,
+        };
         let values = strategy.dimension_values(sample, &dimension)?;
         for p in &results.populations {
             let stats = match population_stats(&values, &p.membership, percentiles) {

@@ -29,7 +29,8 @@ fn naive_polygon(x: f64, y: f64, v: &[(f64, f64)]) -> bool {
 }
 
 fn points() -> impl Strategy<Value = (Vec<f64>, Vec<f64>)> {
-    (1usize..300).prop_flat_map(|n| (prop::collection::vec(-100.0f64..100.0, n), prop::collection::vec(-100.0f64..100.0, n)))
+    (1usize..300)
+        .prop_flat_map(|n| (prop::collection::vec(-100.0f64..100.0, n), prop::collection::vec(-100.0f64..100.0, n)))
 }
 
 proptest! {
@@ -121,11 +122,66 @@ proptest! {
 #[test]
 fn unknown_channels_and_cycles_are_errors() {
     let s = sample(&[1.0], &[2.0]);
-    let g = Gate { id: "Z".into(), parent: None, dimensions: vec![Dimension::channel("Z")], shape: Shape::Rectangle { bounds: vec![(Some(0.0), None)] } };
+    let g = Gate {
+        id: "Z".into(),
+        parent: None,
+        dimensions: vec![Dimension::channel("Z")],
+        shape: Shape::Rectangle { bounds: vec![(Some(0.0), None)] },
+    };
     let err = GatingStrategy { gates: vec![g], ..Default::default() }.apply(&s).unwrap_err();
     assert!(err.to_string().contains("\"Z\"") && err.to_string().contains("X, Y"), "{err}");
-    let a = Gate { id: "A".into(), parent: Some("B".into()), dimensions: vec![Dimension::channel("X")], shape: Shape::Rectangle { bounds: vec![(Some(0.0), None)] } };
-    let b = Gate { id: "B".into(), parent: Some("A".into()), dimensions: vec![Dimension::channel("X")], shape: Shape::Rectangle { bounds: vec![(Some(0.0), None)] } };
+    let a = Gate {
+        id: "A".into(),
+        parent: Some("B".into()),
+        dimensions: vec![Dimension::channel("X")],
+        shape: Shape::Rectangle { bounds: vec![(Some(0.0), None)] },
+    };
+    let b = Gate {
+        id: "B".into(),
+        parent: Some("A".into()),
+        dimensions: vec![Dimension::channel("X")],
+        shape: Shape::Rectangle { bounds: vec![(Some(0.0), None)] },
+    };
     let err = GatingStrategy { gates: vec![a, b], ..Default::default() }.apply(&s).unwrap_err();
     assert!(matches!(err, niche_cyto::Error::Cycle { .. }), "{err}");
+}
+
+fn scale_strategy() -> impl Strategy<Value = niche_cyto::Scale> {
+    prop_oneof![
+        (0.0f64..1.0, 3.5f64..4.5).prop_map(|(w, m)| niche_cyto::Scale::logicle(10000.0, w, m, 0.0).unwrap()),
+        (0.1f64..1.0, 3.5f64..4.5).prop_map(|(w, m)| niche_cyto::Scale::hyperlog(10000.0, w, m, 0.0).unwrap()),
+        (2.0f64..5.0).prop_map(|m| niche_cyto::Scale::log(10000.0, m).unwrap()),
+        (2.0f64..5.0, 0.0f64..1.0).prop_map(|(m, a)| niche_cyto::Scale::asinh(10000.0, m, a).unwrap()),
+        (0.0f64..500.0).prop_map(|a| niche_cyto::Scale::linear(10000.0, a).unwrap()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Ranges on scale dimensions are tested in data space; they must equal the forward test.
+    #[test]
+    fn scaled_ranges_equal_the_forward_test(
+        xs in prop::collection::vec(-2000.0f64..20000.0, 1..300),
+        scale in scale_strategy(),
+        lo in prop::option::of(0.0f64..0.8),
+        width in 0.01f64..0.6,
+        open_top in any::<bool>(),
+        bound_min in prop::option::of(0.0f64..0.5),
+        bound_span in prop::option::of(0.1f64..1.0),
+    ) {
+        let hi = if open_top && lo.is_some() { None } else { Some(lo.unwrap_or(0.0) + width) };
+        let bound_max = bound_span.map(|s| bound_min.unwrap_or(0.0) + s);
+        let t = niche_cyto::Transformation { id: "T".into(), kind: niche_cyto::TransformKind::Scale(scale), bound_min, bound_max };
+        let dimension = Dimension { transformation: Some("T".into()), ..Dimension::channel("X") };
+        let g = Gate { id: "R".into(), parent: None, dimensions: vec![dimension], shape: Shape::Rectangle { bounds: vec![(lo, hi)] } };
+        let strategy = GatingStrategy { transformations: vec![t.clone()], gates: vec![g], ..Default::default() };
+        let r = strategy.apply(&sample(&xs, &xs)).unwrap();
+        let m = &r.population("R").unwrap().membership;
+        for (i, &x) in xs.iter().enumerate() {
+            let y = t.bound(scale.apply(x));
+            let want = lo.is_none_or(|l| y >= l) && hi.is_none_or(|h| y < h);
+            prop_assert_eq!(m[i], want, "x = {}, y = {}", x, y);
+        }
+    }
 }

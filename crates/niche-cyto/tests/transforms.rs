@@ -32,8 +32,7 @@ fn logicle_matches_the_published_reference_points() {
 
 #[test]
 fn every_transform_matches_flowkit() {
-    let reference: serde_json::Value =
-        serde_json::from_str(include_str!("fixtures/transform_reference.json")).unwrap();
+    let reference: serde_json::Value = serde_json::from_str(include_str!("fixtures/transform_reference.json")).unwrap();
     let cases = reference["cases"].as_array().unwrap();
     assert!(cases.len() >= 20);
     for case in cases {

@@ -92,8 +92,9 @@ pub fn run(args: &GateArgs) -> Result<()> {
     if !args.stats.is_empty() && !args.uncompensated && sample.spillover.is_none() {
         warnings.push(format!("{file_name} has no spillover keyword: statistics are on uncompensated values"));
     }
-    let channel_stats = stats::gate_statistics(&strategy, &sample, &results, &args.stats, &compensation, &args.percentiles)
-        .with_context(|| file_name.clone())?;
+    let channel_stats =
+        stats::gate_statistics(&strategy, &sample, &results, &args.stats, &compensation, &args.percentiles)
+            .with_context(|| file_name.clone())?;
     for w in &warnings {
         eprintln!("warning: {w}");
     }
@@ -180,7 +181,8 @@ fn write_text(out: &mut dyn Write, report: &Report) -> Result<()> {
 }
 
 fn write_csv(out: &mut dyn Write, report: &Report, channels: &[String]) -> Result<()> {
-    let mut header = vec!["id".to_string(), "parent".into(), "count".into(), "absolute_percent".into(), "relative_percent".into()];
+    let mut header =
+        vec!["id".to_string(), "parent".into(), "count".into(), "absolute_percent".into(), "relative_percent".into()];
     for c in channels {
         for stat in ["mean", "sd", "cv", "median", "geometric_mean", "robust_sd", "robust_cv"] {
             header.push(format!("{c} {stat}"));
@@ -198,7 +200,8 @@ fn write_csv(out: &mut dyn Write, report: &Report, channels: &[String]) -> Resul
         for s in &r.stats {
             match &s.stats {
                 Some(st) => fields.extend(
-                    [st.mean, st.sd, st.cv, st.median, st.geometric_mean, st.robust_sd, st.robust_cv].map(|v| v.to_string()),
+                    [st.mean, st.sd, st.cv, st.median, st.geometric_mean, st.robust_sd, st.robust_cv]
+                        .map(|v| v.to_string()),
                 ),
                 None => fields.extend(std::iter::repeat_n(String::new(), 7)),
             }

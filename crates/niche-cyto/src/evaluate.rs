@@ -1,0 +1,315 @@
+//! Per-sample evaluation of a [`GatingStrategy`]: dimension values and memberships, each computed
+//! once and shared. Uncompensated channels are borrowed from the sample, never copied.
+
+use std::collections::HashMap;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::compensation::Compensation;
+use crate::error::{Error, Result};
+use crate::gate::{self, BooleanOp, CompensationRef, Dimension, Shape, Source};
+use crate::linalg;
+use crate::sample::Sample;
+use crate::strategy::GatingStrategy;
+use crate::transform::{TransformKind, Transformation};
+
+/// A column of values: borrowed from the sample, or computed and shared.
+#[derive(Clone)]
+pub(crate) enum Column<'a> {
+    Borrowed(&'a [f64]),
+    Shared(Arc<Vec<f64>>),
+}
+
+impl Deref for Column<'_> {
+    type Target = [f64];
+    fn deref(&self) -> &[f64] {
+        match self {
+            Column::Borrowed(values) => values,
+            Column::Shared(values) => values,
+        }
+    }
+}
+
+/// Per-sample caches of dimension values, compensated channels and memberships.
+pub(crate) struct Context<'a> {
+    strategy: &'a GatingStrategy,
+    sample: &'a Sample,
+    dims: HashMap<Dimension, Column<'a>>,
+    scaled: HashMap<(Dimension, String), Arc<Vec<f64>>>,
+    compensated: HashMap<CompensationRef, Arc<HashMap<String, Arc<Vec<f64>>>>>,
+    memberships: HashMap<String, Arc<Vec<bool>>>,
+    warnings: Vec<String>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(strategy: &'a GatingStrategy, sample: &'a Sample) -> Self {
+        Context {
+            strategy,
+            sample,
+            dims: HashMap::new(),
+            scaled: HashMap::new(),
+            compensated: HashMap::new(),
+            memberships: HashMap::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The memberships computed and the warnings raised.
+    pub fn finish(self) -> (HashMap<String, Arc<Vec<bool>>>, Vec<String>) {
+        (self.memberships, self.warnings)
+    }
+
+    /// Values of a channel under a compensation: compensated when the compensation covers it.
+    fn channel(&mut self, name: &str, compensation: &CompensationRef) -> Result<Column<'a>> {
+        let sample = self.sample;
+        if *compensation == CompensationRef::Uncompensated {
+            return Ok(Column::Borrowed(sample.channel(name)?));
+        }
+        let table = match self.compensated.get(compensation) {
+            Some(t) => Arc::clone(t),
+            None => {
+                let comp = match compensation {
+                    // Gating-ML 2.0, 6.1: without a spillover in the file, "FCS" compensation is
+                    // the identity.
+                    CompensationRef::Fcs => match sample.spillover.as_ref() {
+                        Some(spill) => Compensation::from_spillover(spill)?,
+                        None => {
+                            self.warnings.push(format!(
+                                "compensation-ref=\"FCS\" but {} has no spillover keyword: used uncompensated values",
+                                sample.id
+                            ));
+                            self.compensated.insert(CompensationRef::Fcs, Arc::new(HashMap::new()));
+                            return Ok(Column::Borrowed(sample.channel(name)?));
+                        }
+                    },
+                    CompensationRef::Named(id) => {
+                        self.strategy.compensations.iter().find(|c| &c.id == id).cloned().ok_or_else(|| {
+                            Error::UnknownReference { kind: "compensation", id: id.clone(), by: name.into() }
+                        })?
+                    }
+                    CompensationRef::Uncompensated => unreachable!("handled above"),
+                };
+                let detectors: Vec<&[f64]> = comp.detectors.iter().map(|d| sample.channel(d)).collect::<Result<_>>()?;
+                let columns = comp.apply(&detectors);
+                let table: HashMap<String, Arc<Vec<f64>>> =
+                    comp.fluorochromes.iter().cloned().zip(columns.into_iter().map(Arc::new)).collect();
+                let table = Arc::new(table);
+                self.compensated.insert(compensation.clone(), Arc::clone(&table));
+                table
+            }
+        };
+        match table.get(name) {
+            Some(values) => Ok(Column::Shared(Arc::clone(values))),
+            None => Ok(Column::Borrowed(sample.channel(name)?)),
+        }
+    }
+
+    /// Values of a dimension, computed once. Dimensions that differ only in a transformation's
+    /// bounds share the scaled values.
+    pub fn dimension(&mut self, d: &Dimension) -> Result<Column<'a>> {
+        if let Some(v) = self.dims.get(d) {
+            return Ok(v.clone());
+        }
+        let values = match &d.transformation {
+            None => self.untransformed(d)?,
+            Some(id) => {
+                let t = self.strategy.transformation(id).expect("validated");
+                let TransformKind::Scale(scale) = &t.kind else { unreachable!("validated as a scale") };
+                let base = Dimension { transformation: None, ..d.clone() };
+                let key = (base, format!("{scale:?}"));
+                let scaled = match self.scaled.get(&key) {
+                    Some(v) => Arc::clone(v),
+                    None => {
+                        let values = Arc::new(scale.apply_to_vec(&self.dimension(&key.0)?));
+                        self.scaled.insert(key, Arc::clone(&values));
+                        values
+                    }
+                };
+                if t.bound_min.is_some() || t.bound_max.is_some() {
+                    Column::Shared(Arc::new(scaled.iter().map(|&v| t.bound(v)).collect()))
+                } else {
+                    Column::Shared(scaled)
+                }
+            }
+        };
+        self.dims.insert(d.clone(), values.clone());
+        Ok(values)
+    }
+
+    /// Values of a dimension before its scale transformation.
+    fn untransformed(&mut self, d: &Dimension) -> Result<Column<'a>> {
+        match &d.source {
+            Source::Channel(name) => self.channel(name, &d.compensation),
+            Source::Ratio(id) => {
+                let t = self.strategy.transformation(id).expect("validated");
+                let TransformKind::Ratio { numerator, denominator, a, b, c } = &t.kind else {
+                    unreachable!("validated as fratio")
+                };
+                let x = self.channel(numerator, &d.compensation)?;
+                let y = self.channel(denominator, &d.compensation)?;
+                let mut r = Transformation::ratio(*a, *b, *c, &x, &y);
+                t.apply_bounds(&mut r);
+                Ok(Column::Shared(Arc::new(r)))
+            }
+        }
+    }
+
+    /// ANDs `lo ≤ value < hi` of dimension `d` into `m`. On a scale dimension not yet computed,
+    /// the test runs in data space instead (see [`DataSpaceRange`]), with no transform per event.
+    fn and_range(&mut self, m: &mut [bool], d: &Dimension, lo: Option<f64>, hi: Option<f64>) -> Result<()> {
+        if let (Some(id), false) = (&d.transformation, self.dims.contains_key(d)) {
+            let t = self.strategy.transformation(id).expect("validated");
+            if let Some(range) = DataSpaceRange::new(t, lo, hi) {
+                let base = self.dimension(&Dimension { transformation: None, ..d.clone() })?;
+                range.and_into(m, &base);
+                return Ok(());
+            }
+        }
+        let values = self.dimension(d)?;
+        gate::and_range(m, &values, lo, hi);
+        Ok(())
+    }
+
+    /// Membership of a population, computed once (parents and operands first).
+    pub fn membership(&mut self, population: &str) -> Result<Arc<Vec<bool>>> {
+        if let Some(m) = self.memberships.get(population) {
+            return Ok(Arc::clone(m));
+        }
+        let strategy = self.strategy;
+        let g = strategy.gate_of(population).ok_or_else(|| Error::UnknownReference {
+            kind: "gate",
+            id: population.into(),
+            by: "strategy".into(),
+        })?;
+        let n = self.sample.n_events();
+        let mut m = match &g.parent {
+            Some(p) => self.membership(p)?.as_ref().clone(),
+            None => vec![true; n],
+        };
+        match &g.shape {
+            Shape::Rectangle { bounds } => {
+                for (d, &(lo, hi)) in g.dimensions.iter().zip(bounds) {
+                    self.and_range(&mut m, d, lo, hi)?;
+                }
+            }
+            Shape::Polygon { vertices } => {
+                let (x, y) = (self.dimension(&g.dimensions[0])?, self.dimension(&g.dimensions[1])?);
+                gate::and_polygon(&mut m, &x, &y, vertices);
+            }
+            Shape::Ellipsoid { mean, covariance, distance_square } => {
+                let columns: Vec<Column> = g.dimensions.iter().map(|d| self.dimension(d)).collect::<Result<_>>()?;
+                let slices: Vec<&[f64]> = columns.iter().map(|c| &c[..]).collect();
+                let inverse = linalg::invert(mean.len(), covariance).expect("validated");
+                gate::and_ellipsoid(&mut m, &slices, mean, &inverse, *distance_square);
+            }
+            Shape::Quadrants { dividers, quadrants } => {
+                let q = quadrants.iter().find(|q| q.id == population).expect("population of this gate");
+                for (divider_id, location) in &q.positions {
+                    let divider = dividers.iter().find(|d| &d.id == divider_id).expect("validated");
+                    let (lo, hi) = gate::quadrant_cell(&divider.values, *location);
+                    self.and_range(&mut m, &divider.dimension, lo, hi)?;
+                }
+            }
+            Shape::Boolean { op, operands } => {
+                let mut combined = vec![*op == BooleanOp::And; n];
+                for (id, complement) in operands {
+                    let other = self.membership(id)?;
+                    let invert = *complement ^ (*op == BooleanOp::Not);
+                    match op {
+                        BooleanOp::And => combined.iter_mut().zip(other.iter()).for_each(|(c, &o)| *c &= o ^ invert),
+                        BooleanOp::Or | BooleanOp::Not => {
+                            combined.iter_mut().zip(other.iter()).for_each(|(c, &o)| *c |= o ^ invert)
+                        }
+                    }
+                }
+                m.iter_mut().zip(&combined).for_each(|(m, &c)| *m &= c);
+            }
+        }
+        let m = Arc::new(m);
+        self.memberships.insert(population.to_string(), Arc::clone(&m));
+        Ok(m)
+    }
+}
+
+/// One side of a range after mapping it back through a monotone scale.
+#[derive(Debug, Clone, Copy)]
+enum Side {
+    Always,
+    Never,
+    /// The value passes when `x ≥ t` (lower side) or `x < t` (upper side).
+    At(f64),
+}
+
+/// A range gate `lo ≤ clamp(f(x)) < hi` on an increasing scale `f` with bounds, tested as
+/// `x ≥ f⁻¹(lo)` and `x < f⁻¹(hi)` in data space. Bounds turn a side into "always" or "never"
+/// (`clamp(y) ≥ lo` always holds when `boundMin ≥ lo`, never when `boundMax < lo`, and is
+/// `y ≥ lo` otherwise; likewise for `hi`). Events within 1e-9 (relative) of a data-space
+/// threshold are decided by the exact forward scale, so the result equals the forward test.
+struct DataSpaceRange<'t> {
+    transformation: &'t Transformation,
+    scale: crate::transform::Scale,
+    lo: Option<f64>,
+    hi: Option<f64>,
+    lower: Side,
+    upper: Side,
+    /// `flog` is undefined (NaN, outside every gate) for `x ≤ 0`.
+    positive_only: bool,
+}
+
+impl<'t> DataSpaceRange<'t> {
+    fn new(transformation: &'t Transformation, lo: Option<f64>, hi: Option<f64>) -> Option<Self> {
+        let TransformKind::Scale(scale) = transformation.kind else { return None };
+        let (bmin, bmax) = (transformation.bound_min, transformation.bound_max);
+        if let (Some(a), Some(b)) = (bmin, bmax) {
+            if a > b {
+                return None;
+            }
+        }
+        let invert = |y: f64| Some(scale.inverse(y)).filter(|x| x.is_finite());
+        let lower = match lo {
+            None => Side::Always,
+            Some(l) if bmax.is_some_and(|b| b < l) => Side::Never,
+            Some(l) if bmin.is_some_and(|b| b >= l) => Side::Always,
+            Some(l) => Side::At(invert(l)?),
+        };
+        let upper = match hi {
+            None => Side::Always,
+            Some(h) if bmin.is_some_and(|b| b >= h) => Side::Never,
+            Some(h) if bmax.is_some_and(|b| b < h) => Side::Always,
+            Some(h) => Side::At(invert(h)?),
+        };
+        let positive_only = matches!(scale, crate::transform::Scale::Log { .. });
+        Some(DataSpaceRange { transformation, scale, lo, hi, lower, upper, positive_only })
+    }
+
+    fn and_into(&self, m: &mut [bool], xs: &[f64]) {
+        let near = |x: f64, t: f64| (x - t).abs() <= 1e-9 * t.abs().max(1e-300);
+        for (keep, &x) in m.iter_mut().zip(xs) {
+            if !*keep {
+                continue;
+            }
+            if x.is_nan() || (self.positive_only && x <= 0.0) {
+                *keep = false;
+                continue;
+            }
+            let borderline =
+                matches!(self.lower, Side::At(t) if near(x, t)) || matches!(self.upper, Side::At(t) if near(x, t));
+            *keep = if borderline {
+                let y = self.transformation.bound(self.scale.apply(x));
+                self.lo.is_none_or(|l| y >= l) && self.hi.is_none_or(|h| y < h)
+            } else {
+                let above = match self.lower {
+                    Side::Always => true,
+                    Side::Never => false,
+                    Side::At(t) => x >= t,
+                };
+                let below = match self.upper {
+                    Side::Always => true,
+                    Side::Never => false,
+                    Side::At(t) => x < t,
+                };
+                above && below
+            };
+        }
+    }
+}
