@@ -30,13 +30,16 @@ impl Deref for Column<'_> {
     }
 }
 
+/// Compensated columns by fluorochrome name.
+type CompensatedColumns = Arc<HashMap<String, Arc<Vec<f64>>>>;
+
 /// Per-sample caches of dimension values, compensated channels and memberships.
 pub(crate) struct Context<'a> {
     strategy: &'a GatingStrategy,
     sample: &'a Sample,
     dims: HashMap<Dimension, Column<'a>>,
     scaled: HashMap<(Dimension, String), Arc<Vec<f64>>>,
-    compensated: HashMap<CompensationRef, Arc<HashMap<String, Arc<Vec<f64>>>>>,
+    compensated: HashMap<CompensationRef, CompensatedColumns>,
     memberships: HashMap<String, Arc<Vec<bool>>>,
     warnings: Vec<String>,
 }

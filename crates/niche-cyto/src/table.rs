@@ -49,7 +49,7 @@ impl Table {
             .fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
         let min_binade = (lo.log2().floor() as i32).max(MIN_BINADE);
         let max_binade = (hi.log2().floor() as i32 + 1).min(MAX_BINADE);
-        if !(lo <= hi) || min_binade >= max_binade {
+        if lo > hi || lo.is_nan() || min_binade >= max_binade {
             return None;
         }
         let (min_x, max_x) = (2f64.powi(min_binade), 2f64.powi(max_binade));
