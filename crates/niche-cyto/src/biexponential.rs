@@ -184,16 +184,16 @@ impl Logicle {
         apply_slice(self, values)
     }
 
-    /// The scale values of `values` as a new vector, as [`Logicle::apply_slice`].
-    pub fn apply_to_vec(&self, values: &[f64]) -> Vec<f64> {
-        apply_to_vec(self, values)
+    /// Appends the scale values of `values` to `out`, as [`Logicle::apply_slice`].
+    pub fn apply_into(&self, values: &[f64], out: &mut Vec<f64>) {
+        apply_into(self, values, out)
     }
 }
 
-fn apply_to_vec(scale: &impl ExactScale, values: &[f64]) -> Vec<f64> {
+fn apply_into(scale: &impl ExactScale, values: &[f64], out: &mut Vec<f64>) {
     match (values.len() >= TABLE_THRESHOLD).then(|| Table::build(scale, values)).flatten() {
-        Some(table) => values.iter().map(|&v| table.apply(scale, v)).collect(),
-        None => values.iter().map(|&v| scale.exact(v)).collect(),
+        Some(table) => out.extend(values.iter().map(|&v| table.apply(scale, v))),
+        None => out.extend(values.iter().map(|&v| scale.exact(v))),
     }
 }
 
@@ -325,9 +325,9 @@ impl Hyperlog {
         apply_slice(self, values)
     }
 
-    /// The scale values of `values` as a new vector, as [`Logicle::apply_slice`].
-    pub fn apply_to_vec(&self, values: &[f64]) -> Vec<f64> {
-        apply_to_vec(self, values)
+    /// Appends the scale values of `values` to `out`, as [`Logicle::apply_slice`].
+    pub fn apply_into(&self, values: &[f64], out: &mut Vec<f64>) {
+        apply_into(self, values, out)
     }
 }
 

@@ -65,11 +65,21 @@ impl Compensation {
     /// Compensates: given one column per detector (in `detectors` order), returns one column per
     /// fluorochrome, `x_k = Σ_j d_j · S⁺[j][k]`.
     pub fn apply(&self, detector_columns: &[&[f64]]) -> Vec<Vec<f64>> {
+        self.apply_into(detector_columns, vec![Vec::new(); self.fluorochromes.len()])
+    }
+
+    /// [`Compensation::apply`] into the given vectors (one per fluorochrome, reused for their
+    /// allocations).
+    pub fn apply_into(&self, detector_columns: &[&[f64]], outputs: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
         let n = detector_columns.first().map_or(0, |c| c.len());
         let f = self.fluorochromes.len();
-        (0..f)
-            .map(|k| {
-                let mut out = vec![0.0; n];
+        outputs
+            .into_iter()
+            .take(f)
+            .enumerate()
+            .map(|(k, mut out)| {
+                out.clear();
+                out.resize(n, 0.0);
                 for (j, column) in detector_columns.iter().enumerate() {
                     let weight = self.unmixing[j * f + k];
                     if weight != 0.0 {

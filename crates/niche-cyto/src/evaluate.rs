@@ -30,11 +30,47 @@ impl Deref for Column<'_> {
     }
 }
 
+/// Column buffers kept between samples, so that gating many samples in a row reuses memory the
+/// process has already touched instead of faulting in fresh pages for every dimension.
+#[derive(Debug, Default)]
+pub struct Workspace {
+    buffers: Vec<Vec<f64>>,
+}
+
+impl Workspace {
+    /// An empty vector with room for `n` values, reused when one is free.
+    fn take(&mut self, n: usize) -> Vec<f64> {
+        match self.buffers.iter().position(|b| b.capacity() >= n) {
+            Some(i) => {
+                let mut b = self.buffers.swap_remove(i);
+                b.clear();
+                b
+            }
+            None => Vec::with_capacity(n),
+        }
+    }
+
+    /// Keeps a buffer for later.
+    fn give(&mut self, buffer: Vec<f64>) {
+        if buffer.capacity() > 0 {
+            self.buffers.push(buffer);
+        }
+    }
+
+    /// A buffer filled with `values`.
+    fn collect(&mut self, n: usize, values: impl Iterator<Item = f64>) -> Vec<f64> {
+        let mut b = self.take(n);
+        b.extend(values);
+        b
+    }
+}
+
 /// Compensated columns by fluorochrome name.
 type CompensatedColumns = Arc<HashMap<String, Arc<Vec<f64>>>>;
 
 /// Per-sample caches of dimension values, compensated channels and memberships.
-pub(crate) struct Context<'a> {
+pub(crate) struct Context<'a, 'w> {
+    workspace: &'w mut Workspace,
     strategy: &'a GatingStrategy,
     sample: &'a Sample,
     dims: HashMap<Dimension, Column<'a>>,
@@ -44,9 +80,10 @@ pub(crate) struct Context<'a> {
     warnings: Vec<String>,
 }
 
-impl<'a> Context<'a> {
-    pub fn new(strategy: &'a GatingStrategy, sample: &'a Sample) -> Self {
+impl<'a, 'w> Context<'a, 'w> {
+    pub fn new(strategy: &'a GatingStrategy, sample: &'a Sample, workspace: &'w mut Workspace) -> Self {
         Context {
+            workspace,
             strategy,
             sample,
             dims: HashMap::new(),
@@ -57,8 +94,26 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// The memberships computed and the warnings raised.
-    pub fn finish(self) -> (HashMap<String, Arc<Vec<bool>>>, Vec<String>) {
+    /// The memberships computed and the warnings raised; column buffers go back to the workspace.
+    pub fn finish(mut self) -> (HashMap<String, Arc<Vec<bool>>>, Vec<String>) {
+        let mut shared: Vec<Arc<Vec<f64>>> = Vec::new();
+        shared.extend(self.dims.drain().filter_map(|(_, c)| match c {
+            Column::Shared(v) => Some(v),
+            Column::Borrowed(_) => None,
+        }));
+        shared.extend(self.scaled.drain().map(|(_, v)| v));
+        for (_, table) in self.compensated.drain() {
+            if let Ok(table) = Arc::try_unwrap(table) {
+                shared.extend(table.into_values());
+            }
+        }
+        // Each buffer may be held several times (a dimension and its scaled cache entry); it is
+        // free once the last holder lets go.
+        for v in shared {
+            if let Ok(buffer) = Arc::try_unwrap(v) {
+                self.workspace.give(buffer);
+            }
+        }
         (self.memberships, self.warnings)
     }
 
@@ -93,7 +148,9 @@ impl<'a> Context<'a> {
                     CompensationRef::Uncompensated => unreachable!("handled above"),
                 };
                 let detectors: Vec<&[f64]> = comp.detectors.iter().map(|d| sample.channel(d)).collect::<Result<_>>()?;
-                let columns = comp.apply(&detectors);
+                let n = sample.n_events();
+                let outputs = (0..comp.fluorochromes.len()).map(|_| self.workspace.take(n)).collect();
+                let columns = comp.apply_into(&detectors, outputs);
                 let table: HashMap<String, Arc<Vec<f64>>> =
                     comp.fluorochromes.iter().cloned().zip(columns.into_iter().map(Arc::new)).collect();
                 let table = Arc::new(table);
@@ -123,13 +180,16 @@ impl<'a> Context<'a> {
                 let scaled = match self.scaled.get(&key) {
                     Some(v) => Arc::clone(v),
                     None => {
-                        let values = Arc::new(scale.apply_to_vec(&self.dimension(&key.0)?));
+                        let base = self.dimension(&key.0)?;
+                        let mut out = self.workspace.take(base.len());
+                        scale.apply_into(&base, &mut out);
+                        let values = Arc::new(out);
                         self.scaled.insert(key, Arc::clone(&values));
                         values
                     }
                 };
                 if t.bound_min.is_some() || t.bound_max.is_some() {
-                    Column::Shared(Arc::new(scaled.iter().map(|&v| t.bound(v)).collect()))
+                    Column::Shared(Arc::new(self.workspace.collect(scaled.len(), scaled.iter().map(|&v| t.bound(v)))))
                 } else {
                     Column::Shared(scaled)
                 }
@@ -150,9 +210,8 @@ impl<'a> Context<'a> {
                 };
                 let x = self.channel(numerator, &d.compensation)?;
                 let y = self.channel(denominator, &d.compensation)?;
-                let mut r = Transformation::ratio(*a, *b, *c, &x, &y);
-                t.apply_bounds(&mut r);
-                Ok(Column::Shared(Arc::new(r)))
+                let ratios = x.iter().zip(y.iter()).map(|(&x, &y)| t.bound(Transformation::ratio_of(*a, *b, *c, x, y)));
+                Ok(Column::Shared(Arc::new(self.workspace.collect(x.len(), ratios))))
             }
         }
     }
@@ -200,7 +259,7 @@ impl<'a> Context<'a> {
                 gate::and_polygon(&mut m, &x, &y, vertices);
             }
             Shape::Ellipsoid { mean, covariance, distance_square } => {
-                let columns: Vec<Column> = g.dimensions.iter().map(|d| self.dimension(d)).collect::<Result<_>>()?;
+                let columns: Vec<Column<'a>> = g.dimensions.iter().map(|d| self.dimension(d)).collect::<Result<_>>()?;
                 let slices: Vec<&[f64]> = columns.iter().map(|c| &c[..]).collect();
                 let inverse = linalg::invert(mean.len(), covariance).expect("validated");
                 gate::and_ellipsoid(&mut m, &slices, mean, &inverse, *distance_square);
@@ -286,33 +345,30 @@ impl<'t> DataSpaceRange<'t> {
     }
 
     fn and_into(&self, m: &mut [bool], xs: &[f64]) {
-        let near = |x: f64, t: f64| (x - t).abs() <= 1e-9 * t.abs().max(1e-300);
+        // Thresholds as numbers: "never" is NaN (every comparison fails), "always" is ±∞.
+        let lower = match self.lower {
+            Side::Always => f64::NEG_INFINITY,
+            Side::Never => f64::NAN,
+            Side::At(t) => t,
+        };
+        let (upper, upper_always) = match self.upper {
+            Side::Always => (f64::INFINITY, true),
+            Side::Never => (f64::NAN, false),
+            Side::At(t) => (t, false),
+        };
+        // no band around an infinite ("always") or NaN ("never") threshold
+        let band = |t: f64| if t.is_finite() { 1e-9 * t.abs().max(1e-300) } else { -1.0 };
+        let (lower_band, upper_band) = (band(lower), band(upper));
+        let positive_only = self.positive_only;
         for (keep, &x) in m.iter_mut().zip(xs) {
-            if !*keep {
-                continue;
-            }
-            if x.is_nan() || (self.positive_only && x <= 0.0) {
-                *keep = false;
-                continue;
-            }
-            let borderline =
-                matches!(self.lower, Side::At(t) if near(x, t)) || matches!(self.upper, Side::At(t) if near(x, t));
-            *keep = if borderline {
+            let pass = (x >= lower) & (upper_always | (x < upper)) & (!positive_only | (x > 0.0));
+            let borderline = ((x - lower).abs() <= lower_band) | ((x - upper).abs() <= upper_band);
+            if borderline & *keep {
                 let y = self.transformation.bound(self.scale.apply(x));
-                self.lo.is_none_or(|l| y >= l) && self.hi.is_none_or(|h| y < h)
+                *keep = (!positive_only | (x > 0.0)) & self.lo.is_none_or(|l| y >= l) & self.hi.is_none_or(|h| y < h);
             } else {
-                let above = match self.lower {
-                    Side::Always => true,
-                    Side::Never => false,
-                    Side::At(t) => x >= t,
-                };
-                let below = match self.upper {
-                    Side::Always => true,
-                    Side::Never => false,
-                    Side::At(t) => x < t,
-                };
-                above && below
-            };
+                *keep &= pass;
+            }
         }
     }
 }

@@ -235,7 +235,7 @@ impl Gate {
 pub(crate) fn and_range(membership: &mut [bool], values: &[f64], min: Option<f64>, max: Option<f64>) {
     let (lo, hi) = (min.unwrap_or(f64::NEG_INFINITY), max.unwrap_or(f64::INFINITY));
     // NaN fails both comparisons and is therefore outside.
-    membership.iter_mut().zip(values).for_each(|(m, &x)| *m &= x >= lo && x < hi);
+    membership.iter_mut().zip(values).for_each(|(m, &x)| *m &= (x >= lo) & (x < hi));
 }
 
 /// ANDs the even–odd point-in-polygon test into `membership`.

@@ -44,6 +44,7 @@ mod transform;
 pub use biexponential::{Hyperlog, Logicle};
 pub use compensation::Compensation;
 pub use error::{Error, Result};
+pub use evaluate::Workspace;
 pub use gate::{BooleanOp, CompensationRef, Dimension, Divider, Gate, Quadrant, Shape, Source};
 pub use sample::Sample;
 pub use strategy::{GatingResults, GatingStrategy, PopulationResult};

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::compensation::Compensation;
 use crate::error::{Error, Result};
-use crate::evaluate::Context;
+use crate::evaluate::{Context, Workspace};
 use crate::gate::{CompensationRef, Dimension, Gate, Shape, Source};
 use crate::sample::Sample;
 use crate::transform::{TransformKind, Transformation};
@@ -192,8 +192,14 @@ impl GatingStrategy {
 
     /// Applies every gate to `sample`.
     pub fn apply(&self, sample: &Sample) -> Result<GatingResults> {
+        self.apply_with(sample, &mut Workspace::default())
+    }
+
+    /// Applies every gate to `sample`, reusing the column buffers of `workspace` (keep one
+    /// workspace across a batch of samples).
+    pub fn apply_with(&self, sample: &Sample, workspace: &mut Workspace) -> Result<GatingResults> {
         self.validate()?;
-        let mut ctx = Context::new(self, sample);
+        let mut ctx = Context::new(self, sample, workspace);
         let n = sample.n_events();
         let mut counts = Vec::new();
         for g in &self.gates {
@@ -228,12 +234,12 @@ impl GatingStrategy {
     /// The values of any dimension (channel, compensation, ratio, scale) of `sample`, as gates see them.
     pub fn dimension_values(&self, sample: &Sample, dimension: &Dimension) -> Result<Vec<f64>> {
         self.check_dimension(dimension, "dimension_values")?;
-        Ok(Context::new(self, sample).dimension(dimension)?.to_vec())
+        Ok(Context::new(self, sample, &mut Workspace::default()).dimension(dimension)?.to_vec())
     }
 
     /// Applies the strategy to many samples in parallel.
     pub fn apply_all(&self, samples: &[Sample]) -> Vec<Result<GatingResults>> {
-        samples.par_iter().map(|s| self.apply(s)).collect()
+        samples.par_iter().map_init(Workspace::default, |w, s| self.apply_with(s, w)).collect()
     }
 }
 

@@ -133,15 +133,15 @@ impl Scale {
         }
     }
 
-    /// The scale values of `values`, as a new vector (one pass, no copy first).
-    pub fn apply_to_vec(&self, values: &[f64]) -> Vec<f64> {
+    /// Appends the scale values of `values` to `out` (one pass, no copy first).
+    pub fn apply_into(&self, values: &[f64], out: &mut Vec<f64>) {
         match *self {
-            Scale::Logicle(l) => l.apply_to_vec(values),
-            Scale::Hyperlog(h) => h.apply_to_vec(values),
+            Scale::Logicle(l) => l.apply_into(values, out),
+            Scale::Hyperlog(h) => h.apply_into(values, out),
             _ => {
-                let mut out = values.to_vec();
-                self.apply_slice(&mut out);
-                out
+                let start = out.len();
+                out.extend_from_slice(values);
+                self.apply_slice(&mut out[start..]);
             }
         }
     }
@@ -231,9 +231,10 @@ impl Transformation {
         }
     }
 
-    /// `fratio` of two value slices, bounds included.
-    pub fn ratio(a: f64, b: f64, c: f64, x: &[f64], y: &[f64]) -> Vec<f64> {
-        x.iter().zip(y).map(|(&x, &y)| a * (x - b) / (y - c)).collect()
+    /// `fratio`: `A · (x − B) / (y − C)`.
+    #[inline]
+    pub fn ratio_of(a: f64, b: f64, c: f64, x: f64, y: f64) -> f64 {
+        a * (x - b) / (y - c)
     }
 }
 
