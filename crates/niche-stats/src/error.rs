@@ -1,0 +1,71 @@
+//! Errors of the statistics crate.
+
+/// Input a test cannot use.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A group has too few values for the test.
+    #[error("group {group:?} has {n} value(s); {test} needs at least {needed}")]
+    TooFew {
+        /// The test.
+        test: &'static str,
+        /// The group.
+        group: String,
+        /// Values it has.
+        n: usize,
+        /// Values needed.
+        needed: usize,
+    },
+    /// A value is NaN or infinite.
+    #[error("group {group:?} holds a value that is not a finite number ({value})")]
+    NotFinite {
+        /// The group.
+        group: String,
+        /// The value.
+        value: f64,
+    },
+    /// All values are equal, so the statistic is undefined.
+    #[error("{test}: all values are equal (zero variance), the statistic is undefined")]
+    ZeroVariance {
+        /// The test.
+        test: &'static str,
+    },
+    /// Paired data of unequal length.
+    #[error("paired test needs equal numbers of values, got {a} and {b}")]
+    UnequalPairs {
+        /// First group size.
+        a: usize,
+        /// Second group size.
+        b: usize,
+    },
+    /// A contingency table that cannot be tested.
+    #[error("contingency table: {reason}")]
+    InvalidTable {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A parameter outside its domain.
+    #[error("{name} = {value} is outside {domain}")]
+    OutOfDomain {
+        /// Parameter.
+        name: &'static str,
+        /// Value.
+        value: f64,
+        /// Allowed domain.
+        domain: &'static str,
+    },
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Checks that a group is large enough and finite.
+pub(crate) fn check_group(test: &'static str, group: &str, values: &[f64], needed: usize) -> Result<()> {
+    if values.len() < needed {
+        return Err(Error::TooFew { test, group: group.to_string(), n: values.len(), needed });
+    }
+    if let Some(&value) = values.iter().find(|v| !v.is_finite()) {
+        return Err(Error::NotFinite { group: group.to_string(), value });
+    }
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! t tests: Student's (pooled variance), Welch's, paired, and from summary statistics.
+//!
+//! Student: `t = (m₁ − m₂) / √(s²ₚ (1/n₁ + 1/n₂))`, `s²ₚ = ((n₁−1)s₁² + (n₂−1)s₂²)/(n₁+n₂−2)`,
+//! df = n₁ + n₂ − 2. Welch: `t = (m₁ − m₂)/√(s₁²/n₁ + s₂²/n₂)` with Welch–Satterthwaite df.
+//! Paired: one-sample t of the differences. P is two-sided.
+
+use crate::descriptive::{mean, variance};
+use crate::distribution::t_two_sided;
+use crate::error::{Error, Result, check_group};
+use crate::result::{Effect, TestResult};
+
+/// A group's summary: mean, SD (n − 1) and n.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    /// Mean.
+    pub mean: f64,
+    /// Standard deviation.
+    pub sd: f64,
+    /// Number of values.
+    pub n: usize,
+}
+
+impl Summary {
+    /// Summarises raw values.
+    pub fn of(values: &[f64]) -> Summary {
+        Summary { mean: mean(values), sd: variance(values).sqrt(), n: values.len() }
+    }
+}
+
+/// Unpaired t test from raw values; `welch` for unequal variances.
+pub fn unpaired(a: &[f64], b: &[f64], welch: bool) -> Result<TestResult> {
+    check_group("t test", "first", a, 2)?;
+    check_group("t test", "second", b, 2)?;
+    unpaired_summary(Summary::of(a), Summary::of(b), welch)
+}
+
+/// Unpaired t test from summary statistics (as Prism's "t test from mean, SD, n").
+pub fn unpaired_summary(a: Summary, b: Summary, welch: bool) -> Result<TestResult> {
+    for (name, s) in [("first", a), ("second", b)] {
+        if s.n < 2 {
+            return Err(Error::TooFew { test: "t test", group: name.into(), n: s.n, needed: 2 });
+        }
+        if !(s.mean.is_finite() && s.sd.is_finite()) || s.sd < 0.0 {
+            return Err(Error::NotFinite { group: name.into(), value: if s.mean.is_finite() { s.sd } else { s.mean } });
+        }
+    }
+    let (n1, n2) = (a.n as f64, b.n as f64);
+    let (v1, v2) = (a.sd * a.sd, b.sd * b.sd);
+    if v1 == 0.0 && v2 == 0.0 {
+        return Err(Error::ZeroVariance { test: "t test" });
+    }
+    let pooled = ((n1 - 1.0) * v1 + (n2 - 1.0) * v2) / (n1 + n2 - 2.0);
+    let (se, df, test) = if welch {
+        let (w1, w2) = (v1 / n1, v2 / n2);
+        let df = (w1 + w2).powi(2) / (w1 * w1 / (n1 - 1.0) + w2 * w2 / (n2 - 1.0));
+        ((w1 + w2).sqrt(), df, "unpaired t test with Welch's correction")
+    } else {
+        ((pooled * (1.0 / n1 + 1.0 / n2)).sqrt(), n1 + n2 - 2.0, "unpaired t test")
+    };
+    let t = (a.mean - b.mean) / se;
+    Ok(TestResult {
+        test: test.into(),
+        statistic_name: "t",
+        statistic: t,
+        df: Some(df),
+        df2: None,
+        p: t_two_sided(t, df),
+        method: "t distribution".into(),
+        effect: Some(Effect { name: "Cohen's d", value: (a.mean - b.mean) / pooled.sqrt() }),
+    })
+}
+
+/// Paired t test: one-sample t of `a[i] − b[i]`.
+pub fn paired(a: &[f64], b: &[f64]) -> Result<TestResult> {
+    if a.len() != b.len() {
+        return Err(Error::UnequalPairs { a: a.len(), b: b.len() });
+    }
+    check_group("paired t test", "first", a, 2)?;
+    check_group("paired t test", "second", b, 2)?;
+    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+    let (m, v) = (mean(&d), variance(&d));
+    if v == 0.0 {
+        return Err(Error::ZeroVariance { test: "paired t test" });
+    }
+    let n = d.len() as f64;
+    let t = m / (v / n).sqrt();
+    Ok(TestResult {
+        test: "paired t test".into(),
+        statistic_name: "t",
+        statistic: t,
+        df: Some(n - 1.0),
+        df2: None,
+        p: t_two_sided(t, n - 1.0),
+        method: "t distribution".into(),
+        effect: Some(Effect { name: "Cohen's d (differences)", value: m / v.sqrt() }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn student_and_welch_on_a_textbook_case() {
+        // means 3 and 5.2, variances 2.5 and 3.7: pooled 3.1, t = −2.2 / √(3.1 · 0.4)
+        let (a, b) = ([1.0, 2.0, 3.0, 4.0, 5.0], [3.0, 4.0, 5.0, 6.0, 8.0]);
+        let s = unpaired(&a, &b, false).unwrap();
+        assert_eq!(s.df, Some(8.0));
+        assert!((s.statistic + 2.2 / 1.24f64.sqrt()).abs() < 1e-14);
+        let w = unpaired(&a, &b, true).unwrap();
+        assert!(w.df.unwrap() < 8.0 && w.p > s.p);
+    }
+
+    #[test]
+    fn degenerate_inputs_are_errors() {
+        assert!(matches!(unpaired(&[1.0], &[2.0, 3.0], false), Err(Error::TooFew { .. })));
+        assert!(matches!(unpaired(&[1.0, 1.0], &[2.0, 2.0], false), Err(Error::ZeroVariance { .. })));
+        assert!(matches!(paired(&[1.0, 2.0], &[1.0]), Err(Error::UnequalPairs { .. })));
+        assert!(matches!(unpaired(&[1.0, f64::NAN], &[2.0, 3.0], true), Err(Error::NotFinite { .. })));
+    }
+}
