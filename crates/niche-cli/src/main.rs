@@ -23,6 +23,9 @@ enum Command {
     /// Apply a Gating-ML 2.0 gating strategy to an FCS file: counts, percentages, statistics and
     /// per-event memberships.
     Gate(commands::gate::GateArgs),
+    /// Statistics as GraphPad Prism computes them: t and rank tests, ANOVA with Tukey.
+    #[command(subcommand)]
+    Stats(commands::stats::StatsCommand),
 }
 
 fn main() -> ExitCode {
@@ -30,6 +33,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Fcs(command) => commands::fcs::run(command),
         Command::Gate(args) => commands::gate::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Stats(command) => commands::stats::run(command).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -233,3 +233,42 @@ fn gate_reproduces_a_compliance_case_through_the_cli() {
         assert_eq!(ours, expected, "{case}");
     }
 }
+
+#[test]
+fn stats_compare_reports_the_seed_mann_whitney_and_anova_with_tukey() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("mw.csv"),
+        "group,value\nND,1\nND,2\nND,3\nND,4\nND,5\nRR,6\nRR,7\nRR,8\nRR,9\nRR,10\n",
+    )
+    .unwrap();
+    let o = niche(&["stats", "compare", "mw.csv", "--test", "mann-whitney", "--format", "json"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["p_display"], "0.0079");
+    assert_eq!(json["stars"], "**");
+    assert_eq!(json["groups"][0][1]["n"], 5);
+
+    std::fs::write(tmp.path().join("an.csv"), "group,value\nA,1\nA,2\nA,3.5\nB,4\nB,5\nB,6.1\nC,2\nC,2.5\nC,3\n")
+        .unwrap();
+    let o = niche(&["stats", "compare", "an.csv", "--test", "anova"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("F = 7.5323") && text.contains("Tukey") && text.contains("A vs B"), "{text}");
+}
+
+#[test]
+fn stats_compare_rejects_bad_data_with_the_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("bad.csv"), "group,value\nA,1\nA,x\nB,2\n").unwrap();
+    let o = niche(&["stats", "compare", "bad.csv", "--test", "welch"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("bad.csv: line 3") && stderr(&o).contains("\"x\""), "{}", stderr(&o));
+    std::fs::write(tmp.path().join("one.csv"), "group,value\nA,1\nB,2\nB,3\n").unwrap();
+    let o = niche(&["stats", "compare", "one.csv", "--test", "student"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("\"first\" has 1 value"), "{}", stderr(&o));
+    std::fs::write(tmp.path().join("three.csv"), "group,value\nA,1\nA,2\nB,2\nB,3\nC,1\nC,5\n").unwrap();
+    let o = niche(&["stats", "compare", "three.csv", "--test", "paired"], tmp.path());
+    assert!(stderr(&o).contains("compares two groups, the file has 3"), "{}", stderr(&o));
+}

@@ -4,7 +4,7 @@
 //! - [`ttest`]: Student's, Welch's, paired, and from summary statistics.
 //! - [`ranks`]: Mann–Whitney U (exact, exact with ties, normal approximation), Wilcoxon
 //!   signed-rank, Kruskal–Wallis.
-//! - [`anova::one_way`], [`contingency`] (chi-square, Fisher's exact 2 × 2),
+//! - [`anova::one_way`] with [`tukey::tukey_hsd`] (studentized range), [`contingency`] (chi-square, Fisher's exact 2 × 2),
 //!   [`multiple::adjust`] (Bonferroni, Šidák, Holm, Benjamini–Hochberg).
 //! - [`format`]: Prism's stars and P display. [`distribution`]: normal, t, F, chi-square tails.
 //!
@@ -32,6 +32,7 @@ pub mod ranks;
 mod result;
 mod special;
 pub mod ttest;
+pub mod tukey;
 
 pub use descriptive::{Descriptive, quantile_type6, quantile_type7};
 pub use error::{Error, Result};

@@ -3,3 +3,4 @@
 pub mod fcs;
 pub mod gate;
 pub mod output;
+pub mod stats;

@@ -1,0 +1,258 @@
+//! `niche stats compare`: descriptives per group and a hypothesis test, from a `group,value` CSV.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use niche_stats::{self as stats, Descriptive, TestResult, format};
+use serde::Serialize;
+
+use super::output::Output;
+
+#[derive(Subcommand)]
+pub enum StatsCommand {
+    /// Compare groups: descriptives per group, the test's statistic, df, P and Prism's stars, and
+    /// for ANOVA Tukey's multiple comparisons.
+    ///
+    /// DATA.csv has a header with columns `group` and `value` (and `pair` for paired tests, which
+    /// matches the two groups' values); other columns are ignored. Groups keep their order of first
+    /// appearance; the first group is the reference of two-group tests.
+    Compare(CompareArgs),
+}
+
+#[derive(Args)]
+pub struct CompareArgs {
+    /// CSV with columns group,value[,pair].
+    data: PathBuf,
+    /// The test.
+    #[arg(long, value_enum)]
+    test: Test,
+    /// `text` for people, `json` for programs.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Test {
+    /// Unpaired t test (pooled variance), two groups.
+    Student,
+    /// Unpaired t test with Welch's correction, two groups.
+    Welch,
+    /// Paired t test, two groups matched by `pair`.
+    Paired,
+    /// Mann–Whitney U test (exact when n₁·n₂ ≤ 10,000, with ties too), two groups.
+    MannWhitney,
+    /// Wilcoxon matched-pairs signed-rank test, two groups matched by `pair`.
+    Wilcoxon,
+    /// Ordinary one-way ANOVA with Tukey's multiple comparisons.
+    Anova,
+    /// Kruskal–Wallis test.
+    Kruskal,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+struct Group {
+    name: String,
+    values: Vec<f64>,
+    pairs: Vec<String>,
+}
+
+fn read_groups(path: &PathBuf) -> Result<Vec<Group>> {
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let (_, header) = lines.next().with_context(|| format!("{}: the file is empty", path.display()))?;
+    let columns: Vec<String> = header.split(',').map(|c| c.trim().to_ascii_lowercase()).collect();
+    let find = |name: &str| columns.iter().position(|c| c == name);
+    let (Some(gi), Some(vi)) = (find("group"), find("value")) else {
+        bail!("{}: line 1 needs columns `group` and `value`, found {header:?}", path.display());
+    };
+    let pi = find("pair");
+    let mut groups: Vec<Group> = Vec::new();
+    for (line, row) in lines {
+        let fields: Vec<&str> = row.split(',').map(str::trim).collect();
+        let field = |i: usize| fields.get(i).copied().unwrap_or("");
+        let value: f64 = field(vi).parse().ok().filter(|v: &f64| v.is_finite()).with_context(|| {
+            format!("{}: line {}: value {:?} is not a finite number", path.display(), line + 1, field(vi))
+        })?;
+        let name = field(gi).to_string();
+        if name.is_empty() {
+            bail!("{}: line {}: the group is empty", path.display(), line + 1);
+        }
+        let pair = pi.map(|i| field(i).to_string()).unwrap_or_default();
+        match groups.iter_mut().find(|g| g.name == name) {
+            Some(g) => {
+                g.values.push(value);
+                g.pairs.push(pair);
+            }
+            None => groups.push(Group { name, values: vec![value], pairs: vec![pair] }),
+        }
+    }
+    Ok(groups)
+}
+
+/// The two groups' values ordered by a common `pair` column.
+fn matched(a: &Group, b: &Group) -> Result<(Vec<f64>, Vec<f64>)> {
+    if a.pairs.iter().any(String::is_empty) || b.pairs.iter().any(String::is_empty) {
+        bail!("a paired test needs a `pair` column naming each matched pair");
+    }
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for (pair, &v) in a.pairs.iter().zip(&a.values) {
+        let Some(j) = b.pairs.iter().position(|p| p == pair) else {
+            bail!("pair {pair:?} of group {:?} has no partner in group {:?}", a.name, b.name);
+        };
+        x.push(v);
+        y.push(b.values[j]);
+    }
+    if b.pairs.len() != a.pairs.len() {
+        bail!(
+            "groups {:?} and {:?} have {} and {} values: pairs do not match",
+            a.name,
+            b.name,
+            a.values.len(),
+            b.values.len()
+        );
+    }
+    Ok((x, y))
+}
+
+#[derive(Serialize)]
+struct Report {
+    groups: Vec<(String, Descriptive)>,
+    test: TestResult,
+    p_display: String,
+    stars: &'static str,
+    posthoc: Vec<PostHoc>,
+}
+
+#[derive(Serialize)]
+struct PostHoc {
+    a: String,
+    b: String,
+    mean_difference: f64,
+    q: f64,
+    p: f64,
+    p_display: String,
+    stars: &'static str,
+}
+
+pub fn run(command: StatsCommand) -> Result<()> {
+    match command {
+        StatsCommand::Compare(args) => compare(&args),
+    }
+}
+
+fn compare(args: &CompareArgs) -> Result<()> {
+    let file = args.data.display().to_string();
+    let groups = read_groups(&args.data)?;
+    let descriptives = groups
+        .iter()
+        .map(|g| Descriptive::of(&g.name, &g.values).map(|d| (g.name.clone(), d)))
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| file.clone())?;
+    let two = |test: &str| -> Result<(&Group, &Group)> {
+        match groups.as_slice() {
+            [a, b] => Ok((a, b)),
+            _ => bail!("{file}: {test} compares two groups, the file has {}", groups.len()),
+        }
+    };
+    let named: Vec<(&str, &[f64])> = groups.iter().map(|g| (g.name.as_str(), g.values.as_slice())).collect();
+    let mut posthoc = Vec::new();
+    let test = match args.test {
+        Test::Student | Test::Welch => {
+            let (a, b) = two("an unpaired t test")?;
+            stats::ttest::unpaired(&a.values, &b.values, args.test == Test::Welch)
+        }
+        Test::Paired => {
+            let (a, b) = two("a paired t test")?;
+            let (x, y) = matched(a, b).with_context(|| file.clone())?;
+            stats::ttest::paired(&x, &y)
+        }
+        Test::MannWhitney => {
+            let (a, b) = two("the Mann-Whitney test")?;
+            stats::ranks::mann_whitney(&a.values, &b.values, stats::ranks::Method::Auto)
+        }
+        Test::Wilcoxon => {
+            let (a, b) = two("the Wilcoxon test")?;
+            let (x, y) = matched(a, b).with_context(|| file.clone())?;
+            stats::ranks::wilcoxon(&x, &y, stats::ranks::Method::Auto)
+        }
+        Test::Anova => {
+            for c in stats::tukey::tukey_hsd(&named).with_context(|| file.clone())? {
+                posthoc.push(PostHoc {
+                    p_display: format::p_value(c.p),
+                    stars: format::stars(c.p),
+                    a: c.a,
+                    b: c.b,
+                    mean_difference: c.mean_difference,
+                    q: c.q,
+                    p: c.p,
+                });
+            }
+            stats::anova::one_way(&named)
+        }
+        Test::Kruskal => stats::ranks::kruskal_wallis(&named),
+    }
+    .with_context(|| file.clone())?;
+    let report = Report {
+        groups: descriptives,
+        p_display: format::p_value(test.p),
+        stars: format::stars(test.p),
+        test,
+        posthoc,
+    };
+    Output::Stdout.write_with(|out| match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            writeln!(out)?;
+            Ok(())
+        }
+        Format::Text => write_text(out, &report),
+    })
+}
+
+fn write_text(out: &mut dyn Write, r: &Report) -> Result<()> {
+    writeln!(
+        out,
+        "{:<20} {:>5} {:>12} {:>12} {:>12} {:>12} {:>12}",
+        "group", "n", "mean", "SD", "SEM", "median", "range"
+    )?;
+    for (name, d) in &r.groups {
+        writeln!(
+            out,
+            "{:<20} {:>5} {:>12.4} {:>12.4} {:>12.4} {:>12.4} {:>5.4}-{:.4}",
+            name, d.n, d.mean, d.sd, d.sem, d.median, d.min, d.max
+        )?;
+    }
+    let t = &r.test;
+    let df = match (t.df, t.df2) {
+        (Some(a), Some(b)) => format!(", df = {a}, {b}"),
+        (Some(a), None) => format!(", df = {}", (a * 1e4).round() / 1e4),
+        _ => String::new(),
+    };
+    writeln!(
+        out,
+        "\n{}: {} = {:.4}{df}, P = {} ({}), {}",
+        t.test, t.statistic_name, t.statistic, r.p_display, r.stars, t.method
+    )?;
+    if let Some(e) = &t.effect {
+        writeln!(out, "{} = {:.4}", e.name, e.value)?;
+    }
+    if !r.posthoc.is_empty() {
+        writeln!(out, "\nTukey's multiple comparisons:")?;
+        for c in &r.posthoc {
+            writeln!(
+                out,
+                "  {} vs {}: mean diff {:.4}, q = {:.4}, adjusted P = {} ({})",
+                c.a, c.b, c.mean_difference, c.q, c.p_display, c.stars
+            )?;
+        }
+    }
+    Ok(())
+}
