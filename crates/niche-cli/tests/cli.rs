@@ -255,6 +255,10 @@ fn stats_compare_reports_the_seed_mann_whitney_and_anova_with_tukey() {
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(text.contains("F = 7.5323") && text.contains("Tukey") && text.contains("A vs B"), "{text}");
+    let o = niche(&["stats", "compare", "an.csv", "--test", "anova", "--control", "C"], tmp.path());
+    assert!(stdout(&o).contains("Dunnett") && stdout(&o).contains("A vs C"), "{}", stdout(&o));
+    let o = niche(&["stats", "compare", "an.csv", "--test", "anova", "--control", "Z"], tmp.path());
+    assert!(stderr(&o).contains("control group \"Z\" is not in the data"), "{}", stderr(&o));
 }
 
 #[test]

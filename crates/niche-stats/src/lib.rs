@@ -4,7 +4,8 @@
 //! - [`ttest`]: Student's, Welch's, paired, and from summary statistics.
 //! - [`ranks`]: Mann–Whitney U (exact, exact with ties, normal approximation), Wilcoxon
 //!   signed-rank, Kruskal–Wallis.
-//! - [`anova::one_way`] with [`tukey::tukey_hsd`] (studentized range), [`contingency`] (chi-square, Fisher's exact 2 × 2),
+//! - [`anova::one_way`] with [`tukey::tukey_hsd`] (studentized range) and
+//!   [`dunnett::dunnett`] (against a control), [`contingency`] (chi-square, Fisher's exact 2 × 2),
 //!   [`multiple::adjust`] (Bonferroni, Šidák, Holm, Benjamini–Hochberg).
 //! - [`format`]: Prism's stars and P display. [`distribution`]: normal, t, F, chi-square tails.
 //!
@@ -25,6 +26,7 @@ pub mod anova;
 pub mod contingency;
 mod descriptive;
 pub mod distribution;
+pub mod dunnett;
 mod error;
 pub mod format;
 pub mod multiple;

@@ -17,7 +17,7 @@ use crate::error::{Error, Result, check_group};
 use crate::special::{gauss_legendre, ln_gamma};
 
 /// Nodes per panel of the inner (range) and outer (S) integrals.
-const NODES: usize = 16;
+pub(crate) const NODES: usize = 16;
 
 /// `P(Q ≤ q)` for the studentized range of `k` means with `df` degrees of freedom.
 pub fn studentized_range_cdf(q: f64, k: usize, df: f64) -> f64 {
@@ -46,26 +46,7 @@ impl StudentizedRange {
         }
         let nodes = gauss_legendre(NODES);
         let range = RangeCdf::new(k, &nodes);
-        let mut outer = Vec::new();
-        if df <= 25_000.0 {
-            // S concentrates around 1 with spread ≈ 1/√(2ν); cover ±12 spreads (and [0, 9] for small ν)
-            let spread = 1.0 / (2.0 * df).sqrt();
-            let lo = (1.0 - 12.0 * spread).max(0.0);
-            let hi = (1.0 + 12.0 * spread).max(if df < 10.0 { 9.0 } else { 0.0 });
-            let panels = 24;
-            let width = (hi - lo) / panels as f64;
-            let ln_norm = 0.5 * df * df.ln() - ln_gamma(0.5 * df) - (0.5 * df - 1.0) * std::f64::consts::LN_2;
-            for p in 0..panels {
-                let mid = lo + (p as f64 + 0.5) * width;
-                for &(x, w) in &nodes {
-                    let s = mid + 0.5 * width * x;
-                    let density = (ln_norm + (df - 1.0) * s.ln() - 0.5 * df * s * s).exp();
-                    if s > 0.0 && density > 1e-300 {
-                        outer.push((s, 0.5 * width * w * density));
-                    }
-                }
-            }
-        }
+        let outer = if df <= 25_000.0 { scale_nodes(df, &nodes) } else { Vec::new() };
         Some(StudentizedRange { range, df, outer })
     }
 
@@ -87,6 +68,30 @@ impl StudentizedRange {
     pub fn sf(&self, q: f64) -> f64 {
         (1.0 - self.cdf(q)).max(0.0)
     }
+}
+
+/// Quadrature `(s, weight · f_ν(s))` for integrals over `S = √(χ²_ν/ν)`, whose density is
+/// `f_ν(s) = ν^(ν/2) / (Γ(ν/2) 2^(ν/2−1)) · s^(ν−1) e^(−νs²/2)`. S concentrates around 1 with
+/// spread ≈ 1/√(2ν): the nodes cover ±12 spreads (and [0, 9] for small ν) in 24 panels.
+pub(crate) fn scale_nodes(df: f64, nodes: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let spread = 1.0 / (2.0 * df).sqrt();
+    let lo = (1.0 - 12.0 * spread).max(0.0);
+    let hi = (1.0 + 12.0 * spread).max(if df < 10.0 { 9.0 } else { 0.0 });
+    let panels = 24;
+    let width = (hi - lo) / panels as f64;
+    let ln_norm = 0.5 * df * df.ln() - ln_gamma(0.5 * df) - (0.5 * df - 1.0) * std::f64::consts::LN_2;
+    let mut out = Vec::with_capacity(panels * nodes.len());
+    for p in 0..panels {
+        let mid = lo + (p as f64 + 0.5) * width;
+        for &(x, w) in nodes {
+            let s = mid + 0.5 * width * x;
+            let density = (ln_norm + (df - 1.0) * s.ln() - 0.5 * df * s * s).exp();
+            if s > 0.0 && density > 1e-300 {
+                out.push((s, 0.5 * width * w * density));
+            }
+        }
+    }
+    out
 }
 
 /// `W(w)`, the distribution of the range of `k` standard normals, with Φ at the fixed nodes cached.

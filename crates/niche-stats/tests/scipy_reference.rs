@@ -2,7 +2,7 @@
 //! (`fixtures/make_scipy_reference.py`), to 1e-6 relative.
 
 use niche_stats::ranks::Method;
-use niche_stats::{anova, contingency, ranks, ttest, tukey};
+use niche_stats::{anova, contingency, dunnett, ranks, ttest, tukey};
 use serde_json::Value;
 
 fn floats(v: &Value) -> Vec<f64> {
@@ -27,6 +27,28 @@ fn p_values_match_scipy() {
         let named: Vec<(&str, &[f64])> = groups.iter().map(|g| ("g", g.as_slice())).collect();
         let table: Vec<Vec<f64>> =
             case.get("table").map(|t| t.as_array().unwrap().iter().map(floats).collect()).unwrap_or_default();
+        if kind == "dunn" {
+            let ours = ranks::dunn(&named, None).unwrap();
+            for (pair, mine) in case["pairs"].as_array().unwrap().iter().zip(&ours) {
+                let want = pair[2].as_f64().unwrap();
+                if !close(mine.p, want, 1e-6) {
+                    failures.push(format!("case {i} dunn {} vs {}: P {} vs {want}", pair[0], pair[1], mine.p));
+                }
+            }
+            continue;
+        }
+        if kind == "dunnett" {
+            let ours = dunnett::dunnett(&named, 0).unwrap();
+            for ((mine, exact), qmc) in ours.iter().zip(floats(&case["exact"])).zip(floats(&case["qmc"])) {
+                if !close(mine.p, exact, 1e-6) {
+                    failures.push(format!("case {i} dunnett {}: P {} vs quadrature {exact}", mine.group, mine.p));
+                }
+                if (mine.p - qmc).abs() > 2e-3 {
+                    failures.push(format!("case {i} dunnett {}: P {} vs scipy QMC {qmc}", mine.group, mine.p));
+                }
+            }
+            continue;
+        }
         if kind == "tukey" {
             let ours = tukey::tukey_hsd(&named).unwrap();
             for (pair, mine) in case["pairs"].as_array().unwrap().iter().zip(&ours) {

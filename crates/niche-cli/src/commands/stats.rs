@@ -28,6 +28,10 @@ pub struct CompareArgs {
     /// The test.
     #[arg(long, value_enum)]
     test: Test,
+    /// With anova: Dunnett's comparisons against this group instead of Tukey's all pairs; with
+    /// kruskal: Dunn's comparisons against it instead of all pairs.
+    #[arg(long, value_name = "GROUP")]
+    control: Option<String>,
     /// `text` for people, `json` for programs.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -45,9 +49,9 @@ enum Test {
     MannWhitney,
     /// Wilcoxon matched-pairs signed-rank test, two groups matched by `pair`.
     Wilcoxon,
-    /// Ordinary one-way ANOVA with Tukey's multiple comparisons.
+    /// Ordinary one-way ANOVA with Tukey's multiple comparisons (Dunnett's with --control).
     Anova,
-    /// Kruskal–Wallis test.
+    /// Kruskal–Wallis test with Dunn's multiple comparisons.
     Kruskal,
 }
 
@@ -133,13 +137,40 @@ struct Report {
 
 #[derive(Serialize)]
 struct PostHoc {
+    method: &'static str,
     a: String,
     b: String,
-    mean_difference: f64,
-    q: f64,
+    /// Difference of means (Tukey, Dunnett) or of mean ranks (Dunn).
+    difference: f64,
+    statistic_name: &'static str,
+    statistic: f64,
+    /// Multiplicity-adjusted P.
     p: f64,
     p_display: String,
     stars: &'static str,
+}
+
+impl PostHoc {
+    fn new(
+        method: &'static str,
+        a: String,
+        b: String,
+        difference: f64,
+        statistic: (&'static str, f64),
+        p: f64,
+    ) -> Self {
+        PostHoc {
+            method,
+            a,
+            b,
+            difference,
+            statistic_name: statistic.0,
+            statistic: statistic.1,
+            p,
+            p_display: format::p_value(p),
+            stars: format::stars(p),
+        }
+    }
 }
 
 pub fn run(command: StatsCommand) -> Result<()> {
@@ -163,6 +194,19 @@ fn compare(args: &CompareArgs) -> Result<()> {
         }
     };
     let named: Vec<(&str, &[f64])> = groups.iter().map(|g| (g.name.as_str(), g.values.as_slice())).collect();
+    let control = match &args.control {
+        None => None,
+        Some(c) => match groups.iter().position(|g| &g.name == c) {
+            Some(i) => Some(i),
+            None => bail!(
+                "{file}: control group {c:?} is not in the data ({})",
+                groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        },
+    };
+    if control.is_some() && !matches!(args.test, Test::Anova | Test::Kruskal) {
+        bail!("--control applies to anova (Dunnett) and kruskal (Dunn)");
+    }
     let mut posthoc = Vec::new();
     let test = match args.test {
         Test::Student | Test::Welch => {
@@ -184,20 +228,28 @@ fn compare(args: &CompareArgs) -> Result<()> {
             stats::ranks::wilcoxon(&x, &y, stats::ranks::Method::Auto)
         }
         Test::Anova => {
-            for c in stats::tukey::tukey_hsd(&named).with_context(|| file.clone())? {
-                posthoc.push(PostHoc {
-                    p_display: format::p_value(c.p),
-                    stars: format::stars(c.p),
-                    a: c.a,
-                    b: c.b,
-                    mean_difference: c.mean_difference,
-                    q: c.q,
-                    p: c.p,
-                });
+            let result = stats::anova::one_way(&named).with_context(|| file.clone())?;
+            match control {
+                Some(c) => {
+                    for d in stats::dunnett::dunnett(&named, c).with_context(|| file.clone())? {
+                        posthoc.push(PostHoc::new("Dunnett", d.group, d.control, d.mean_difference, ("t", d.t), d.p));
+                    }
+                }
+                None => {
+                    for t in stats::tukey::tukey_hsd(&named).with_context(|| file.clone())? {
+                        posthoc.push(PostHoc::new("Tukey", t.a, t.b, t.mean_difference, ("q", t.q), t.p));
+                    }
+                }
             }
-            stats::anova::one_way(&named)
+            Ok(result)
         }
-        Test::Kruskal => stats::ranks::kruskal_wallis(&named),
+        Test::Kruskal => {
+            let result = stats::ranks::kruskal_wallis(&named).with_context(|| file.clone())?;
+            for d in stats::ranks::dunn(&named, control).with_context(|| file.clone())? {
+                posthoc.push(PostHoc::new("Dunn", d.a, d.b, d.mean_rank_difference, ("z", d.z), d.p_adjusted));
+            }
+            Ok(result)
+        }
     }
     .with_context(|| file.clone())?;
     let report = Report {
@@ -244,13 +296,13 @@ fn write_text(out: &mut dyn Write, r: &Report) -> Result<()> {
     if let Some(e) = &t.effect {
         writeln!(out, "{} = {:.4}", e.name, e.value)?;
     }
-    if !r.posthoc.is_empty() {
-        writeln!(out, "\nTukey's multiple comparisons:")?;
+    if let Some(first) = r.posthoc.first() {
+        writeln!(out, "\n{}'s multiple comparisons:", first.method)?;
         for c in &r.posthoc {
             writeln!(
                 out,
-                "  {} vs {}: mean diff {:.4}, q = {:.4}, adjusted P = {} ({})",
-                c.a, c.b, c.mean_difference, c.q, c.p_display, c.stars
+                "  {} vs {}: difference {:.4}, {} = {:.4}, adjusted P = {} ({})",
+                c.a, c.b, c.difference, c.statistic_name, c.statistic, c.p_display, c.stars
             )?;
         }
     }
