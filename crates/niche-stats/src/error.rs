@@ -44,6 +44,18 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// An iterative fit did not converge.
+    #[error("the fit did not converge in {iterations} iterations")]
+    DidNotConverge {
+        /// Iterations used.
+        iterations: usize,
+    },
+    /// A matrix that must be inverted is singular.
+    #[error("singular matrix: {what}")]
+    Singular {
+        /// Which matrix, and what that means.
+        what: &'static str,
+    },
     /// A parameter outside its domain.
     #[error("{name} = {value} is outside {domain}")]
     OutOfDomain {

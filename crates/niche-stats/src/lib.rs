@@ -7,6 +7,7 @@
 //! - [`anova::one_way`] with [`tukey::tukey_hsd`] (studentized range) and
 //!   [`dunnett::dunnett`] (against a control), [`contingency`] (chi-square, Fisher's exact 2 × 2),
 //!   [`multiple::adjust`] (Bonferroni, Šidák, Holm, Benjamini–Hochberg).
+//! - [`nls::fit`]: Levenberg–Marquardt with weights, bounds, SEs and CIs.
 //! - [`format`]: Prism's stars and P display. [`distribution`]: normal, t, F, chi-square tails.
 //!
 //! Every test returns a [`TestResult`] with the statistic, df, unrounded two-sided P and how P was
@@ -30,6 +31,7 @@ pub mod dunnett;
 mod error;
 pub mod format;
 pub mod multiple;
+pub mod nls;
 pub mod ranks;
 mod result;
 mod special;

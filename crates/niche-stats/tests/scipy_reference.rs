@@ -2,7 +2,7 @@
 //! (`fixtures/make_scipy_reference.py`), to 1e-6 relative.
 
 use niche_stats::ranks::Method;
-use niche_stats::{anova, contingency, dunnett, ranks, ttest, tukey};
+use niche_stats::{anova, contingency, dunnett, nls, ranks, ttest, tukey};
 use serde_json::Value;
 
 fn floats(v: &Value) -> Vec<f64> {
@@ -27,6 +27,28 @@ fn p_values_match_scipy() {
         let named: Vec<(&str, &[f64])> = groups.iter().map(|g| ("g", g.as_slice())).collect();
         let table: Vec<Vec<f64>> =
             case.get("table").map(|t| t.as_array().unwrap().iter().map(floats).collect()).unwrap_or_default();
+        if kind == "nls" {
+            let model: fn(f64, &[f64]) -> f64 = match case["model"].as_str().unwrap() {
+                "4pl" => |x, t| t[0] + (t[1] - t[0]) / (1.0 + (t[2] / x).powf(t[3])),
+                "exp" => |x, t| t[0] * (-t[1] * x).exp() + t[2],
+                "mm" => |x, t| t[0] * x / (t[1] + x),
+                other => panic!("unknown model {other}"),
+            };
+            let (x, y, p0) = (floats(&case["x"]), floats(&case["y"]), floats(&case["p0"]));
+            let weights = case["weights"].as_array().map(|_| floats(&case["weights"]));
+            let f = nls::fit(model, &x, &y, weights.as_deref(), &p0, None, nls::Options::default()).unwrap();
+            for (j, (got, want)) in f.params.iter().zip(floats(&case["params"])).enumerate() {
+                if !close(*got, want, 1e-6) {
+                    failures.push(format!("case {i} nls {}: parameter {j} {got} vs curve_fit {want}", case["model"]));
+                }
+            }
+            for (j, (got, want)) in f.standard_errors.iter().zip(floats(&case["ses"])).enumerate() {
+                if !close(*got, want, 1e-4) {
+                    failures.push(format!("case {i} nls {}: SE {j} {got} vs curve_fit {want}", case["model"]));
+                }
+            }
+            continue;
+        }
         if kind == "dunn" {
             let ours = ranks::dunn(&named, None).unwrap();
             for (pair, mine) in case["pairs"].as_array().unwrap().iter().zip(&ours) {
