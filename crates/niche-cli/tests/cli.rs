@@ -276,3 +276,23 @@ fn stats_compare_rejects_bad_data_with_the_line() {
     let o = niche(&["stats", "compare", "three.csv", "--test", "paired"], tmp.path());
     assert!(stderr(&o).contains("compares two groups, the file has 3"), "{}", stderr(&o));
 }
+
+#[test]
+fn stats_table1_splits_by_a_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("patients.csv"),
+        "disease,age,sex\nND,14,F\nND,30,M\nND,25,F\nRR,40,M\nRR,61,M\nRR,NA,\"F\"\n",
+    )
+    .unwrap();
+    let o = niche(&["stats", "table1", "patients.csv", "--by", "disease", "--format", "json"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["groups"], serde_json::json!(["ND", "RR"]));
+    assert_eq!(json["rows"][0]["variable"], "age");
+    assert_eq!(json["rows"][0]["missing"], 1);
+    assert_eq!(json["rows"][1]["level"], "F");
+    let o = niche(&["stats", "table1", "patients.csv", "--by", "arm"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no column \"arm\""), "{}", stderr(&o));
+}

@@ -8,6 +8,7 @@
 //!   [`dunnett::dunnett`] (against a control), [`contingency`] (chi-square, Fisher's exact 2 × 2),
 //!   [`multiple::adjust`] (Bonferroni, Šidák, Holm, Benjamini–Hochberg).
 //! - [`nls::fit`]: Levenberg–Marquardt with weights, bounds, SEs and CIs.
+//! - [`table1::build`]: patient characteristics by group with the right test per row.
 //! - [`format`]: Prism's stars and P display. [`distribution`]: normal, t, F, chi-square tails.
 //!
 //! Every test returns a [`TestResult`] with the statistic, df, unrounded two-sided P and how P was
@@ -35,6 +36,7 @@ pub mod nls;
 pub mod ranks;
 mod result;
 mod special;
+pub mod table1;
 pub mod ttest;
 pub mod tukey;
 

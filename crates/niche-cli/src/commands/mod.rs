@@ -1,5 +1,6 @@
 //! One module per subcommand group.
 
+pub mod csv;
 pub mod fcs;
 pub mod gate;
 pub mod output;

@@ -19,6 +19,29 @@ pub enum StatsCommand {
     /// matches the two groups' values); other columns are ignored. Groups keep their order of first
     /// appearance; the first group is the reference of two-group tests.
     Compare(CompareArgs),
+    /// Patient characteristics by group ("Table 1"): numeric columns as median (range) with
+    /// Mann–Whitney or Kruskal–Wallis, categorical ones as n (%) with Fisher's exact or
+    /// chi-square; empty, NA and . cells are missing and counted.
+    Table1(Table1Args),
+}
+
+#[derive(Args)]
+pub struct Table1Args {
+    /// One row per patient, a header row of column names.
+    patients: PathBuf,
+    /// The column that defines the groups.
+    #[arg(long, value_name = "COLUMN")]
+    by: String,
+    /// `text` for people; `csv` and `json` for programs.
+    #[arg(long, value_enum, default_value_t = TableFormat::Text)]
+    format: TableFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TableFormat {
+    Text,
+    Csv,
+    Json,
 }
 
 #[derive(Args)]
@@ -68,27 +91,23 @@ struct Group {
 }
 
 fn read_groups(path: &PathBuf) -> Result<Vec<Group>> {
-    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
-    let (_, header) = lines.next().with_context(|| format!("{}: the file is empty", path.display()))?;
-    let columns: Vec<String> = header.split(',').map(|c| c.trim().to_ascii_lowercase()).collect();
+    let (header, records) = super::csv::read(path)?;
+    let columns: Vec<String> = header.iter().map(|c| c.to_ascii_lowercase()).collect();
     let find = |name: &str| columns.iter().position(|c| c == name);
     let (Some(gi), Some(vi)) = (find("group"), find("value")) else {
         bail!("{}: line 1 needs columns `group` and `value`, found {header:?}", path.display());
     };
     let pi = find("pair");
     let mut groups: Vec<Group> = Vec::new();
-    for (line, row) in lines {
-        let fields: Vec<&str> = row.split(',').map(str::trim).collect();
-        let field = |i: usize| fields.get(i).copied().unwrap_or("");
-        let value: f64 = field(vi).parse().ok().filter(|v: &f64| v.is_finite()).with_context(|| {
-            format!("{}: line {}: value {:?} is not a finite number", path.display(), line + 1, field(vi))
+    for (line, fields) in records {
+        let value: f64 = fields[vi].parse().ok().filter(|v: &f64| v.is_finite()).with_context(|| {
+            format!("{}: line {line}: value {:?} is not a finite number", path.display(), fields[vi])
         })?;
-        let name = field(gi).to_string();
+        let name = fields[gi].clone();
         if name.is_empty() {
-            bail!("{}: line {}: the group is empty", path.display(), line + 1);
+            bail!("{}: line {line}: the group is empty", path.display());
         }
-        let pair = pi.map(|i| field(i).to_string()).unwrap_or_default();
+        let pair = pi.map(|i| fields[i].clone()).unwrap_or_default();
         match groups.iter_mut().find(|g| g.name == name) {
             Some(g) => {
                 g.values.push(value);
@@ -176,6 +195,7 @@ impl PostHoc {
 pub fn run(command: StatsCommand) -> Result<()> {
     match command {
         StatsCommand::Compare(args) => compare(&args),
+        StatsCommand::Table1(args) => table1(&args),
     }
 }
 
@@ -307,4 +327,60 @@ fn write_text(out: &mut dyn Write, r: &Report) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn table1(args: &Table1Args) -> Result<()> {
+    let file = args.patients.display().to_string();
+    let (header, records) = super::csv::read(&args.patients)?;
+    let columns: Vec<(String, Vec<String>)> = header
+        .iter()
+        .enumerate()
+        .map(|(j, name)| (name.clone(), records.iter().map(|(_, r)| r[j].clone()).collect()))
+        .collect();
+    let table = stats::table1::build(&columns, &args.by).with_context(|| file.clone())?;
+    Output::Stdout.write_with(|out| {
+        match args.format {
+            TableFormat::Json => {
+                serde_json::to_writer_pretty(&mut *out, &table)?;
+                writeln!(out)?;
+            }
+            TableFormat::Csv | TableFormat::Text => {
+                let csv = matches!(args.format, TableFormat::Csv);
+                let quote = |s: &str| {
+                    if s.contains([',', '"']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+                };
+                let mut head = vec![
+                    "variable".to_string(),
+                    "level".into(),
+                    format!("overall (n={})", table.group_sizes.iter().sum::<usize>()),
+                ];
+                head.extend(table.groups.iter().zip(&table.group_sizes).map(|(g, n)| format!("{g} (n={n})")));
+                head.extend(["test".to_string(), "P".into(), "missing".into()]);
+                let rows = table.rows.iter().map(|r| {
+                    let mut cells = vec![r.variable.clone(), r.level.clone(), r.overall.clone()];
+                    cells.extend(r.groups.iter().cloned());
+                    cells.push(r.test.clone());
+                    cells.push(r.p.map(format::p_value).unwrap_or_default());
+                    cells.push(if r.missing > 0 { r.missing.to_string() } else { String::new() });
+                    cells
+                });
+                if csv {
+                    writeln!(out, "{}", head.iter().map(|h| quote(h)).collect::<Vec<_>>().join(","))?;
+                    for cells in rows {
+                        writeln!(out, "{}", cells.iter().map(|c| quote(c)).collect::<Vec<_>>().join(","))?;
+                    }
+                } else {
+                    let all: Vec<Vec<String>> = std::iter::once(head).chain(rows).collect();
+                    let widths: Vec<usize> = (0..all[0].len())
+                        .map(|j| all.iter().map(|r| r[j].chars().count()).max().unwrap_or(0))
+                        .collect();
+                    for r in &all {
+                        let line: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+                        writeln!(out, "{}", line.join("  ").trim_end())?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
 }

@@ -1,0 +1,60 @@
+//! A small CSV reader for the tables users hand to `niche stats`: a header row, then one record
+//! per line; fields may be double-quoted (with `""` for a quote inside).
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+
+/// The fields of one line.
+pub fn split_line(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', true) => quoted = false,
+            ('"', false) if field.trim().is_empty() => {
+                field.clear();
+                quoted = true;
+            }
+            (',', false) => fields.push(std::mem::take(&mut field).trim().to_string()),
+            _ => field.push(c),
+        }
+    }
+    fields.push(field.trim().to_string());
+    fields
+}
+
+/// The header and the records (with their 1-based line numbers) of a CSV file; every record must
+/// have as many fields as the header.
+pub fn read(path: &Path) -> Result<(Vec<String>, Vec<(usize, Vec<String>)>)> {
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let (_, header) = lines.next().with_context(|| format!("{}: the file is empty", path.display()))?;
+    let header = split_line(header.trim_start_matches('\u{feff}'));
+    let mut records = Vec::new();
+    for (i, line) in lines {
+        let fields = split_line(line);
+        if fields.len() != header.len() {
+            bail!("{}: line {}: {} fields, the header has {}", path.display(), i + 1, fields.len(), header.len());
+        }
+        records.push((i + 1, fields));
+    }
+    Ok((header, records))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_fields() {
+        assert_eq!(split_line(r#"a, "b, c" ,"d ""e""""#), ["a", "b, c", r#"d "e""#]);
+        assert_eq!(split_line(""), [""]);
+    }
+}
