@@ -30,9 +30,11 @@ pub fn split_line(line: &str) -> Vec<String> {
     fields
 }
 
-/// The header and the records (with their 1-based line numbers) of a CSV file; every record must
-/// have as many fields as the header.
-pub fn read(path: &Path) -> Result<(Vec<String>, Vec<(usize, Vec<String>)>)> {
+/// A record with its 1-based line number.
+pub type Record = (usize, Vec<String>);
+
+/// The header and the records of a CSV file; every record must have as many fields as the header.
+pub fn read(path: &Path) -> Result<(Vec<String>, Vec<Record>)> {
     let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
     let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
     let (_, header) = lines.next().with_context(|| format!("{}: the file is empty", path.display()))?;

@@ -90,7 +90,7 @@ struct Group {
     pairs: Vec<String>,
 }
 
-fn read_groups(path: &PathBuf) -> Result<Vec<Group>> {
+fn read_groups(path: &std::path::Path) -> Result<Vec<Group>> {
     let (header, records) = super::csv::read(path)?;
     let columns: Vec<String> = header.iter().map(|c| c.to_ascii_lowercase()).collect();
     let find = |name: &str| columns.iter().position(|c| c == name);
