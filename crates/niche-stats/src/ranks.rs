@@ -142,49 +142,69 @@ fn binomial(n: usize, k: usize) -> f64 {
 }
 
 /// Exact two-sided P of a rank sum of `n1` of the `doubled` ranks (with ties), observed `observed`.
+///
+/// Each tail is counted separately (ties make the distribution asymmetric): `P(S ≤ s)` directly,
+/// and `P(S ≥ s)` as the lower tail of the reflected ranks `2(n + 1) − r` at `2n₁(n + 1) − s`.
 fn rank_sum_exact(doubled: &[u64], n1: usize, observed: u64) -> f64 {
-    // blocks of tied values: (size, doubled rank)
+    let n = doubled.len() as u64;
+    let reflected: Vec<u64> = doubled.iter().map(|r| 2 * (n + 1) - r).collect();
+    let total = binomial(doubled.len(), n1);
+    let lower = lower_tail_count(doubled, n1, observed) / total;
+    let upper = lower_tail_count(&reflected, n1, 2 * n1 as u64 * (n + 1) - observed) / total;
+    two_sided(lower, upper)
+}
+
+/// The weighted number of ways to pick `n1` of the `doubled` ranks with sum ≤ `cut`, counted by
+/// dynamic programming over the blocks of tied ranks and only over the sums each number of picked
+/// values can reach below the cut.
+fn lower_tail_count(doubled: &[u64], n1: usize, cut: u64) -> f64 {
+    let cut = cut as usize;
     let mut sorted = doubled.to_vec();
     sorted.sort_unstable();
     let mut blocks: Vec<(usize, u64)> = Vec::new();
-    for r in sorted {
+    for &r in &sorted {
         match blocks.last_mut() {
             Some((t, rank)) if *rank == r => *t += 1,
             _ => blocks.push((1, r)),
         }
     }
-    let max_sum: u64 = doubled.iter().copied().sum();
-    let width = (max_sum + 1) as usize;
-    // ways[k][s]: number of ways to pick k values with doubled-rank sum s
+    // the smallest sum of k values: the k smallest ranks
+    let mut min_sum = vec![0usize; n1 + 1];
+    for k in 1..=n1 {
+        min_sum[k] = min_sum[k - 1] + sorted[k - 1] as usize;
+    }
+    if min_sum[n1] > cut {
+        return 0.0;
+    }
+    let width = cut + 1;
+    // ways[k][s]: weighted number of ways to pick k values with doubled-rank sum s ≤ cut
     let mut ways = vec![0.0f64; (n1 + 1) * width];
     ways[0] = 1.0;
     let mut picked_max = 0usize;
     for &(t, r) in &blocks {
         let next_max = (picked_max + t).min(n1);
-        for k in (0..=next_max).rev() {
+        for k in (1..=next_max).rev() {
             for c in 1..=t.min(k) {
                 let from = k - c;
                 if from > picked_max {
                     continue;
                 }
+                let shift = c * r as usize;
+                let lo = min_sum[k].max(shift + min_sum[from]);
+                if lo > cut {
+                    continue;
+                }
                 let weight = binomial(t, c);
-                let shift = c as u64 * r;
-                for s in (shift as usize..width).rev() {
-                    let w = ways[from * width + s - shift as usize];
-                    if w != 0.0 {
-                        ways[k * width + s] += weight * w;
-                    }
+                let (src, dst) = ways.split_at_mut(k * width);
+                let src = &src[from * width..(from + 1) * width];
+                for (d, &v) in dst[lo..width].iter_mut().zip(&src[lo - shift..width - shift]) {
+                    *d += weight * v;
                 }
             }
         }
         picked_max = next_max;
     }
-    let row = &ways[n1 * width..(n1 + 1) * width];
-    let total: f64 = row.iter().sum();
-    let observed = observed as usize;
-    let lower: f64 = row[..=observed.min(width - 1)].iter().sum();
-    let upper: f64 = row[observed.min(width)..].iter().sum();
-    two_sided(lower / total, upper / total)
+    ways[n1 * width..].iter().sum()
 }
 
 /// Wilcoxon signed-rank test of paired values (`a − b`) or of one group against 0 (`b` empty).

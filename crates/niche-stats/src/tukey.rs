@@ -17,7 +17,7 @@ use crate::error::{Error, Result, check_group};
 use crate::special::{gauss_legendre, ln_gamma};
 
 /// Nodes per panel of the inner (range) and outer (S) integrals.
-pub(crate) const NODES: usize = 16;
+pub(crate) const NODES: usize = 8;
 
 /// `P(Q ≤ q)` for the studentized range of `k` means with `df` degrees of freedom.
 pub fn studentized_range_cdf(q: f64, k: usize, df: f64) -> f64 {

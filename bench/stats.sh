@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# niche-stats against scipy, side by side in one run: exact Mann-Whitney 100 vs 100 with ties and
+# Tukey's test on 10 groups. Usage: bench/stats.sh [REPEATS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=bench/.venv
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/python" -c "import scipy" 2>/dev/null || "$venv/bin/pip" install -q scipy numpy
+repeats=${1:-10}
+data=${TMPDIR:-/tmp}/niche_stats_bench.json
+"$venv/bin/python" bench/stats.py --write "$data"
+cargo build --release -q -p niche-stats --example bench_stats
+niche=$(target/release/examples/bench_stats "$data" "$repeats")
+scipy=$("$venv/bin/python" bench/stats.py "$data" "$repeats")
+echo "$niche" | sed 's/^/niche /'
+echo "$scipy" | sed 's/^/scipy /'
+paste <(echo "$niche") <(echo "$scipy") | awk '{ printf "ratio scipy/niche %s = %.2f\n", $1, $8 / $3 }'
