@@ -28,4 +28,6 @@ pub struct Effect {
     pub name: &'static str,
     /// Its value.
     pub value: f64,
+    /// Its 95% confidence interval, when one is computed.
+    pub ci95: Option<(f64, f64)>,
 }

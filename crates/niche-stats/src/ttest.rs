@@ -66,8 +66,16 @@ pub fn unpaired_summary(a: Summary, b: Summary, welch: bool) -> Result<TestResul
         df2: None,
         p: t_two_sided(t, df),
         method: "t distribution".into(),
-        effect: Some(Effect { name: "Cohen's d", value: (a.mean - b.mean) / pooled.sqrt() }),
+        effect: Some(cohens_d((a.mean - b.mean) / pooled.sqrt(), n1, n2)),
     })
+}
+
+/// Cohen's d with the large-sample 95% CI of Hedges & Olkin (1985):
+/// `SE = √((n₁ + n₂)/(n₁n₂) + d²/(2(n₁ + n₂)))`, `d ± 1.959964·SE`.
+fn cohens_d(d: f64, n1: f64, n2: f64) -> Effect {
+    let se = ((n1 + n2) / (n1 * n2) + d * d / (2.0 * (n1 + n2))).sqrt();
+    let z = 1.959_963_984_540_054;
+    Effect { name: "Cohen's d", value: d, ci95: Some((d - z * se, d + z * se)) }
 }
 
 /// Paired t test: one-sample t of `a[i] − b[i]`.
@@ -92,7 +100,7 @@ pub fn paired(a: &[f64], b: &[f64]) -> Result<TestResult> {
         df2: None,
         p: t_two_sided(t, n - 1.0),
         method: "t distribution".into(),
-        effect: Some(Effect { name: "Cohen's d (differences)", value: m / v.sqrt() }),
+        effect: Some(Effect { name: "Cohen's d (differences)", value: m / v.sqrt(), ci95: None }),
     })
 }
 

@@ -108,6 +108,10 @@ fn p_values_match_scipy() {
                 let t = |r: usize, c: usize| table[r][c] as u64;
                 contingency::fisher_exact([[t(0, 0), t(0, 1)], [t(1, 0), t(1, 1)]])
             }
+            "fisher_rxc" => {
+                let counts: Vec<Vec<u64>> = table.iter().map(|r| r.iter().map(|&v| v as u64).collect()).collect();
+                contingency::fisher_exact_rxc(&counts)
+            }
             other => panic!("unknown case kind {other}"),
         };
         let r = match result {
@@ -118,6 +122,11 @@ fn p_values_match_scipy() {
             }
         };
         let want = case["p"].as_f64().unwrap();
+        if let Some(mc) = case.get("monte_carlo").and_then(Value::as_f64) {
+            if (r.p - mc).abs() > 0.01 {
+                failures.push(format!("case {i} {kind}: P {} vs scipy Monte Carlo {mc}", r.p));
+            }
+        }
         if !close(r.p, want, 1e-6) {
             failures.push(format!("case {i} {kind}: P {} vs scipy {want} ({})", r.p, r.method));
         }
