@@ -240,7 +240,15 @@ fn compare(args: &CompareArgs) -> Result<()> {
         }
         Test::MannWhitney => {
             let (a, b) = two("the Mann-Whitney test")?;
-            stats::ranks::mann_whitney(&a.values, &b.values, stats::ranks::Method::Auto)
+            let shift = stats::ranks::hodges_lehmann(&a.values, &b.values).with_context(|| file.clone())?;
+            stats::ranks::mann_whitney(&a.values, &b.values, stats::ranks::Method::Auto).map(|mut r| {
+                r.effect = Some(stats::Effect {
+                    name: "Hodges-Lehmann difference",
+                    value: shift.estimate,
+                    ci95: Some(shift.ci95),
+                });
+                r
+            })
         }
         Test::Wilcoxon => {
             let (a, b) = two("the Wilcoxon test")?;
@@ -314,7 +322,10 @@ fn write_text(out: &mut dyn Write, r: &Report) -> Result<()> {
         t.test, t.statistic_name, t.statistic, r.p_display, r.stars, t.method
     )?;
     if let Some(e) = &t.effect {
-        writeln!(out, "{} = {:.4}", e.name, e.value)?;
+        match e.ci95 {
+            Some((lo, hi)) => writeln!(out, "{} = {:.4} (95% CI {:.4} to {:.4})", e.name, e.value, lo, hi)?,
+            None => writeln!(out, "{} = {:.4}", e.name, e.value)?,
+        }
     }
     if let Some(first) = r.posthoc.first() {
         writeln!(out, "\n{}'s multiple comparisons:", first.method)?;
