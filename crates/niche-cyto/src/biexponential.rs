@@ -143,52 +143,24 @@ impl Logicle {
 
     /// The scale position of data value `x`.
     pub fn apply(&self, x: f64) -> f64 {
-        if !x.is_finite() {
-            return if x.is_nan() { f64::NAN } else { x.signum() * f64::INFINITY };
-        }
-        if x == 0.0 {
-            return self.x1;
-        }
-        let magnitude = x.abs();
-        // S is convex above x1 (S''(x1) = 0 by construction), so the tangent at x1 bounds the
-        // root from above; dropping the −c·e^(−d·y) term bounds it from below.
-        let upper = self.x1 + magnitude / self.with_derivatives(self.x1).1;
-        let lower = ((magnitude - self.f) / self.a).ln() / self.b;
-        let lo = if lower.is_finite() { lower.max(self.x1) } else { self.x1 };
-        let mut hi = if upper.is_finite() { upper.max(lo) } else { lo + 1.0 };
-        while self.inverse_upper(hi) < magnitude {
-            hi = lo + 2.0 * (hi - lo) + 1e-3;
-        }
-        let y0 = if lo > self.x_taylor { lo } else { upper };
-        let y = solve_increasing(magnitude, lo, hi, y0, |y| self.with_derivatives(y));
-        if x < 0.0 { 2.0 * self.x1 - y } else { y }
+        odd_about_x1(x, self.x1, |magnitude| {
+            // S is convex above x1 (S''(x1) = 0 by construction), so the tangent at x1 bounds the
+            // root from above; dropping the −c·e^(−d·y) term bounds it from below.
+            let upper = self.x1 + magnitude / self.with_derivatives(self.x1).1;
+            let lower = ((magnitude - self.f) / self.a).ln() / self.b;
+            let lo = if lower.is_finite() { lower.max(self.x1) } else { self.x1 };
+            let mut hi = if upper.is_finite() { upper.max(lo) } else { lo + 1.0 };
+            while self.inverse_upper(hi) < magnitude {
+                hi = lo + 2.0 * (hi - lo) + 1e-3;
+            }
+            let y0 = if lo > self.x_taylor { lo } else { upper };
+            solve_increasing(magnitude, lo, hi, y0, |y| self.with_derivatives(y))
+        })
     }
 }
 
-impl ExactScale for Logicle {
-    fn exact(&self, x: f64) -> f64 {
-        self.apply(x)
-    }
-    fn slope(&self, _x: f64, y: f64) -> f64 {
-        1.0 / self.with_derivatives(y.max(2.0 * self.x1 - y)).1
-    }
-    fn x1(&self) -> f64 {
-        self.x1
-    }
-}
-
-impl Logicle {
-    /// Applies the scale to every value in place: through an interpolation table accurate to
-    /// 1e-12 scale units for large arrays (cubic Hermite on knots spaced by the bit pattern of x, checked at every interval's middle), exactly for small ones.
-    pub fn apply_slice(&self, values: &mut [f64]) {
-        apply_slice(self, values)
-    }
-
-    /// Appends the scale values of `values` to `out`, as [`Logicle::apply_slice`].
-    pub fn apply_into(&self, values: &[f64], out: &mut Vec<f64>) {
-        apply_into(self, values, out)
-    }
-}
+/// Values above which building a table pays off.
+const TABLE_THRESHOLD: usize = 1 << 15;
 
 fn apply_into(scale: &impl ExactScale, values: &[f64], out: &mut Vec<f64>) {
     match (values.len() >= TABLE_THRESHOLD).then(|| Table::build(scale, values)).flatten() {
@@ -196,9 +168,6 @@ fn apply_into(scale: &impl ExactScale, values: &[f64], out: &mut Vec<f64>) {
         None => out.extend(values.iter().map(|&v| scale.exact(v))),
     }
 }
-
-/// Values above which building a table pays off.
-const TABLE_THRESHOLD: usize = 1 << 15;
 
 fn apply_slice(scale: &impl ExactScale, values: &mut [f64]) {
     if values.len() < TABLE_THRESHOLD {
@@ -283,52 +252,70 @@ impl Hyperlog {
 
     /// The scale position of data value `x`.
     pub fn apply(&self, x: f64) -> f64 {
-        if !x.is_finite() {
-            return if x.is_nan() { f64::NAN } else { x.signum() * f64::INFINITY };
-        }
-        if x == 0.0 {
-            return self.x1;
-        }
-        let magnitude = x.abs();
-        // Above x1 both terms of EH are non-negative and EH is convex, so each term alone and the
-        // tangent at x1 bound the root from above; from there Halley's steps descend monotonically.
-        let lo = self.x1;
-        let tangent = self.x1 + magnitude / self.with_derivatives(self.x1).1;
-        let exp_only = (magnitude / self.a + (self.b * self.x1).exp()).ln() / self.b;
-        let mut hi = tangent.min(exp_only).min(self.x1 + magnitude / self.c);
-        if hi.is_nan() || hi < lo {
-            hi = lo + 1.0;
-        }
-        while self.inverse_upper(hi) < magnitude {
-            hi = lo + 2.0 * (hi - lo);
-        }
-        let y = solve_increasing(magnitude, lo, hi, hi, |y| self.with_derivatives(y));
-        if x < 0.0 { 2.0 * self.x1 - y } else { y }
+        odd_about_x1(x, self.x1, |magnitude| {
+            // Above x1 both terms of EH are non-negative and EH is convex, so each term alone and
+            // the tangent at x1 bound the root from above; from there Halley's steps descend
+            // monotonically.
+            let lo = self.x1;
+            let tangent = self.x1 + magnitude / self.with_derivatives(self.x1).1;
+            let exp_only = (magnitude / self.a + (self.b * self.x1).exp()).ln() / self.b;
+            let mut hi = tangent.min(exp_only).min(self.x1 + magnitude / self.c);
+            if hi.is_nan() || hi < lo {
+                hi = lo + 1.0;
+            }
+            while self.inverse_upper(hi) < magnitude {
+                hi = lo + 2.0 * (hi - lo);
+            }
+            solve_increasing(magnitude, lo, hi, hi, |y| self.with_derivatives(y))
+        })
     }
 }
 
-impl ExactScale for Hyperlog {
-    fn exact(&self, x: f64) -> f64 {
-        self.apply(x)
-    }
-    fn slope(&self, _x: f64, y: f64) -> f64 {
-        1.0 / self.with_derivatives(y.max(2.0 * self.x1 - y)).1
-    }
-    fn x1(&self) -> f64 {
-        self.x1
-    }
+/// The table-backed slice methods and the [`ExactScale`] view shared by both scales.
+macro_rules! biexponential_scale {
+    ($scale:ident) => {
+        impl ExactScale for $scale {
+            fn exact(&self, x: f64) -> f64 {
+                self.apply(x)
+            }
+            fn slope(&self, _x: f64, y: f64) -> f64 {
+                1.0 / self.with_derivatives(y.max(2.0 * self.x1 - y)).1
+            }
+            fn x1(&self) -> f64 {
+                self.x1
+            }
+        }
+
+        impl $scale {
+            /// Applies the scale to every value in place: exactly for small slices, and for large
+            /// ones through a cubic Hermite table on knots spaced by the bit pattern of x,
+            /// checked when built to 1e-12 scale units at the middle of every interval.
+            pub fn apply_slice(&self, values: &mut [f64]) {
+                apply_slice(self, values)
+            }
+
+            /// Appends the scale values of `values` to `out`, as `apply_slice` computes them.
+            pub fn apply_into(&self, values: &[f64], out: &mut Vec<f64>) {
+                apply_into(self, values, out)
+            }
+        }
+    };
 }
 
-impl Hyperlog {
-    /// Applies the scale to every value in place, as [`Logicle::apply_slice`].
-    pub fn apply_slice(&self, values: &mut [f64]) {
-        apply_slice(self, values)
-    }
+biexponential_scale!(Logicle);
+biexponential_scale!(Hyperlog);
 
-    /// Appends the scale values of `values` to `out`, as [`Logicle::apply_slice`].
-    pub fn apply_into(&self, values: &[f64], out: &mut Vec<f64>) {
-        apply_into(self, values, out)
+/// The forward value of an increasing scale that is odd about `x1`: `x1` at 0, the reflection
+/// `2·x1 − y(|x|)` for negative x, ±∞ and NaN passed through; `positive` solves for `|x| > 0`.
+fn odd_about_x1(x: f64, x1: f64, positive: impl FnOnce(f64) -> f64) -> f64 {
+    if !x.is_finite() {
+        return if x.is_nan() { f64::NAN } else { x.signum() * f64::INFINITY };
     }
+    if x == 0.0 {
+        return x1;
+    }
+    let y = positive(x.abs());
+    if x < 0.0 { 2.0 * x1 - y } else { y }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 use niche_fcs as fcs;
 
 use crate::error::{Error, Result};
-use crate::linalg;
+use niche_stats::linalg;
 
 /// A spectrum matrix with its unmixing matrix.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use crate::compensation::Compensation;
 use crate::error::{Error, Result};
 use crate::gate::{self, BooleanOp, CompensationRef, Dimension, Shape, Source};
-use crate::linalg;
 use crate::sample::Sample;
 use crate::strategy::GatingStrategy;
 use crate::transform::{TransformKind, Transformation};
+use niche_stats::linalg;
 
 /// A column of values: borrowed from the sample, or computed and shared.
 #[derive(Clone)]

@@ -12,7 +12,7 @@
 //! Values that are NaN in any dimension (for instance `flog` of a negative value) are outside.
 
 use crate::error::{Error, Result};
-use crate::linalg;
+use niche_stats::linalg;
 
 /// Which compensation a dimension's values come from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

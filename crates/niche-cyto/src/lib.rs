@@ -34,7 +34,6 @@ mod error;
 mod evaluate;
 mod gate;
 pub mod gatingml;
-mod linalg;
 mod sample;
 pub mod stats;
 mod strategy;

@@ -31,6 +31,7 @@ pub mod distribution;
 pub mod dunnett;
 mod error;
 pub mod format;
+pub mod linalg;
 pub mod multiple;
 pub mod nls;
 pub mod ranks;

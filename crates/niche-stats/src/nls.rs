@@ -11,6 +11,7 @@
 
 use crate::distribution::t_quantile;
 use crate::error::{Error, Result};
+use crate::linalg::invert;
 
 /// Options of a fit.
 #[derive(Debug, Clone, Copy)]
@@ -198,46 +199,10 @@ fn normal_equations(
     (jtj, jtr)
 }
 
-/// Solves `A x = b` by Gaussian elimination with partial pivoting.
+/// Solves `A x = b` through the inverse of the small matrix A.
 fn solve(n: usize, a: &[f64], b: &[f64]) -> Option<Vec<f64>> {
     let inv = invert(n, a)?;
     Some((0..n).map(|i| (0..n).map(|j| inv[i * n + j] * b[j]).sum()).collect())
-}
-
-/// Inverse of a row-major n × n matrix (Gauss–Jordan, partial pivoting); `None` when singular.
-fn invert(n: usize, m: &[f64]) -> Option<Vec<f64>> {
-    let scale = m.iter().fold(0.0f64, |s, v| s.max(v.abs()));
-    if scale == 0.0 || !scale.is_finite() {
-        return None;
-    }
-    let mut a = m.to_vec();
-    let mut inv = vec![0.0; n * n];
-    (0..n).for_each(|i| inv[i * n + i] = 1.0);
-    for col in 0..n {
-        let pivot = (col..n).max_by(|&r, &s| a[r * n + col].abs().total_cmp(&a[s * n + col].abs()))?;
-        if a[pivot * n + col].abs() < 1e-14 * scale {
-            return None;
-        }
-        for k in 0..n {
-            a.swap(pivot * n + k, col * n + k);
-            inv.swap(pivot * n + k, col * n + k);
-        }
-        let d = a[col * n + col];
-        for k in 0..n {
-            a[col * n + k] /= d;
-            inv[col * n + k] /= d;
-        }
-        for r in 0..n {
-            if r != col {
-                let f = a[r * n + col];
-                for k in 0..n {
-                    a[r * n + k] -= f * a[col * n + k];
-                    inv[r * n + k] -= f * inv[col * n + k];
-                }
-            }
-        }
-    }
-    Some(inv)
 }
 
 #[cfg(test)]

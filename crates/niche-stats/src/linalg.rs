@@ -1,4 +1,5 @@
-//! The little dense linear algebra gating needs: inversion of small square matrices.
+//! The little dense linear algebra the workspace needs: inversion, products and transposes of
+//! small row-major matrices (compensation matrices, covariance matrices, normal equations).
 
 /// Inverts the row-major `n × n` matrix `m` by Gauss–Jordan elimination with partial pivoting;
 /// `None` when it is singular (a pivot below `1e-12` times the largest entry).
