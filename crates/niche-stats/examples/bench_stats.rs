@@ -1,5 +1,5 @@
-//! Times the cases `bench/stats.sh` compares with scipy: an exact Mann–Whitney test of 100 vs 100
-//! values with ties, and Tukey's test on 10 groups of 10. The data are read from a JSON file that
+//! Times the cases `bench/stats.sh` compares with scipy: exact Mann–Whitney tests of 100 vs 100
+//! values with and without ties, and Tukey's test on 10 groups of 10. The data are read from a JSON file that
 //! the script writes, so both tools see the same numbers.
 //!
 //! `cargo run --release -p niche-stats --example bench_stats -- DATA.json [REPEATS]`
@@ -29,6 +29,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (a, b) = (floats(&data["mw_a"]), floats(&data["mw_b"]));
     let (ms, p) = median_ms(repeats, || ranks::mann_whitney(&a, &b, ranks::Method::Exact).unwrap().p);
     println!("mann_whitney_exact_ties_100x100 median_ms {ms:.3} p {p:.10}");
+    let (a, b) = (floats(&data["mw_noties_a"]), floats(&data["mw_noties_b"]));
+    let (ms, p) = median_ms(repeats, || ranks::mann_whitney(&a, &b, ranks::Method::Exact).unwrap().p);
+    println!("mann_whitney_exact_no_ties_100x100 median_ms {ms:.3} p {p:.10}");
     let groups: Vec<Vec<f64>> = data["tukey"].as_array().unwrap().iter().map(floats).collect();
     let named: Vec<(&str, &[f64])> = groups.iter().map(|g| ("g", g.as_slice())).collect();
     let (ms, p) = median_ms(repeats, || tukey::tukey_hsd(&named).unwrap()[0].p);

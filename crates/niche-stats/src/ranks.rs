@@ -111,11 +111,7 @@ fn mann_whitney_exact_no_ties(n1: usize, n2: usize, u: f64) -> f64 {
     // P(U ≤ u) and P(U ≥ u) = P(U ≤ max − u) by symmetry: count up to the smaller one.
     let limit = u.min(max - u);
     let sigma = loffler_sigma(n1, n2, limit);
-    let mut p = vec![0.0f64; limit + 1];
-    p[0] = 1.0;
-    for v in 1..=limit {
-        p[v] = (1..=v).map(|k| sigma[k] * p[v - k]).sum::<f64>() / v as f64;
-    }
+    let p = loffler_counts(&sigma, limit);
     let total = binomial(n1 + n2, n1);
     let lower: f64 = p.iter().sum::<f64>() / total;
     two_sided(lower, lower)
@@ -134,6 +130,38 @@ fn loffler_sigma(n1: usize, n2: usize, limit: usize) -> Vec<f64> {
         }
     }
     sigma
+}
+
+/// The counts `p(0..=limit)` of U from Löffler's recurrence `u·p(u) = Σₖ σ(k)·p(u − k)`, p(0) = 1.
+/// The counts are also kept in reverse order, so that each step is a dot product of two
+/// contiguous slices, summed in four lanes.
+fn loffler_counts(sigma: &[f64], limit: usize) -> Vec<f64> {
+    let mut p = vec![0.0f64; limit + 1];
+    // reversed[limit − j] = p(j)
+    let mut reversed = vec![0.0f64; limit + 1];
+    p[0] = 1.0;
+    reversed[limit] = 1.0;
+    for v in 1..=limit {
+        // Σ_{k=1..v} σ(k)·p(v − k) = σ[1..=v] · reversed[limit − v + 1..=limit]
+        let value = dot(&sigma[1..=v], &reversed[limit + 1 - v..=limit]) / v as f64;
+        p[v] = value;
+        reversed[limit - v] = value;
+    }
+    p
+}
+
+/// Dot product in four independent lanes (lets the compiler vectorise the reduction).
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut lanes = [0.0f64; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for i in 0..4 {
+            lanes[i] += x[i] * y[i];
+        }
+    }
+    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
 }
 
 /// `C(n, k)` as f64 (exact below 2^53, then rounded).
@@ -178,13 +206,31 @@ fn lower_tail_count(doubled: &[u64], n1: usize, cut: u64) -> f64 {
         return 0.0;
     }
     let width = cut + 1;
+    // prefix[i]: sum of the i smallest ranks; the values left after a block are the larger ones,
+    // so picking j more of them adds at least prefix[done + j] − prefix[done]
+    let mut prefix = vec![0usize; sorted.len() + 1];
+    for (i, &r) in sorted.iter().enumerate() {
+        prefix[i + 1] = prefix[i] + r as usize;
+    }
     // ways[k][s]: weighted number of ways to pick k values with doubled-rank sum s ≤ cut
     let mut ways = vec![0.0f64; (n1 + 1) * width];
     ways[0] = 1.0;
     let mut picked_max = 0usize;
+    let mut done = 0usize;
     for &(t, r) in &blocks {
+        done += t;
         let next_max = (picked_max + t).min(n1);
         for k in (1..=next_max).rev() {
+            let still = n1 - k;
+            if done + still > sorted.len() {
+                continue;
+            }
+            let rest = prefix[done + still] - prefix[done];
+            if rest > cut {
+                continue;
+            }
+            // k values among the ranks so far sum to at most k·r, and the rest must still fit
+            let hi = (cut - rest).min(k * r as usize);
             for c in 1..=t.min(k) {
                 let from = k - c;
                 if from > picked_max {
@@ -192,13 +238,13 @@ fn lower_tail_count(doubled: &[u64], n1: usize, cut: u64) -> f64 {
                 }
                 let shift = c * r as usize;
                 let lo = min_sum[k].max(shift + min_sum[from]);
-                if lo > cut {
+                if lo > hi {
                     continue;
                 }
                 let weight = binomial(t, c);
                 let (src, dst) = ways.split_at_mut(k * width);
                 let src = &src[from * width..(from + 1) * width];
-                for (d, &v) in dst[lo..width].iter_mut().zip(&src[lo - shift..width - shift]) {
+                for (d, &v) in dst[lo..=hi].iter_mut().zip(&src[lo - shift..=hi - shift]) {
                     *d += weight * v;
                 }
             }
