@@ -296,3 +296,22 @@ fn stats_table1_splits_by_a_column() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("no column \"arm\""), "{}", stderr(&o));
 }
+
+/// The help text is part of the interface: a change to it shows up as a snapshot diff.
+#[test]
+fn help_snapshots() {
+    let tmp = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["--help"],
+        vec!["fcs", "info", "--help"],
+        vec!["fcs", "export", "--help"],
+        vec!["gate", "--help"],
+        vec!["stats", "compare", "--help"],
+        vec!["stats", "table1", "--help"],
+    ] {
+        let o = niche(&args, tmp.path());
+        assert!(o.status.success());
+        let name = args.iter().filter(|a| !a.starts_with('-')).copied().collect::<Vec<_>>().join("_");
+        insta::assert_snapshot!(if name.is_empty() { "niche".to_string() } else { name }, stdout(&o));
+    }
+}
