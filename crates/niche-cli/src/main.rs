@@ -37,9 +37,16 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // a reader that stops early (`niche fcs export f.fcs | head`) is not an error
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
 }

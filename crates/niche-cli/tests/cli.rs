@@ -315,3 +315,23 @@ fn help_snapshots() {
         insta::assert_snapshot!(if name.is_empty() { "niche".to_string() } else { name }, stdout(&o));
     }
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::{BufRead, BufReader};
+    let tmp = tempfile::tempdir().unwrap();
+    // a file large enough that the export outlives the reader
+    let demo = demo();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_niche"))
+        .args(["fcs", "export", demo.to_str().unwrap(), "--values", "raw"])
+        .current_dir(tmp.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.starts_with("FSC-H"));
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
