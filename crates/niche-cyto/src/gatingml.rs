@@ -5,7 +5,7 @@
 //! `spectrumMatrix`; `custom_info` is ignored. Anything else inside the document, and every
 //! malformed value, is an [`Error::GatingMl`] naming the element and its line. Attributes are
 //! matched by local name, so documents that omit the namespace prefix on attributes also read.
-//! [`write`] produces a document that [`parse`] reads back to the same strategy.
+//! [`write()`] produces a document that [`parse()`] reads back to the same strategy.
 
 use std::fmt::Write as _;
 

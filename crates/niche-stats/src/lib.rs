@@ -9,7 +9,7 @@
 //!   [`multiple::adjust`] (Bonferroni, Šidák, Holm, Benjamini–Hochberg).
 //! - [`nls::fit`]: Levenberg–Marquardt with weights, bounds, SEs and CIs.
 //! - [`table1::build`]: patient characteristics by group with the right test per row.
-//! - [`format`]: Prism's stars and P display. [`distribution`]: normal, t, F, chi-square tails.
+//! - [`format`](mod@format): Prism's stars and P display. [`distribution`]: normal, t, F, chi-square tails.
 //!
 //! Every test returns a [`TestResult`] with the statistic, df, unrounded two-sided P and how P was
 //! computed; degenerate input (too few values, NaN, zero variance) is an [`Error`], never a NaN.

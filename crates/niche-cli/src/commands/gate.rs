@@ -26,7 +26,7 @@ pub struct GateArgs {
     /// `text` for people; `json` and `csv` for programs.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// Also write DIR/Results_<population>.txt, one 0 or 1 per event (the compliance suite's format).
+    /// Also write `DIR/Results_<population>.txt`, one 0 or 1 per event (the compliance suite's format).
     #[arg(long, value_name = "DIR")]
     membership: Option<PathBuf>,
     /// Replace existing membership files.

@@ -46,7 +46,7 @@ enum TableFormat {
 
 #[derive(Args)]
 pub struct CompareArgs {
-    /// CSV with columns group,value[,pair].
+    /// CSV with columns `group` and `value` (and `pair` for paired tests).
     data: PathBuf,
     /// The test.
     #[arg(long, value_enum)]
