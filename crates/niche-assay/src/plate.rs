@@ -1,0 +1,127 @@
+//! 96-well plate reads: a Gen5-style export or a plain 8 × 12 grid.
+//!
+//! Gen5-style: any header lines, then a grid block whose first line is `,1,2,…,12` (the first cell
+//! may hold a label such as `450` or `Delta OD`) followed by rows `A,…` to `H,…`. A file with several
+//! blocks (raw reads, then the wavelength-corrected values) gives its **last** block, which is
+//! where Gen5 puts computed data. Plain: 8 lines of 12 comma-separated numbers, row A first.
+
+use crate::error::{Error, Result};
+
+/// Optical densities by well, `od[row][column]`, row A = 0.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plate {
+    /// The 8 × 12 values.
+    pub od: [[f64; 12]; 8],
+}
+
+impl Plate {
+    /// The value of a well such as `C7`.
+    pub fn get(&self, well: &str) -> Result<f64> {
+        let (r, c) = parse_well(well)?;
+        Ok(self.od[r][c])
+    }
+
+    /// Parses a plate export.
+    pub fn parse(text: &str) -> Result<Plate> {
+        let lines: Vec<&str> = text.lines().collect();
+        let header = |l: &str| {
+            let f: Vec<&str> = l.split(',').map(str::trim).collect();
+            f.len() >= 13 && (1..=12).all(|c| f[c] == c.to_string())
+        };
+        match lines.iter().rposition(|l| header(l)) {
+            Some(h) => read_grid(&lines, h + 1, true),
+            None => {
+                let first = lines
+                    .iter()
+                    .position(|l| !l.trim().is_empty())
+                    .ok_or(Error::Plate { line: 1, reason: "the file is empty".into() })?;
+                read_grid(&lines, first, false)
+            }
+        }
+    }
+}
+
+fn read_grid(lines: &[&str], start: usize, labelled: bool) -> Result<Plate> {
+    let mut od = [[0.0; 12]; 8];
+    for (r, row) in od.iter_mut().enumerate() {
+        let i = start + r;
+        let line = lines
+            .get(i)
+            .ok_or(Error::Plate { line: i + 1, reason: format!("row {} is missing", (b'A' + r as u8) as char) })?;
+        let mut fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        if labelled {
+            let label = fields.first().copied().unwrap_or("");
+            if !label.eq_ignore_ascii_case(&((b'A' + r as u8) as char).to_string()) {
+                return Err(Error::Plate {
+                    line: i + 1,
+                    reason: format!("expected row {}, found {label:?}", (b'A' + r as u8) as char),
+                });
+            }
+            fields.remove(0);
+        }
+        if fields.len() < 12 {
+            return Err(Error::Plate { line: i + 1, reason: format!("{} values, a plate row has 12", fields.len()) });
+        }
+        for (c, cell) in row.iter_mut().enumerate() {
+            *cell = fields[c].parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| Error::Plate {
+                line: i + 1,
+                reason: format!("well {}{} holds {:?}, not a number", (b'A' + r as u8) as char, c + 1, fields[c]),
+            })?;
+        }
+    }
+    Ok(Plate { od })
+}
+
+/// `C7` → (2, 6).
+pub fn parse_well(well: &str) -> Result<(usize, usize)> {
+    let bad = || Error::Well { well: well.to_string() };
+    let w = well.trim();
+    let mut chars = w.chars();
+    let row = chars.next().ok_or_else(bad)?.to_ascii_uppercase();
+    let col: usize = chars.as_str().parse().map_err(|_| bad())?;
+    if !('A'..='H').contains(&row) || !(1..=12).contains(&col) {
+        return Err(bad());
+    }
+    Ok((row as usize - 'A' as usize, col - 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid(v: f64) -> String {
+        (0..8)
+            .map(|r| {
+                (0..12).map(|c| format!("{}", v + r as f64 + c as f64 / 100.0)).collect::<Vec<_>>().join(",") + "\n"
+            })
+            .collect()
+    }
+
+    #[test]
+    fn plain_and_gen5_grids() {
+        let p = Plate::parse(&grid(1.0)).unwrap();
+        assert_eq!(p.get("A1").unwrap(), 1.0);
+        assert_eq!(p.get("h12").unwrap(), 8.11);
+        let mut gen5 = String::from("Software Version,3.08\nPlate Number,Plate 1\n\n450,1,2,3,4,5,6,7,8,9,10,11,12\n");
+        for (r, line) in grid(5.0).lines().enumerate() {
+            gen5 += &format!("{},{line}\n", (b'A' + r as u8) as char);
+        }
+        gen5 += "\n450-540,1,2,3,4,5,6,7,8,9,10,11,12\n";
+        for (r, line) in grid(0.5).lines().enumerate() {
+            gen5 += &format!("{},{line}\n", (b'A' + r as u8) as char);
+        }
+        let p = Plate::parse(&gen5).unwrap();
+        assert_eq!(p.get("A1").unwrap(), 0.5, "the last block is the corrected one");
+    }
+
+    #[test]
+    fn errors_name_the_line_and_well() {
+        let mut text = grid(1.0);
+        text = text.replacen("3.05", "x", 1);
+        let e = Plate::parse(&text).unwrap_err().to_string();
+        assert!(e.contains("line 3") && e.contains("C6") && e.contains("\"x\""), "{e}");
+        assert!(Plate::parse("1,2,3\n").is_err());
+        assert!(Plate::parse("").is_err());
+        assert!(parse_well("I1").is_err() && parse_well("A13").is_err() && parse_well("").is_err());
+    }
+}
