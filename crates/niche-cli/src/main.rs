@@ -23,6 +23,9 @@ enum Command {
     /// Apply a Gating-ML 2.0 gating strategy to an FCS file: counts, percentages, statistics and
     /// per-event memberships.
     Gate(commands::gate::GateArgs),
+    /// ELISA standard curves (4PL/5PL) and sample concentrations from plate-reader exports.
+    #[command(subcommand)]
+    Elisa(commands::elisa::ElisaCommand),
     /// Statistics as GraphPad Prism computes them: t and rank tests, ANOVA with Tukey.
     #[command(subcommand)]
     Stats(commands::stats::StatsCommand),
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
         Command::Fcs(command) => commands::fcs::run(command),
         Command::Gate(args) => commands::gate::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Stats(command) => commands::stats::run(command).map(|()| ExitCode::SUCCESS),
+        Command::Elisa(command) => commands::elisa::run(command).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -308,6 +308,7 @@ fn help_snapshots() {
         vec!["gate", "--help"],
         vec!["stats", "compare", "--help"],
         vec!["stats", "table1", "--help"],
+        vec!["elisa", "fit", "--help"],
     ] {
         let o = niche(&args, tmp.path());
         assert!(o.status.success());
@@ -334,4 +335,46 @@ fn a_reader_that_stops_early_is_not_an_error() {
     assert!(first.starts_with("FSC-H"));
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn elisa_fit_reports_the_curve_and_samples() {
+    let tmp = tempfile::tempdir().unwrap();
+    // a plate on a known 4PL: bottom 0.05, top 2.5, EC50 40, Hill 1.2, blank 0.04
+    let response = |c: f64| 0.05 + 2.45 / (1.0 + (40.0f64 / c).powf(1.2));
+    let mut od = [[0.04f64; 12]; 8];
+    let mut layout = String::from("units = \"ng/mL\"\nblanks = [\"A1\", \"B1\"]\n[standards]\n");
+    for (k, conc) in [2.5, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0, 320.0].iter().enumerate() {
+        for col in [1, 2] {
+            od[k][col] = 0.04 + response(*conc);
+            layout += &format!("{}{} = {conc}\n", (b'A' + k as u8) as char, col + 1);
+        }
+    }
+    od[0][3] = 0.04 + response(30.0);
+    od[1][3] = 0.04 + response(30.0);
+    od[2][3] = 0.04 + response(0.5);
+    layout += "[samples]\nA4 = \"s1\"\nB4 = \"s1\"\nC4 = \"low\"\n[dilutions]\ns1 = 2\n";
+    let grid: String =
+        od.iter().map(|r| r.iter().map(|v| format!("{v:.10}")).collect::<Vec<_>>().join(",") + "\n").collect();
+    std::fs::write(tmp.path().join("plate.csv"), grid).unwrap();
+    std::fs::write(tmp.path().join("layout.toml"), layout).unwrap();
+    let o = niche(&["elisa", "fit", "plate.csv", "--layout", "layout.toml", "--format", "json"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let p = &json["params"];
+    assert!((p["ec50"].as_f64().unwrap() - 40.0).abs() < 1e-4, "{p}");
+    assert!((p["hill"].as_f64().unwrap() - 1.2).abs() < 1e-6);
+    assert!(p.get("s").is_none(), "4PL has no s");
+    assert!(json["r2"].as_f64().unwrap() > 0.999999);
+    let samples = json["samples"].as_array().unwrap();
+    let s1 = samples.iter().find(|s| s["id"] == "s1").unwrap();
+    assert!((s1["conc"].as_f64().unwrap() - 60.0).abs() < 1e-3, "30 ng/mL x 2: {s1}");
+    let low = samples.iter().find(|s| s["id"] == "low").unwrap();
+    assert_eq!(low["flag"], "<LLOQ");
+    assert!(low["conc"].is_null());
+
+    std::fs::write(tmp.path().join("bad.toml"), "blanks = [\"A1\"]\n[standards]\nA1 = 1.0\n").unwrap();
+    let o = niche(&["elisa", "fit", "plate.csv", "--layout", "bad.toml"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("bad.toml") && stderr(&o).contains("both a blank and a standard"), "{}", stderr(&o));
 }

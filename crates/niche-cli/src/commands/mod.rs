@@ -1,6 +1,7 @@
 //! One module per subcommand group.
 
 pub mod csv;
+pub mod elisa;
 pub mod fcs;
 pub mod gate;
 pub mod output;
