@@ -94,6 +94,12 @@ pub struct Curve {
     pub params: Params,
     /// Their standard errors, same order (`s` NaN for 4PL).
     pub standard_errors: Params,
+    /// 95% confidence intervals `(low, high)` in the order bottom, top, EC50, Hill[, S].
+    pub ci95: Vec<(f64, f64)>,
+    /// log10(EC50), Prism's LogEC50.
+    pub log_ec50: f64,
+    /// Residuals `y − curve(x)` of the fitted standards, in input order.
+    pub residuals: Vec<f64>,
     /// Coefficient of determination (weighted as fitted).
     pub r2: f64,
     /// Degrees of freedom of the fit.
@@ -185,9 +191,13 @@ pub fn fit(model: Model, weight: Weight, x: &[f64], y: &[f64]) -> Result<Curve> 
     if model == Model::FourPl {
         se.push(f64::NAN);
     }
+    let residuals = x.iter().zip(y).map(|(&xi, &yi)| yi - f(xi, &result.params)).collect();
     Ok(Curve {
         model,
         weight,
+        ci95: result.ci95.clone(),
+        log_ec50: result.params[2].log10(),
+        residuals,
         params: Params::from_vec(model, &result.params),
         standard_errors: Params { bottom: se[0], top: se[1], ec50: se[2], hill: se[3], s: se[4] },
         r2: result.r_squared,

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# A 96-well ELISA analysis (4PL, unweighted and 1/Y^2) with niche and with scipy's curve_fit, side by
+# side in one run. Usage: bench/elisa.sh [REPEATS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=bench/.venv
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/python" -c "import scipy" 2>/dev/null || "$venv/bin/pip" install -q scipy numpy
+repeats=${1:-50}
+work=${TMPDIR:-/tmp}/niche_elisa_bench
+mkdir -p "$work"
+"$venv/bin/python" bench/elisa.py --write "$work"
+cargo build --release -q -p niche-assay --example bench_elisa
+niche=$(target/release/examples/bench_elisa "$work/plate.csv" "$work/layout.toml" "$repeats")
+scipy=$("$venv/bin/python" bench/elisa.py "$work/plate.csv" "$work/layout.toml" "$repeats")
+echo "$niche" | sed 's/^/niche /'
+echo "$scipy" | sed 's/^/scipy /'
+paste <(echo "$niche") <(echo "$scipy") | awk '{ printf "ratio scipy/niche %s = %.1f\n", $1, $8 / $3 }'
