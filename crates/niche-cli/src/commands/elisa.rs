@@ -18,7 +18,7 @@ pub enum ElisaCommand {
     /// The blank (mean of the blank wells) is subtracted from every well; the curve is fitted to
     /// every standard well with a positive concentration; each sample's replicates are averaged,
     /// interpolated and multiplied by its dilution. Samples outside the standards' range are flagged
-    /// <LLOQ or >ULOQ and get no concentration. Plates are Gen5-style exports (the last grid block is
+    /// `<LLOQ` or `>ULOQ` and get no concentration. Plates are Gen5-style exports (the last grid block is
     /// read) or 8 lines of 12 comma-separated ODs.
     Fit(FitArgs),
 }
@@ -27,7 +27,7 @@ pub enum ElisaCommand {
 pub struct FitArgs {
     /// The plate read (CSV).
     plate: PathBuf,
-    /// The plate layout (TOML: units, blanks, [standards], [samples], [dilutions]).
+    /// The plate layout (TOML: `units`, `blanks`, `[standards]`, `[samples]`, `[dilutions]`).
     #[arg(long, value_name = "LAYOUT.toml")]
     layout: PathBuf,
     /// Four- or five-parameter logistic, in Prism's "X is concentration" form.
