@@ -123,7 +123,7 @@ impl Reader {
         } else {
             // SAFETY: the map is read-only; like every mmap-based reader, we assume no other
             // process truncates the file while it is open.
-            Source::Mapped(unsafe { memmap2::MmapOptions::new().populate().map(&file)? })
+            Source::Mapped(unsafe { memmap2::MmapOptions::new().map(&file)? })
         };
         self.parse(Arc::new(source))
     }
