@@ -29,7 +29,14 @@ fn gating(c: &mut Criterion) {
         let strategy = gatingml::parse(&std::fs::read_to_string(suite.join(gates)).unwrap()).unwrap();
         let sample = repeated_sample(&suite.join(data), 1_000_000);
         let mut workspace = niche_cyto::Workspace::default();
-        group.bench_function(gates, |b| b.iter(|| strategy.apply_with(&sample, &mut workspace).unwrap()));
+        group.bench_function(gates, |b| {
+            b.iter(|| {
+                let results = strategy.apply_with(&sample, &mut workspace).unwrap();
+                let count = results.populations.len();
+                workspace.recycle(results);
+                count
+            })
+        });
     }
     group.finish();
 }

@@ -162,6 +162,27 @@ impl Logicle {
 /// Values above which building a table pays off.
 const TABLE_THRESHOLD: usize = 1 << 15;
 
+/// [`apply_into`] with the table taken from (or added to) `cache` under `key` and its binades.
+pub(crate) fn apply_into_cached(
+    scale: &impl ExactScale,
+    key: &str,
+    values: &[f64],
+    out: &mut Vec<f64>,
+    cache: &mut crate::table::TableCache,
+) {
+    let binades = (values.len() >= TABLE_THRESHOLD).then(|| Table::binades(values)).flatten();
+    match binades {
+        Some((lo, hi)) => {
+            let table = cache
+                .entry((key.to_string(), lo, hi))
+                .or_insert_with(|| std::sync::Arc::new(Table::for_binades(scale, lo, hi)))
+                .clone();
+            out.extend(values.iter().map(|&v| table.apply(scale, v)));
+        }
+        None => out.extend(values.iter().map(|&v| scale.exact(v))),
+    }
+}
+
 fn apply_into(scale: &impl ExactScale, values: &[f64], out: &mut Vec<f64>) {
     match (values.len() >= TABLE_THRESHOLD).then(|| Table::build(scale, values)).flatten() {
         Some(table) => out.extend(values.iter().map(|&v| table.apply(scale, v))),

@@ -35,9 +35,28 @@ impl Deref for Column<'_> {
 #[derive(Debug, Default)]
 pub struct Workspace {
     buffers: Vec<Vec<f64>>,
+    flags: Vec<Vec<bool>>,
+    tables: crate::table::TableCache,
 }
 
 impl Workspace {
+    /// Takes back the membership vectors of results the caller is done with, for the next sample.
+    pub fn recycle(&mut self, results: crate::strategy::GatingResults) {
+        self.flags.extend(results.populations.into_iter().map(|p| p.membership).filter(|m| m.capacity() > 0));
+    }
+
+    /// An empty flag vector with room for `n`, reused when one is free.
+    fn take_flags(&mut self, n: usize) -> Vec<bool> {
+        match self.flags.iter().position(|b| b.capacity() >= n) {
+            Some(i) => {
+                let mut b = self.flags.swap_remove(i);
+                b.clear();
+                b
+            }
+            None => Vec::with_capacity(n),
+        }
+    }
+
     /// An empty vector with room for `n` values, reused when one is free.
     fn take(&mut self, n: usize) -> Vec<f64> {
         match self.buffers.iter().position(|b| b.capacity() >= n) {
@@ -182,7 +201,7 @@ impl<'a, 'w> Context<'a, 'w> {
                     None => {
                         let base = self.dimension(&key.0)?;
                         let mut out = self.workspace.take(base.len());
-                        scale.apply_into(&base, &mut out);
+                        scale.apply_into_cached(&base, &mut out, &mut self.workspace.tables);
                         let values = Arc::new(out);
                         self.scaled.insert(key, Arc::clone(&values));
                         values
@@ -244,10 +263,14 @@ impl<'a, 'w> Context<'a, 'w> {
             by: "strategy".into(),
         })?;
         let n = self.sample.n_events();
-        let mut m = match &g.parent {
-            Some(p) => self.membership(p)?.as_ref().clone(),
-            None => vec![true; n],
-        };
+        let mut m = self.workspace.take_flags(n);
+        match &g.parent {
+            Some(p) => {
+                let parent = self.membership(p)?;
+                m.extend_from_slice(&parent);
+            }
+            None => m.resize(n, true),
+        }
         match &g.shape {
             Shape::Rectangle { bounds } => {
                 for (d, &(lo, hi)) in g.dimensions.iter().zip(bounds) {
@@ -273,7 +296,8 @@ impl<'a, 'w> Context<'a, 'w> {
                 }
             }
             Shape::Boolean { op, operands } => {
-                let mut combined = vec![*op == BooleanOp::And; n];
+                let mut combined = self.workspace.take_flags(n);
+                combined.resize(n, *op == BooleanOp::And);
                 for (id, complement) in operands {
                     let other = self.membership(id)?;
                     let invert = *complement ^ (*op == BooleanOp::Not);
@@ -285,6 +309,7 @@ impl<'a, 'w> Context<'a, 'w> {
                     }
                 }
                 m.iter_mut().zip(&combined).for_each(|(m, &c)| *m &= c);
+                self.workspace.flags.push(combined);
             }
         }
         let m = Arc::new(m);

@@ -42,6 +42,12 @@ impl Table {
     /// Builds a table for `values` with `2^bits` knots per binade, refining until accurate to
     /// [`MAX_ERROR`]; `None` when the values span no tabulated binade.
     pub fn build(scale: &impl ExactScale, values: &[f64]) -> Option<Table> {
+        let (min_binade, max_binade) = Table::binades(values)?;
+        Some(Table::for_binades(scale, min_binade, max_binade))
+    }
+
+    /// The binades `[2^min, 2^max)` of `|values|` a table must cover (within the tabulated range).
+    pub fn binades(values: &[f64]) -> Option<(i32, i32)> {
         let (lo, hi) = values
             .iter()
             .map(|v| v.abs())
@@ -52,12 +58,17 @@ impl Table {
         if lo > hi || lo.is_nan() || min_binade >= max_binade {
             return None;
         }
+        Some((min_binade, max_binade))
+    }
+
+    /// Builds a table over the binades `[2^min_binade, 2^max_binade)`.
+    pub fn for_binades(scale: &impl ExactScale, min_binade: i32, max_binade: i32) -> Table {
         let (min_x, max_x) = (2f64.powi(min_binade), 2f64.powi(max_binade));
         let mut bits = 7;
         loop {
             let table = Table::with_bits(scale, bits, min_x, max_x);
             if bits >= 12 || table.max_midpoint_error(scale) <= MAX_ERROR {
-                return Some(table);
+                return table;
             }
             bits += 1;
         }
@@ -115,3 +126,7 @@ impl Table {
         if x < 0.0 { 2.0 * scale.x1() - y } else { y }
     }
 }
+
+/// Tables already built, by scale and binade range, kept in a [`crate::Workspace`] so that
+/// dimensions and samples on the same scale share them.
+pub(crate) type TableCache = std::collections::HashMap<(String, i32, i32), std::sync::Arc<Table>>;

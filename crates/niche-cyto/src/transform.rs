@@ -31,6 +31,33 @@ fn asinh(x: f64) -> f64 {
     r.copysign(x)
 }
 
+/// `fasinh` as an [`crate::table::ExactScale`]: `y = (asinh(k·x) + A ln10)/((M + A) ln10)`,
+/// `k = sinh(M ln10)/T`, odd about `A/(M + A)`, with slope `k/((M + A) ln10 · √(1 + (kx)²))`.
+struct AsinhExact {
+    k: f64,
+    offset: f64,
+    scale: f64,
+}
+
+impl AsinhExact {
+    fn new(t: f64, m: f64, a: f64) -> Self {
+        AsinhExact { k: (m * LN_10).sinh() / t, offset: a * LN_10, scale: 1.0 / ((m + a) * LN_10) }
+    }
+}
+
+impl crate::table::ExactScale for AsinhExact {
+    fn exact(&self, x: f64) -> f64 {
+        (asinh(x * self.k) + self.offset) * self.scale
+    }
+    fn slope(&self, x: f64, _y: f64) -> f64 {
+        let kx = self.k * x;
+        self.k * self.scale / (1.0 + kx * kx).sqrt()
+    }
+    fn x1(&self) -> f64 {
+        self.offset * self.scale
+    }
+}
+
 /// A one-dimensional scale.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Scale {
@@ -143,6 +170,20 @@ impl Scale {
                 out.extend_from_slice(values);
                 self.apply_slice(&mut out[start..]);
             }
+        }
+    }
+
+    /// [`Scale::apply_into`] sharing Logicle and Hyperlog tables through `cache`.
+    pub(crate) fn apply_into_cached(&self, values: &[f64], out: &mut Vec<f64>, cache: &mut crate::table::TableCache) {
+        let key = format!("{self:?}");
+        match self {
+            Scale::Logicle(l) => crate::biexponential::apply_into_cached(l, &key, values, out, cache),
+            Scale::Hyperlog(h) => crate::biexponential::apply_into_cached(h, &key, values, out, cache),
+            Scale::Asinh { t, m, a } => {
+                let asinh = AsinhExact::new(*t, *m, *a);
+                crate::biexponential::apply_into_cached(&asinh, &key, values, out, cache)
+            }
+            _ => self.apply_into(values, out),
         }
     }
 
@@ -283,6 +324,28 @@ mod tests {
         assert_eq!(t.bound(0.9), 0.8);
         assert_eq!(t.bound(0.5), 0.5);
         assert!(t.bound(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn cached_tables_agree_with_the_exact_scales() {
+        let values: Vec<f64> = (0..100_000).map(|i| (i as f64 - 30_000.0).powi(3) / 1e7 + 0.31 * i as f64).collect();
+        let mut cache = crate::table::TableCache::new();
+        for scale in [
+            Scale::logicle(262144.0, 0.5, 4.5, 0.0).unwrap(),
+            Scale::hyperlog(262144.0, 0.5, 4.5, 0.0).unwrap(),
+            Scale::asinh(262144.0, 4.5, 0.0).unwrap(),
+            Scale::asinh(10000.0, 4.0, 1.0).unwrap(),
+        ] {
+            for _ in 0..2 {
+                // the second round takes the table from the cache
+                let mut out = Vec::new();
+                scale.apply_into_cached(&values, &mut out, &mut cache);
+                for (x, y) in values.iter().zip(&out) {
+                    assert!((y - scale.apply(*x)).abs() <= 2e-12, "{scale:?} at {x}: {y} vs {}", scale.apply(*x));
+                }
+            }
+        }
+        assert_eq!(cache.len(), 4);
     }
 
     #[test]
