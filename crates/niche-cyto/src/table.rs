@@ -32,8 +32,8 @@ pub(crate) trait ExactScale {
 pub(crate) struct Table {
     shift: u32,
     first: u64,
-    y: Vec<f64>,
-    dydx: Vec<f64>,
+    /// Per interval: the cubic in t = (x − x₀)/h as `[y₀, c₁, c₂, c₃, 1/h]`.
+    cubic: Vec<[f64; 5]>,
     min_x: f64,
     max_x: f64,
 }
@@ -78,19 +78,28 @@ impl Table {
         let shift = 52 - bits;
         let first = min_x.to_bits() >> shift;
         let last = (max_x.to_bits() >> shift) + 1;
-        let mut y = Vec::with_capacity((last - first + 1) as usize);
-        let mut dydx = Vec::with_capacity(y.capacity());
-        for k in first..=last {
-            let x = f64::from_bits(k << shift);
-            let v = scale.exact(x);
-            y.push(v);
-            dydx.push(scale.slope(x, v));
-        }
-        Table { shift, first, y, dydx, min_x, max_x }
+        let knots: Vec<(f64, f64, f64)> = (first..=last + 1)
+            .map(|k| {
+                let x = f64::from_bits(k << shift);
+                let v = scale.exact(x);
+                (x, v, scale.slope(x, v))
+            })
+            .collect();
+        // cubic Hermite on each interval: y₀ + t·(m₀ + t·(c₂ + t·c₃)), slopes scaled by h
+        let cubic = knots
+            .windows(2)
+            .map(|w| {
+                let ((x0, y0, d0), (x1, y1, d1)) = (w[0], w[1]);
+                let h = x1 - x0;
+                let (m0, m1) = (d0 * h, d1 * h);
+                [y0, m0, 3.0 * (y1 - y0) - 2.0 * m0 - m1, 2.0 * (y0 - y1) + m0 + m1, 1.0 / h]
+            })
+            .collect();
+        Table { shift, first, cubic, min_x, max_x }
     }
 
     fn max_midpoint_error(&self, scale: &impl ExactScale) -> f64 {
-        (0..self.y.len() - 1)
+        (0..self.cubic.len())
             .map(|i| {
                 let k = self.first + i as u64;
                 let (a, b) = (f64::from_bits(k << self.shift), f64::from_bits((k + 1) << self.shift));
@@ -104,15 +113,9 @@ impl Table {
     #[inline]
     fn interpolate(&self, x: f64) -> f64 {
         let k = x.to_bits() >> self.shift;
-        let i = (k - self.first) as usize;
-        let x0 = f64::from_bits(k << self.shift);
-        let h = f64::from_bits((k + 1) << self.shift) - x0;
-        let t = (x - x0) / h;
-        let (y0, y1, m0, m1) = (self.y[i], self.y[i + 1], self.dydx[i] * h, self.dydx[i + 1] * h);
-        // cubic Hermite: y0 + t·(m0 + t·(c2 + t·c3))
-        let c2 = 3.0 * (y1 - y0) - 2.0 * m0 - m1;
-        let c3 = 2.0 * (y0 - y1) + m0 + m1;
-        y0 + t * (m0 + t * (c2 + t * c3))
+        let [y0, c1, c2, c3, inv_h] = self.cubic[(k - self.first) as usize];
+        let t = (x - f64::from_bits(k << self.shift)) * inv_h;
+        y0 + t * (c1 + t * (c2 + t * c3))
     }
 
     /// The scale value of `x`, using the table where it applies.
