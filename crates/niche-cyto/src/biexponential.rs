@@ -133,14 +133,6 @@ impl Logicle {
         (self.inverse_upper(y), self.b * up + self.d * down, self.b * self.b * up - self.d * self.d * down)
     }
 
-    /// The data value shown at scale position `y`.
-    pub fn inverse(&self, y: f64) -> f64 {
-        if y.is_nan() {
-            return f64::NAN;
-        }
-        if y < self.x1 { -self.inverse_upper(2.0 * self.x1 - y) } else { self.inverse_upper(y) }
-    }
-
     /// The scale position of data value `x`.
     pub fn apply(&self, x: f64) -> f64 {
         odd_about_x1(x, self.x1, |magnitude| {
@@ -263,14 +255,6 @@ impl Hyperlog {
         (self.inverse_upper(y), self.b * up + self.c, self.b * self.b * up)
     }
 
-    /// The data value shown at scale position `y`.
-    pub fn inverse(&self, y: f64) -> f64 {
-        if y.is_nan() {
-            return f64::NAN;
-        }
-        if y < self.x1 { -self.inverse_upper(2.0 * self.x1 - y) } else { self.inverse_upper(y) }
-    }
-
     /// The scale position of data value `x`.
     pub fn apply(&self, x: f64) -> f64 {
         odd_about_x1(x, self.x1, |magnitude| {
@@ -292,7 +276,7 @@ impl Hyperlog {
     }
 }
 
-/// The table-backed slice methods and the [`ExactScale`] view shared by both scales.
+/// The inverse, the table-backed slice methods and the [`ExactScale`] view shared by both scales.
 macro_rules! biexponential_scale {
     ($scale:ident) => {
         impl ExactScale for $scale {
@@ -308,6 +292,14 @@ macro_rules! biexponential_scale {
         }
 
         impl $scale {
+            /// The data value shown at scale position `y` (the inverse is odd about x1 too).
+            pub fn inverse(&self, y: f64) -> f64 {
+                if y.is_nan() {
+                    return f64::NAN;
+                }
+                if y < self.x1 { -self.inverse_upper(2.0 * self.x1 - y) } else { self.inverse_upper(y) }
+            }
+
             /// Applies the scale to every value in place: exactly for small slices, and for large
             /// ones through a cubic Hermite table on knots spaced by the bit pattern of x,
             /// checked when built to 1e-12 scale units at the middle of every interval.
