@@ -24,6 +24,23 @@ const LN_10: f64 = std::f64::consts::LN_10;
 /// Terms of the Logicle Taylor series near `x1`.
 const TAYLOR_TERMS: usize = 16;
 
+/// The display-scale geometry both scales share (Gating-ML 2.0, 5.7–5.8): `w = W/(M+A)`,
+/// `x2 = A/(M+A)`, `x1 = x2 + w`, `x0 = x2 + 2w`, `b = (M+A)·ln 10`.
+struct Geometry {
+    w_s: f64,
+    x1: f64,
+    x0: f64,
+    b: f64,
+}
+
+impl Geometry {
+    fn of(w: f64, m: f64, a: f64) -> Geometry {
+        let w_s = w / (m + a);
+        let x2 = a / (m + a);
+        Geometry { w_s, x1: x2 + w_s, x0: x2 + 2.0 * w_s, b: (m + a) * LN_10 }
+    }
+}
+
 /// Checks the common parameter constraints: `T > 0`, `M > 0`, `0 ≤ W ≤ M/2`, `−W ≤ A ≤ M − 2W`.
 fn check(name: &'static str, t: f64, w: f64, m: f64, a: f64) -> Result<()> {
     let ok = t > 0.0 && m > 0.0 && w >= 0.0 && 2.0 * w <= m && -w <= a && a <= m - 2.0 * w;
@@ -88,11 +105,7 @@ impl Logicle {
     /// Logicle with top of scale `T`, linearisation width `W` and `M`, `A` in decades.
     pub fn new(t: f64, w: f64, m: f64, a: f64) -> Result<Self> {
         check("logicle", t, w, m, a)?;
-        let w_s = w / (m + a);
-        let x2 = a / (m + a);
-        let x1 = x2 + w_s;
-        let x0 = x2 + 2.0 * w_s;
-        let b = (m + a) * LN_10;
+        let Geometry { w_s, x1, x0, b } = Geometry::of(w, m, a);
         let d = solve_d(b, w_s);
         let c_a = (x0 * (b + d)).exp();
         let mf_a = (b * x1).exp() - c_a * (-d * x1).exp();
@@ -227,11 +240,7 @@ impl Hyperlog {
         if w == 0.0 {
             return Err(Error::InvalidTransform { name: "hyperlog", reason: "W must be positive".into() });
         }
-        let w_s = w / (m + a);
-        let x2 = a / (m + a);
-        let x1 = x2 + w_s;
-        let x0 = x2 + 2.0 * w_s;
-        let b = (m + a) * LN_10;
+        let Geometry { w_s, x1, x0, b } = Geometry::of(w, m, a);
         let c_a = (b * x0).exp() / w_s;
         let f_a = (b * x1).exp() + c_a * x1;
         // a·e^b + c − f = T, with c = c_a·a and f = f_a·a

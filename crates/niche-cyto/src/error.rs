@@ -72,7 +72,10 @@ pub enum Error {
     /// Reading the FCS data failed.
     #[error(transparent)]
     Fcs(#[from] niche_fcs::Error),
-    /// Statistics of an empty population or an unknown statistic.
+    /// Statistics of a population without a finite value.
+    #[error("the population has no events with a finite value")]
+    EmptyPopulation,
+    /// A statistic with an invalid request.
     #[error("statistic {statistic}: {reason}")]
     Statistic {
         /// The statistic.

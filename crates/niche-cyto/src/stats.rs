@@ -34,18 +34,22 @@ pub fn gate_statistics(
     compensation: &CompensationRef,
     percentiles: &[f64],
 ) -> Result<Vec<ChannelStats>> {
-    let mut out = Vec::new();
-    for channel in channels {
-        let dimension = Dimension {
-            source: crate::gate::Source::Channel(channel.clone()),
+    let dimensions: Vec<Dimension> = channels
+        .iter()
+        .map(|c| Dimension {
+            source: crate::gate::Source::Channel(c.clone()),
             compensation: compensation.clone(),
             transformation: None,
-        };
-        let values = strategy.dimension_values(sample, &dimension)?;
+        })
+        .collect();
+    // one pass: the compensation is computed once for all channels
+    let columns = strategy.dimensions_values(sample, &dimensions)?;
+    let mut out = Vec::new();
+    for (channel, values) in channels.iter().zip(&columns) {
         for p in &results.populations {
-            let stats = match population_stats(&values, &p.membership, percentiles) {
+            let stats = match population_stats(values, &p.membership, percentiles) {
                 Ok(s) => Some(s),
-                Err(Error::Statistic { ref reason, .. }) if reason.contains("empty") => None,
+                Err(Error::EmptyPopulation) => None,
                 Err(e) => return Err(e),
             };
             out.push(ChannelStats { population: p.id.clone(), channel: channel.clone(), stats });
@@ -90,10 +94,7 @@ pub fn population_stats(values: &[f64], membership: &[bool], percentiles: &[f64]
 pub fn describe(values: &mut Vec<f64>, percentiles: &[f64]) -> Result<PopulationStats> {
     values.retain(|v| v.is_finite());
     if values.is_empty() {
-        return Err(Error::Statistic {
-            statistic: "population statistics".into(),
-            reason: "the population is empty".into(),
-        });
+        return Err(Error::EmptyPopulation);
     }
     if let Some(p) = percentiles.iter().find(|p| !(0.0..=100.0).contains(*p)) {
         return Err(Error::Statistic { statistic: format!("percentile {p}"), reason: "must lie in 0..=100".into() });
@@ -185,7 +186,7 @@ mod tests {
         let s = population_stats(&[1.0, 100.0, f64::NAN, 3.0], &[true, false, true, true], &[]).unwrap();
         assert_eq!(s.count, 2);
         assert_eq!(s.median, 2.0);
-        assert!(population_stats(&[1.0], &[false], &[]).is_err());
+        assert!(matches!(population_stats(&[1.0], &[false], &[]), Err(Error::EmptyPopulation)));
         assert!(describe(&mut vec![1.0], &[101.0]).is_err());
     }
 

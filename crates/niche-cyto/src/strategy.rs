@@ -233,8 +233,20 @@ impl GatingStrategy {
 
     /// The values of any dimension (channel, compensation, ratio, scale) of `sample`, as gates see them.
     pub fn dimension_values(&self, sample: &Sample, dimension: &Dimension) -> Result<Vec<f64>> {
-        self.check_dimension(dimension, "dimension_values")?;
-        Ok(Context::new(self, sample, &mut Workspace::default()).dimension(dimension)?.to_vec())
+        Ok(self.dimensions_values(sample, std::slice::from_ref(dimension))?.remove(0))
+    }
+
+    /// The values of several dimensions of `sample`, sharing compensation and transform work.
+    pub fn dimensions_values(&self, sample: &Sample, dimensions: &[Dimension]) -> Result<Vec<Vec<f64>>> {
+        let mut workspace = Workspace::default();
+        let mut ctx = Context::new(self, sample, &mut workspace);
+        dimensions
+            .iter()
+            .map(|d| {
+                self.check_dimension(d, "dimension_values")?;
+                Ok(ctx.dimension(d)?.to_vec())
+            })
+            .collect()
     }
 
     /// Applies the strategy to many samples in parallel.

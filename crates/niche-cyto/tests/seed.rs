@@ -59,3 +59,29 @@ fn seed_strategy_round_trips_through_gating_ml() {
     assert_eq!(gatingml::parse(&gatingml::write(&strategy)).unwrap(), strategy);
     assert_eq!(strategy.path("LateApoptotic"), ["Lymphoblasts", "LateApoptotic"]);
 }
+
+#[test]
+fn statistics_of_an_empty_population_are_absent_not_an_error() {
+    let xml = niche_cyto::SEED_GATING_ML.replace(
+        r#"gating:min="20"><data-type:fcs-dimension data-type:name="FL3-H"/>"#,
+        r#"gating:min="1e9"><data-type:fcs-dimension data-type:name="FL3-H"/>"#,
+    );
+    let strategy = gatingml::parse(&xml).unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../niche-fcs/tests/data/niche_demo.fcs");
+    let file = fcs::read(&path).unwrap();
+    let sample = Sample::from_dataset("demo", &file.datasets[0], fcs::Values::Scaled).unwrap();
+    let results = strategy.apply(&sample).unwrap();
+    assert_eq!(results.population("CD45+CD19+").unwrap().count, 0);
+    let rows = stats::gate_statistics(
+        &strategy,
+        &sample,
+        &results,
+        &["FL2-H".into(), "FL4-H".into()],
+        &niche_cyto::CompensationRef::Fcs,
+        &[50.0],
+    )
+    .unwrap();
+    assert_eq!(rows.len(), 2 * results.populations.len());
+    assert!(rows.iter().filter(|r| r.population == "CD45+CD19+").all(|r| r.stats.is_none()));
+    assert!(rows.iter().filter(|r| r.population == "Lymphoblasts").all(|r| r.stats.is_some()));
+}

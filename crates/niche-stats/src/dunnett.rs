@@ -9,9 +9,10 @@
 //! multcomp integrate the same probability by randomized quasi-Monte Carlo (Genz), so they agree
 //! to their own Monte Carlo error (about 1e-4).
 
-use crate::descriptive::{mean, sum_sq_dev};
+use crate::anova::{WithinGroups, within_groups};
+use crate::descriptive::mean;
 use crate::distribution::normal_cdf;
-use crate::error::{Error, Result, check_group};
+use crate::error::{Error, Result};
 use crate::special::gauss_legendre;
 use crate::tukey::{NODES, scale_nodes};
 
@@ -32,21 +33,9 @@ pub struct ControlComparison {
 
 /// Dunnett's comparisons of every group with `groups[control]`.
 pub fn dunnett(groups: &[(&str, &[f64])], control: usize) -> Result<Vec<ControlComparison>> {
-    if groups.len() < 2 || control >= groups.len() {
-        return Err(Error::TooFew { test: "Dunnett's test", group: "groups".into(), n: groups.len(), needed: 2 });
-    }
-    for (name, values) in groups {
-        check_group("Dunnett's test", name, values, 1)?;
-    }
-    let n: usize = groups.iter().map(|(_, v)| v.len()).sum();
-    let k = groups.len();
-    if n <= k {
-        return Err(Error::TooFew { test: "Dunnett's test", group: "all groups".into(), n, needed: k + 1 });
-    }
-    let df = (n - k) as f64;
-    let mse = groups.iter().map(|(_, v)| sum_sq_dev(v, mean(v))).sum::<f64>() / df;
-    if mse == 0.0 {
-        return Err(Error::ZeroVariance { test: "Dunnett's test" });
+    let WithinGroups { k, df, mse, .. } = within_groups("Dunnett's test", groups)?;
+    if control >= k {
+        return Err(Error::OutOfDomain { name: "control group index", value: control as f64, domain: "the groups" });
     }
     let (control_name, control_values) = groups[control];
     let n0 = control_values.len() as f64;

@@ -54,6 +54,25 @@ pub fn midranks(values: &[f64]) -> (Vec<f64>, f64) {
     (ranks, ties)
 }
 
+/// Two-sided P of a rank statistic from its tie-corrected mean and variance, moving it ½ towards
+/// the mean unless `method` is `Normal { continuity: false }`.
+fn normal_approximation(
+    test: &'static str,
+    statistic: f64,
+    mean: f64,
+    var: f64,
+    method: Method,
+) -> Result<(f64, String)> {
+    if var <= 0.0 {
+        return Err(Error::ZeroVariance { test });
+    }
+    let continuity = !matches!(method, Method::Normal { continuity: false });
+    let dev = (statistic - mean).abs() - if continuity { 0.5 } else { 0.0 };
+    let z = dev.max(0.0) / var.sqrt();
+    let what = if continuity { "with tie and continuity correction" } else { "with tie correction" };
+    Ok(((2.0 * normal_sf(z)).min(1.0), format!("normal approximation {what}")))
+}
+
 fn two_sided(lower: f64, upper: f64) -> f64 {
     (2.0 * lower.min(upper)).min(1.0)
 }
@@ -81,16 +100,9 @@ pub fn mann_whitney(a: &[f64], b: &[f64], method: Method) -> Result<TestResult> 
         let doubled: Vec<u64> = ranks.iter().map(|r| (2.0 * r).round() as u64).collect();
         (rank_sum_exact(&doubled, n1, (2.0 * r1).round() as u64), "exact with ties".to_string())
     } else {
-        let continuity = !matches!(method, Method::Normal { continuity: false });
         let mean = (n1 * n2) as f64 / 2.0;
         let var = (n1 * n2) as f64 / 12.0 * ((n + 1.0) - ties / (n * (n - 1.0)));
-        if var <= 0.0 {
-            return Err(Error::ZeroVariance { test: "Mann-Whitney test" });
-        }
-        let dev = (u1 - mean).abs() - if continuity { 0.5 } else { 0.0 };
-        let z = dev.max(0.0) / var.sqrt();
-        let what = if continuity { "with tie and continuity correction" } else { "with tie correction" };
-        ((2.0 * normal_sf(z)).min(1.0), format!("normal approximation {what}"))
+        normal_approximation("Mann-Whitney test", u1, mean, var, method)?
     };
     Ok(TestResult {
         test: "Mann-Whitney test".into(),
@@ -303,16 +315,9 @@ pub fn wilcoxon(a: &[f64], b: &[f64], method: Method) -> Result<TestResult> {
         let what = if ties > 0.0 { "exact with ties" } else { "exact" };
         (two_sided(lower / total, upper / total), what.to_string())
     } else {
-        let continuity = !matches!(method, Method::Normal { continuity: false });
         let mean = n * (n + 1.0) / 4.0;
         let var = n * (n + 1.0) * (2.0 * n + 1.0) / 24.0 - ties / 48.0;
-        if var <= 0.0 {
-            return Err(Error::ZeroVariance { test: "Wilcoxon test" });
-        }
-        let dev = (w_plus - mean).abs() - if continuity { 0.5 } else { 0.0 };
-        let z = dev.max(0.0) / var.sqrt();
-        let what = if continuity { "with tie and continuity correction" } else { "with tie correction" };
-        ((2.0 * normal_sf(z)).min(1.0), format!("normal approximation {what}"))
+        normal_approximation("Wilcoxon test", w_plus, mean, var, method)?
     };
     Ok(TestResult {
         test: "Wilcoxon matched-pairs signed rank test".into(),
@@ -326,28 +331,47 @@ pub fn wilcoxon(a: &[f64], b: &[f64], method: Method) -> Result<TestResult> {
     })
 }
 
+/// Midranks of several groups pooled together, as Kruskal–Wallis and Dunn use them.
+struct PooledRanks {
+    /// Total number of values.
+    n: f64,
+    /// Mean rank of each group.
+    mean_ranks: Vec<f64>,
+    /// `Σ (t³ − t)` over the tie groups.
+    ties: f64,
+}
+
+impl PooledRanks {
+    /// Checks at least two non-empty, finite groups with some variation, and ranks them together.
+    fn of(test: &'static str, groups: &[(&str, &[f64])]) -> Result<PooledRanks> {
+        if groups.len() < 2 {
+            return Err(Error::TooFew { test, group: "groups".into(), n: groups.len(), needed: 2 });
+        }
+        for (name, values) in groups {
+            check_group(test, name, values, 1)?;
+        }
+        let all: Vec<f64> = groups.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+        let n = all.len() as f64;
+        let (ranks, ties) = midranks(&all);
+        if ties >= n * n * n - n {
+            return Err(Error::ZeroVariance { test });
+        }
+        let mut offset = 0;
+        let mut mean_ranks = Vec::with_capacity(groups.len());
+        for (_, values) in groups {
+            mean_ranks.push(ranks[offset..offset + values.len()].iter().sum::<f64>() / values.len() as f64);
+            offset += values.len();
+        }
+        Ok(PooledRanks { n, mean_ranks, ties })
+    }
+}
+
 /// Kruskal–Wallis H test with tie correction (chi-square approximation, k − 1 df).
 pub fn kruskal_wallis(groups: &[(&str, &[f64])]) -> Result<TestResult> {
-    if groups.len() < 2 {
-        return Err(Error::TooFew { test: "Kruskal-Wallis test", group: "groups".into(), n: groups.len(), needed: 2 });
-    }
-    for (name, values) in groups {
-        check_group("Kruskal-Wallis test", name, values, 1)?;
-    }
-    let all: Vec<f64> = groups.iter().flat_map(|(_, v)| v.iter().copied()).collect();
-    let n = all.len() as f64;
-    let (ranks, ties) = midranks(&all);
-    let mut offset = 0;
-    let mut sum = 0.0;
-    for (_, values) in groups {
-        let r: f64 = ranks[offset..offset + values.len()].iter().sum();
-        sum += r * r / values.len() as f64;
-        offset += values.len();
-    }
-    let correction = 1.0 - ties / (n * n * n - n);
-    if correction <= 0.0 {
-        return Err(Error::ZeroVariance { test: "Kruskal-Wallis test" });
-    }
+    let pooled = PooledRanks::of("Kruskal-Wallis test", groups)?;
+    let n = pooled.n;
+    let sum: f64 = pooled.mean_ranks.iter().zip(groups).map(|(r, (_, v))| r * r * v.len() as f64).sum();
+    let correction = 1.0 - pooled.ties / (n * n * n - n);
     let h = (12.0 / (n * (n + 1.0)) * sum - 3.0 * (n + 1.0)) / correction;
     let df = (groups.len() - 1) as f64;
     Ok(TestResult {
@@ -415,16 +439,7 @@ pub struct DunnComparison {
 /// `control` when given. `z = (R̄ᵢ − R̄ⱼ) / √((N(N+1)/12 − Σ(t³−t)/(12(N−1))) (1/nᵢ + 1/nⱼ))`
 /// (Dunn 1964, with the tie correction of Glantz), P two-sided, Bonferroni-adjusted.
 pub fn dunn(groups: &[(&str, &[f64])], control: Option<usize>) -> Result<Vec<DunnComparison>> {
-    kruskal_wallis(groups)?;
-    let all: Vec<f64> = groups.iter().flat_map(|(_, v)| v.iter().copied()).collect();
-    let n = all.len() as f64;
-    let (ranks, ties) = midranks(&all);
-    let mut mean_ranks = Vec::new();
-    let mut offset = 0;
-    for (_, values) in groups {
-        mean_ranks.push(ranks[offset..offset + values.len()].iter().sum::<f64>() / values.len() as f64);
-        offset += values.len();
-    }
+    let PooledRanks { n, mean_ranks, ties } = PooledRanks::of("Dunn's test", groups)?;
     let variance = n * (n + 1.0) / 12.0 - ties / (12.0 * (n - 1.0));
     let pairs: Vec<(usize, usize)> = match control {
         Some(c) => (0..groups.len()).filter(|&i| i != c).map(|i| (i, c)).collect(),

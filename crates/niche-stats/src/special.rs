@@ -57,6 +57,16 @@ pub fn beta_inc(a: f64, b: f64, x: f64) -> f64 {
     }
 }
 
+/// One step of the modified Lentz method for a continued fraction term `a / (b + …)`:
+/// `d ← 1/(b + a·d)`, `c ← b + a/c` (each kept away from zero), returning the factor `c·d`.
+fn lentz_step(a: f64, b: f64, c: &mut f64, d: &mut f64) -> f64 {
+    const TINY: f64 = 1e-300;
+    let away = |v: f64| if v.abs() < TINY { TINY } else { v };
+    *d = 1.0 / away(b + a * *d);
+    *c = away(b + a / *c);
+    *c * *d
+}
+
 /// Continued fraction for the incomplete beta, modified Lentz.
 fn beta_fraction(a: f64, b: f64, x: f64) -> f64 {
     const TINY: f64 = 1e-300;
@@ -72,29 +82,9 @@ fn beta_fraction(a: f64, b: f64, x: f64) -> f64 {
         let m = m as f64;
         let m2 = 2.0 * m;
         // even step
-        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        h *= d * c;
+        h *= lentz_step(m * (b - m) * x / ((qam + m2) * (a + m2)), 1.0, &mut c, &mut d);
         // odd step
-        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let delta = d * c;
+        let delta = lentz_step(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)), 1.0, &mut c, &mut d);
         h *= delta;
         if (delta - 1.0).abs() < 1e-16 {
             break;
@@ -141,18 +131,8 @@ fn gamma_q_fraction(a: f64, x: f64) -> f64 {
     let mut d = 1.0 / b;
     let mut h = d;
     for i in 1..100_000 {
-        let an = -(i as f64) * (i as f64 - a);
         b += 2.0;
-        d = an * d + b;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = b + an / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let delta = d * c;
+        let delta = lentz_step(-(i as f64) * (i as f64 - a), b, &mut c, &mut d);
         h *= delta;
         if (delta - 1.0).abs() < 1e-16 {
             break;

@@ -11,9 +11,10 @@
 //! Tukey–Kramer: for groups i and j, `q = |mᵢ − mⱼ| / √(MSE/2 · (1/nᵢ + 1/nⱼ))` with the ANOVA
 //! mean square error on `N − k` df; the multiplicity-adjusted P is `P(Q ≥ q)`.
 
-use crate::descriptive::{mean, sum_sq_dev};
+use crate::anova::{WithinGroups, within_groups};
+use crate::descriptive::mean;
 use crate::distribution::normal_cdf;
-use crate::error::{Error, Result, check_group};
+use crate::error::Result;
 use crate::special::{gauss_legendre, ln_gamma};
 
 /// Nodes per panel of the inner (range) and outer (S) integrals.
@@ -149,22 +150,7 @@ pub struct PairComparison {
 
 /// Tukey–Kramer comparisons of every pair of groups after a one-way ANOVA.
 pub fn tukey_hsd(groups: &[(&str, &[f64])]) -> Result<Vec<PairComparison>> {
-    if groups.len() < 2 {
-        return Err(Error::TooFew { test: "Tukey's test", group: "groups".into(), n: groups.len(), needed: 2 });
-    }
-    for (name, values) in groups {
-        check_group("Tukey's test", name, values, 1)?;
-    }
-    let n: usize = groups.iter().map(|(_, v)| v.len()).sum();
-    let k = groups.len();
-    if n <= k {
-        return Err(Error::TooFew { test: "Tukey's test", group: "all groups".into(), n, needed: k + 1 });
-    }
-    let df = (n - k) as f64;
-    let mse = groups.iter().map(|(_, v)| sum_sq_dev(v, mean(v))).sum::<f64>() / df;
-    if mse == 0.0 {
-        return Err(Error::ZeroVariance { test: "Tukey's test" });
-    }
+    let WithinGroups { k, df, mse, .. } = within_groups("Tukey's test", groups)?;
     let distribution = StudentizedRange::new(k, df).expect("k ≥ 2 and df > 0");
     let mut out = Vec::new();
     for i in 0..k {
