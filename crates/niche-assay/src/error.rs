@@ -34,6 +34,18 @@ pub enum Error {
         /// Found.
         found: usize,
     },
+    /// An image that cannot be read or used.
+    #[error("image: {reason}")]
+    Image {
+        /// What is wrong (names the file when read from one).
+        reason: String,
+    },
+    /// A blot whose lanes or bands cannot be measured.
+    #[error("blot: {reason}")]
+    Blot {
+        /// What is wrong.
+        reason: String,
+    },
     /// The standards do not describe a curve (flat response, or the fit failed).
     #[error("the standard curve cannot be fitted: {reason}")]
     Fit {

@@ -26,6 +26,9 @@ enum Command {
     /// ELISA standard curves (4PL/5PL) and sample concentrations from plate-reader exports.
     #[command(subcommand)]
     Elisa(commands::elisa::ElisaCommand),
+    /// Western-blot densitometry: ImageJ's background subtraction, lanes, bands, normalisation.
+    #[command(subcommand)]
+    Blot(commands::blot::BlotCommand),
     /// Statistics as GraphPad Prism computes them: t and rank tests, ANOVA with Tukey.
     #[command(subcommand)]
     Stats(commands::stats::StatsCommand),
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
         Command::Gate(args) => commands::gate::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Stats(command) => commands::stats::run(command).map(|()| ExitCode::SUCCESS),
         Command::Elisa(command) => commands::elisa::run(command).map(|()| ExitCode::SUCCESS),
+        Command::Blot(command) => commands::blot::run(command).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

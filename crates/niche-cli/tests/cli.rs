@@ -309,6 +309,7 @@ fn help_snapshots() {
         vec!["stats", "compare", "--help"],
         vec!["stats", "table1", "--help"],
         vec!["elisa", "fit", "--help"],
+        vec!["blot", "quantify", "--help"],
     ] {
         let o = niche(&args, tmp.path());
         assert!(o.status.success());
@@ -377,4 +378,38 @@ fn elisa_fit_reports_the_curve_and_samples() {
     let o = niche(&["elisa", "fit", "plate.csv", "--layout", "bad.toml"], tmp.path());
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("bad.toml") && stderr(&o).contains("both a blank and a standard"), "{}", stderr(&o));
+}
+
+#[test]
+fn blot_quantify_measures_lanes_and_flags_saturation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let image = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../niche-assay/tests/fixtures/blot/blot16.tif");
+    let mut layout = String::from("radius = 20\nloading_control = \"GAPDH\"\nreference = \"ctrl\"\n");
+    for group in ["ctrl", "ctrl", "vcr", "vcr"] {
+        layout += &format!("[[lanes]]\ngroup = \"{group}\"\n");
+    }
+    for target in ["GAPDH", "Bcl-2", "Bax"] {
+        layout += &format!("[[targets]]\nname = \"{target}\"\n");
+    }
+    std::fs::write(tmp.path().join("blot.toml"), &layout).unwrap();
+    let o =
+        niche(&["blot", "quantify", image.to_str().unwrap(), "--layout", "blot.toml", "--format", "json"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["bands"].as_array().unwrap().len(), 12);
+    assert_eq!(json["lanes"].as_array().unwrap().len(), 4);
+    // the fixture saturates a Bcl-2 band in the third lane
+    assert!(stderr(&o).contains("Bcl-2 in lane 3") && stderr(&o).contains("saturated"), "{}", stderr(&o));
+    let o = niche(&["blot", "quantify", image.to_str().unwrap(), "--layout", "blot.toml"], tmp.path());
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("fold change vs ctrl"), "{}", stdout(&o));
+
+    std::fs::write(tmp.path().join("bad.toml"), layout.replace("reference = \"ctrl\"", "reference = \"none\""))
+        .unwrap();
+    let o = niche(&["blot", "quantify", image.to_str().unwrap(), "--layout", "bad.toml"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("bad.toml") && stderr(&o).contains("reference \"none\""), "{}", stderr(&o));
+    let o = niche(&["blot", "quantify", "missing.tif", "--layout", "blot.toml"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("missing.tif"), "{}", stderr(&o));
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand group.
 
+pub mod blot;
 pub mod csv;
 pub mod elisa;
 pub mod fcs;
