@@ -1,0 +1,198 @@
+//! Model parameters, each with its unit and its source.
+//!
+//! Literature values are fixed; the rest are either assumptions stated as such or calibrated to
+//! the seed paper's group means (see [`crate::calibrate`]). [`Parameters::default`] holds the
+//! calibrated values that `niche model fit` produces from [`Parameters::literature`].
+
+use serde::Serialize;
+
+/// All parameters of one well.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Parameters {
+    // --- CXCL12–CXCR4 binding and trafficking (literature) ---
+    /// CXCL12 association rate, 1/(nM·h). 2.1e6 /M/s (Coggins et al. 2014, BIOMD0000000599).
+    pub kon_per_nm_h: f64,
+    /// CXCL12 dissociation constant, nM. 25–40 nM (Coggins 2014; Drury et al. 2011): 30.
+    pub kd_cxcl12_nm: f64,
+    /// Ligand-induced internalisation of CXCL12-bound CXCR4, 1/h. 0.0047 /s (Coggins 2014).
+    pub kint_ligand_per_h: f64,
+    /// Recycling of internalised CXCR4, 1/h. 6.9e-5 /s (Coggins 2014).
+    pub krec_per_h: f64,
+    /// Constitutive internalisation of unliganded CXCR4, 1/h. Assumed: slow, 0.2 /h.
+    pub kint_basal_per_h: f64,
+    /// Degradation of internalised CXCR4, 1/h. Assumed: 0.1 /h (half-life ≈ 7 h).
+    pub kdeg_internal_per_h: f64,
+    /// Surface CXCR4 of an unstimulated blast, receptors/cell. Assumed 30,000 (B-ALL blasts carry
+    /// 10⁴–10⁵); only its product with the MFI scale is seen, so it is fixed.
+    pub receptors_per_cell: f64,
+
+    // --- AMD3100 (literature) ---
+    /// AMD3100 association rate, 1/(nM·h). Assumed 1e6 /M/s (diffusion-limited small molecule).
+    pub kon_amd_per_nm_h: f64,
+    /// AMD3100 dissociation constant, nM. IC50 for CXCL12 binding 0.05–0.65 µM (Fricker et al.
+    /// 2006): 200 nM.
+    pub kd_amd_nm: f64,
+
+    // --- the well ---
+    /// ALL cells per litre of medium: 1e6 cells in 2 mL of a 6-well (seed Methods).
+    pub cells_per_litre: f64,
+    /// CXCL12 loss in medium with serum, 1/h. Assumed 0.1 /h: CXCL12 is cleaved by CD26/DPP4 and
+    /// MMPs and loses activity over hours (Christopherson et al. 2002).
+    pub kdeg_cxcl12_per_h: f64,
+
+    // --- vincristine ---
+    /// VCR concentration of half-maximal effect, nM. Assumed 10 nM (blasts respond at nanomolar VCR).
+    pub ec50_vcr_nm: f64,
+
+    // --- calibrated to the seed paper ---
+    /// MSC CXCL12 secretion into the medium, nM/h (calibrated to Fig 2A, co-culture).
+    pub secretion_nm_per_h: f64,
+    /// Relative rise of MSC secretion at full VCR effect (calibrated to Fig 2A, VCR).
+    pub secretion_vcr_rise: f64,
+    /// Share of that rise that needs no CXCR4-mediated contact, 0–1 (calibrated to Fig 2A,
+    /// VCR + AMD3100).
+    pub secretion_contact_free: f64,
+    /// Pericellular CXCL12 seen by blasts in contact with MSCs, nM (calibrated to Fig 2B/C: the
+    /// bulk ~0.1 nM occupies < 1 % of receptors, so protection needs this contact term).
+    pub pericellular_cxcl12_nm: f64,
+    /// Relative rise of CXCR4 synthesis at full VCR effect (calibrated to Fig 2C, VCR).
+    pub synthesis_vcr_rise: f64,
+    /// MFI ratio per baseline receptor complement (calibrated to Fig 2C, ALL alone).
+    pub mfi_per_baseline: f64,
+    /// Fraction of AMD3100-bound CXCR4 that the 12G5 antibody (BD CD184-PE) still detects, 0–1
+    /// (calibrated to Fig 2C, AMD3100 groups; AMD3100 competes with 12G5: Schols et al. 1997,
+    /// Hatse et al. 2002).
+    pub amd_bound_visible: f64,
+    /// Baseline apoptosis hazard of blasts in culture, 1/h (calibrated to Fig 3B, ALL alone).
+    pub hazard_per_h: f64,
+    /// Relative rise of the hazard at full VCR effect (calibrated to Fig 3B, VCR).
+    pub hazard_vcr_rise: f64,
+    /// Bax suppression by CXCL12–CXCR4 signalling at full signal (calibrated to Fig 3B,
+    /// VCR + AMD3100 vs VCR).
+    pub bax_signal_suppression: f64,
+    /// Bcl-2 induction by MSC contact (adhesion, AMD3100-insensitive). Assumed 0.3: stromal
+    /// contact up-regulates Bcl-2 in leukaemic blasts (Konopleva et al. 2002); the apoptosis
+    /// targets cannot separate it from the Bax term, and Fig 3C shows the rise.
+    pub bcl2_contact_rise: f64,
+
+    // --- assumed shapes ---
+    /// CXCL12-bound receptors per cell at half-maximal survival signal. Assumed 1,500 (5 % of the
+    /// baseline complement).
+    pub signal_half_receptors: f64,
+    /// Bax rise at full VCR effect. Assumed 0.4 (Fig 3C gives the direction only).
+    pub bax_vcr_rise: f64,
+    /// Bcl-2 fall at full VCR effect, as 1/(1 + x). Assumed 0.12 (Fig 3C gives the direction only).
+    pub bcl2_vcr_fall: f64,
+    /// Bcl-2 and Bax turnover, 1/h. Assumed 0.15 /h (half-lives of several hours).
+    pub protein_turnover_per_h: f64,
+    /// Early → late apoptosis (Annexin V+ PI− → PI+), 1/h. Assumed 0.15 /h.
+    pub early_to_late_per_h: f64,
+}
+
+/// A parameter's name, value, unit and source, for reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Provenance {
+    /// Field name.
+    pub name: &'static str,
+    /// Value.
+    pub value: f64,
+    /// Unit.
+    pub unit: &'static str,
+    /// `literature`, `assumed` or `calibrated`.
+    pub kind: &'static str,
+    /// Citation or calibration target.
+    pub source: &'static str,
+}
+
+impl Parameters {
+    /// Literature values and assumptions, with neutral starting values for the calibrated ones.
+    pub fn literature() -> Parameters {
+        Parameters {
+            kon_per_nm_h: 2.1e6 * 1e-9 * 3600.0,
+            kd_cxcl12_nm: 30.0,
+            kint_ligand_per_h: 0.0047 * 3600.0,
+            krec_per_h: 6.9e-5 * 3600.0,
+            kint_basal_per_h: 0.2,
+            kdeg_internal_per_h: 0.1,
+            receptors_per_cell: 30_000.0,
+            kon_amd_per_nm_h: 1e6 * 1e-9 * 3600.0,
+            kd_amd_nm: 200.0,
+            cells_per_litre: 1e6 / 2e-3,
+            kdeg_cxcl12_per_h: 0.1,
+            ec50_vcr_nm: 10.0,
+            secretion_nm_per_h: 0.005,
+            secretion_vcr_rise: 1.0,
+            secretion_contact_free: 0.5,
+            pericellular_cxcl12_nm: 0.5,
+            synthesis_vcr_rise: 0.5,
+            mfi_per_baseline: 300.0,
+            amd_bound_visible: 0.5,
+            hazard_per_h: 0.04,
+            hazard_vcr_rise: 0.5,
+            bax_signal_suppression: 0.5,
+            bcl2_contact_rise: 0.3,
+            signal_half_receptors: 1500.0,
+            bax_vcr_rise: 0.4,
+            bcl2_vcr_fall: 0.12,
+            protein_turnover_per_h: 0.15,
+            early_to_late_per_h: 0.15,
+        }
+    }
+
+    /// Every parameter with unit, kind and source.
+    pub fn provenance(&self) -> Vec<Provenance> {
+        let p = self;
+        let row = |name, value, unit, kind, source| Provenance { name, value, unit, kind, source };
+        vec![
+            row("kon_per_nm_h", p.kon_per_nm_h, "1/(nM·h)", "literature", "2.1e6 /M/s; Coggins et al. 2014 (BIOMD0000000599)"),
+            row("kd_cxcl12_nm", p.kd_cxcl12_nm, "nM", "literature", "25–40 nM; Coggins et al. 2014, Drury et al. 2011"),
+            row("kint_ligand_per_h", p.kint_ligand_per_h, "1/h", "literature", "0.0047 /s; Coggins et al. 2014"),
+            row("krec_per_h", p.krec_per_h, "1/h", "literature", "6.9e-5 /s; Coggins et al. 2014"),
+            row("kint_basal_per_h", p.kint_basal_per_h, "1/h", "assumed", "slow constitutive internalisation"),
+            row("kdeg_internal_per_h", p.kdeg_internal_per_h, "1/h", "assumed", "internal half-life ≈ 7 h"),
+            row("receptors_per_cell", p.receptors_per_cell, "receptors/cell", "assumed", "B-ALL blasts carry 1e4–1e5 CXCR4"),
+            row("kon_amd_per_nm_h", p.kon_amd_per_nm_h, "1/(nM·h)", "assumed", "1e6 /M/s, fast small-molecule binding"),
+            row("kd_amd_nm", p.kd_amd_nm, "nM", "literature", "IC50 0.05–0.65 µM for CXCL12 binding; Fricker et al. 2006"),
+            row("cells_per_litre", p.cells_per_litre, "cells/L", "literature", "1e6 ALL cells per 6-well (2 mL); seed Methods"),
+            row("kdeg_cxcl12_per_h", p.kdeg_cxcl12_per_h, "1/h", "assumed", "CD26/DPP4 cleavage in serum; Christopherson et al. 2002"),
+            row("ec50_vcr_nm", p.ec50_vcr_nm, "nM", "assumed", "nanomolar VCR sensitivity of blasts"),
+            row("secretion_nm_per_h", p.secretion_nm_per_h, "nM/h", "calibrated", "seed Fig 2A: CXCL12, co-culture"),
+            row("secretion_vcr_rise", p.secretion_vcr_rise, "1", "calibrated", "seed Fig 2A: CXCL12, VCR"),
+            row("secretion_contact_free", p.secretion_contact_free, "1", "calibrated", "seed Fig 2A: CXCL12, VCR + AMD3100"),
+            row("pericellular_cxcl12_nm", p.pericellular_cxcl12_nm, "nM", "calibrated", "seed Fig 2C: CXCR4, co-culture vs ALL"),
+            row("synthesis_vcr_rise", p.synthesis_vcr_rise, "1", "calibrated", "seed Fig 2C: CXCR4, VCR"),
+            row("mfi_per_baseline", p.mfi_per_baseline, "MFI ratio", "calibrated", "seed Fig 2C: CXCR4, ALL alone"),
+            row("amd_bound_visible", p.amd_bound_visible, "1", "calibrated", "seed Fig 2C: AMD3100 groups; 12G5 competes with AMD3100 (Schols et al. 1997; Hatse et al. 2002)"),
+            row("hazard_per_h", p.hazard_per_h, "1/h", "calibrated", "seed Fig 3B: apoptosis, ALL alone"),
+            row("hazard_vcr_rise", p.hazard_vcr_rise, "1", "calibrated", "seed Fig 3B: apoptosis, VCR"),
+            row("bax_signal_suppression", p.bax_signal_suppression, "1", "calibrated", "seed Fig 3B: apoptosis, VCR + AMD3100 vs VCR"),
+            row("bcl2_contact_rise", p.bcl2_contact_rise, "1", "assumed", "stromal contact raises Bcl-2 (Konopleva et al. 2002); Fig 3C direction"),
+            row("signal_half_receptors", p.signal_half_receptors, "receptors/cell", "assumed", "5 % of the baseline complement"),
+            row("bax_vcr_rise", p.bax_vcr_rise, "1", "assumed", "seed Fig 3C direction"),
+            row("bcl2_vcr_fall", p.bcl2_vcr_fall, "1", "assumed", "seed Fig 3C direction"),
+            row("protein_turnover_per_h", p.protein_turnover_per_h, "1/h", "assumed", "Bcl-2/Bax half-lives of hours"),
+            row("early_to_late_per_h", p.early_to_late_per_h, "1/h", "assumed", "PS exposure precedes PI uptake by hours"),
+        ]
+    }
+}
+
+impl Default for Parameters {
+    /// The calibrated parameters: [`Parameters::literature`] with the free parameters as
+    /// `niche model fit` (`calibrate::calibrate(&Parameters::literature())`) finds them; a test
+    /// re-runs the calibration and checks that it lands here.
+    fn default() -> Self {
+        Parameters {
+            secretion_nm_per_h: 9.968570182448455e-3,
+            secretion_vcr_rise: 1.1161065817033693,
+            secretion_contact_free: 4.7854710165229486e-1,
+            pericellular_cxcl12_nm: 1.2213314651263606e-1,
+            synthesis_vcr_rise: 1.4703161288062763,
+            mfi_per_baseline: 3.3373658874075403e2,
+            amd_bound_visible: 4.032803997013022e-1,
+            hazard_per_h: 4.490266964544428e-2,
+            hazard_vcr_rise: 4.197417541999789e-1,
+            bax_signal_suppression: 2.3497006480644838,
+            ..Parameters::literature()
+        }
+    }
+}

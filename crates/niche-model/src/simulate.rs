@@ -1,0 +1,142 @@
+//! Solving one well with diffsol's BDF method (variable order, for stiff systems: AMD3100 binds
+//! and unbinds within seconds while apoptosis unfolds over a day), and the readouts an assay sees.
+
+use diffsol::{DenseMatrix, NalgebraLU, NalgebraMat, OdeBuilder, OdeSolverMethod};
+use serde::Serialize;
+
+use crate::condition::Condition;
+use crate::error::{Error, Result};
+use crate::ode::{N_STATES, Rates};
+use crate::params::Parameters;
+use crate::units::cxcl12_nm_to_ng_per_ml;
+
+/// Hours the seed co-culture ran.
+pub const CULTURE_HOURS: f64 = 24.0;
+
+/// Solver tolerances.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tolerances {
+    /// Relative tolerance.
+    pub rtol: f64,
+    /// Absolute tolerance as a fraction of each state's natural scale (nM of CXCL12, the baseline
+    /// receptor complement, 1 for relative proteins and fractions).
+    pub atol_scale: f64,
+}
+
+impl Default for Tolerances {
+    /// `rtol = 1e-8`, `atol = 1e-10 ×` scale: far below any assay's precision.
+    fn default() -> Self {
+        Tolerances { rtol: 1e-8, atol_scale: 1e-10 }
+    }
+}
+
+/// States over time: `states[k][j]` is state `j` at `times[k]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trajectory {
+    /// Hours.
+    pub times: Vec<f64>,
+    /// One row per time, [`crate::ode::STATE_NAMES`] order.
+    pub states: Vec<[f64; N_STATES]>,
+}
+
+/// What the assays would report for a state.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Readouts {
+    /// Annexin V+ (early + late), % of cells.
+    pub apoptosis_percent: f64,
+    /// Annexin V+ PI−, %.
+    pub early_percent: f64,
+    /// Annexin V+ PI+, %.
+    pub late_percent: f64,
+    /// CXCR4-PE MFI over isotype, as the 12G5 antibody sees the surface.
+    pub cxcr4_mfi: f64,
+    /// CXCL12 in the supernatant, ng/mL.
+    pub cxcl12_ng_per_ml: f64,
+    /// Bax relative to an untreated blast.
+    pub bax: f64,
+    /// Bcl-2 relative to an untreated blast.
+    pub bcl2: f64,
+    /// Surface CXCR4 (free + CXCL12-bound + AMD3100-bound), receptors/cell.
+    pub surface_receptors: f64,
+}
+
+impl Readouts {
+    /// Reads a state. The MFI counts free and CXCL12-bound receptors fully and AMD3100-bound
+    /// ones by `amd_bound_visible` (12G5 competes with AMD3100), over the isotype (ratio 1).
+    pub fn of(p: &Parameters, y: &[f64; N_STATES]) -> Readouts {
+        let visible = y[1] + y[2] + p.amd_bound_visible * y[3];
+        Readouts {
+            apoptosis_percent: 100.0 * (y[7] + y[8]),
+            early_percent: 100.0 * y[7],
+            late_percent: 100.0 * y[8],
+            cxcr4_mfi: 1.0 + p.mfi_per_baseline * visible / p.receptors_per_cell,
+            cxcl12_ng_per_ml: cxcl12_nm_to_ng_per_ml(y[0]),
+            bax: y[6],
+            bcl2: y[5],
+            surface_receptors: y[1] + y[2] + y[3],
+        }
+    }
+}
+
+/// Solves one well from the untreated steady state and returns the states at `times` (hours,
+/// ascending, from 0).
+pub fn simulate(p: &Parameters, condition: &Condition, times: &[f64], tolerances: Tolerances) -> Result<Trajectory> {
+    if times.is_empty() || times.iter().any(|t| !t.is_finite() || *t < 0.0) || times.windows(2).any(|w| w[1] < w[0]) {
+        return Err(Error::Input { reason: "times must be finite, non-negative and ascending".into() });
+    }
+    check_condition(condition)?;
+    let rates = Rates::new(p, condition);
+    let y0 = rates.initial_state();
+    let scale = [1.0, p.receptors_per_cell, p.receptors_per_cell, p.receptors_per_cell, p.receptors_per_cell, 1.0, 1.0, 1.0, 1.0];
+    let atol: Vec<f64> = scale.iter().map(|s| s * tolerances.atol_scale).collect();
+    let (rhs_rates, jac_rates) = (rates, rates);
+    let problem = OdeBuilder::<NalgebraMat<f64>>::new()
+        .rtol(tolerances.rtol)
+        .atol(atol)
+        .h0(1e-4)
+        .rhs_implicit(
+            move |x: &[f64], _p: &[f64], _t: f64, y: &mut [f64]| rhs_rates.rhs(x, y),
+            move |x: &[f64], _p: &[f64], _t: f64, v: &[f64], y: &mut [f64]| jac_rates.jacobian_times(x, v, y),
+        )
+        .init(move |_p: &[f64], _t: f64, y: &mut [f64]| y.copy_from_slice(&y0), N_STATES)
+        .build()
+        .map_err(|e| Error::Solver { time_h: 0.0, reason: e.to_string() })?;
+    let mut solver = problem.bdf::<NalgebraLU<f64>>().map_err(|e| Error::Solver { time_h: 0.0, reason: e.to_string() })?;
+    let mut states = Vec::with_capacity(times.len());
+    // The solver starts at t = 0; report t = 0 exactly and solve for the rest.
+    let start = times.iter().take_while(|&&t| t == 0.0).count();
+    for _ in 0..start {
+        states.push(y0);
+    }
+    if start < times.len() {
+        let (solution, _) = solver
+            .solve_dense(&times[start..])
+            .map_err(|e| Error::Solver { time_h: times[times.len() - 1], reason: e.to_string() })?;
+        for k in 0..times.len() - start {
+            let mut row = [0.0; N_STATES];
+            for (j, value) in row.iter_mut().enumerate() {
+                *value = solution.get_index(j, k);
+            }
+            states.push(row);
+        }
+    }
+    if let Some((k, _)) = states.iter().enumerate().find(|(_, s)| s.iter().any(|v| !v.is_finite())) {
+        return Err(Error::Solver { time_h: times[k], reason: "the solution is not finite".into() });
+    }
+    Ok(Trajectory { times: times.to_vec(), states })
+}
+
+/// The readouts after `hours` of culture.
+pub fn readouts_at(p: &Parameters, condition: &Condition, hours: f64) -> Result<Readouts> {
+    let trajectory = simulate(p, condition, &[hours], Tolerances::default())?;
+    Ok(Readouts::of(p, &trajectory.states[0]))
+}
+
+fn check_condition(c: &Condition) -> Result<()> {
+    for (name, value) in [("VCR (µmol/L)", c.vcr_um), ("AMD3100 (µg/mL)", c.amd_ug_per_ml)] {
+        if !value.is_finite() || value < 0.0 {
+            return Err(Error::Input { reason: format!("{name} = {value}: doses must be finite and non-negative") });
+        }
+    }
+    Ok(())
+}
