@@ -20,6 +20,7 @@ pub mod condition;
 mod error;
 pub mod ode;
 pub mod params;
+pub mod sbml;
 pub mod simulate;
 pub mod units;
 

@@ -10,6 +10,10 @@ use crate::ode::{N_STATES, Rates};
 use crate::params::Parameters;
 use crate::units::cxcl12_nm_to_ng_per_ml;
 
+/// The receptor complement `mfi_per_baseline` refers to (the literature blast's 30,000), so
+/// that a donor with more receptors shows a higher MFI.
+pub const MFI_REFERENCE_RECEPTORS: f64 = 30_000.0;
+
 /// Hours the seed co-culture ran.
 pub const CULTURE_HOURS: f64 = 24.0;
 
@@ -69,7 +73,7 @@ impl Readouts {
             apoptosis_percent: 100.0 * (y[7] + y[8]),
             early_percent: 100.0 * y[7],
             late_percent: 100.0 * y[8],
-            cxcr4_mfi: 1.0 + p.mfi_per_baseline * visible / p.receptors_per_cell,
+            cxcr4_mfi: 1.0 + p.mfi_per_baseline * visible / MFI_REFERENCE_RECEPTORS,
             cxcl12_ng_per_ml: cxcl12_nm_to_ng_per_ml(y[0]),
             bax: y[6],
             bcl2: y[5],
@@ -93,7 +97,7 @@ pub fn simulate(p: &Parameters, condition: &Condition, times: &[f64], tolerances
     let problem = OdeBuilder::<NalgebraMat<f64>>::new()
         .rtol(tolerances.rtol)
         .atol(atol)
-        .h0(1e-4)
+        .h0(initial_step(&rates))
         .rhs_implicit(
             move |x: &[f64], _p: &[f64], _t: f64, y: &mut [f64]| rhs_rates.rhs(x, y),
             move |x: &[f64], _p: &[f64], _t: f64, v: &[f64], y: &mut [f64]| jac_rates.jacobian_times(x, v, y),
@@ -124,6 +128,15 @@ pub fn simulate(p: &Parameters, condition: &Condition, times: &[f64], tolerances
         return Err(Error::Solver { time_h: times[k], reason: "the solution is not finite".into() });
     }
     Ok(Trajectory { times: times.to_vec(), states })
+}
+
+/// A first step well inside the fastest time scale (AMD3100 binding at high doses is fast).
+fn initial_step(rates: &Rates) -> f64 {
+    let p = &rates.p;
+    let fastest = p.kon_amd_per_nm_h * (rates.amd_nm + p.kd_amd_nm)
+        + p.kon_per_nm_h * (p.pericellular_cxcl12_nm + p.kd_cxcl12_nm)
+        + p.kint_ligand_per_h;
+    (1e-2 / fastest).min(1e-4)
 }
 
 /// The readouts after `hours` of culture.
