@@ -29,6 +29,9 @@ enum Command {
     /// Western-blot densitometry: ImageJ's background subtraction, lanes, bands, normalisation.
     #[command(subcommand)]
     Blot(commands::blot::BlotCommand),
+    /// The calibrated co-culture model: simulate, fit, dose grids with synergy, cohorts, SBML.
+    #[command(subcommand)]
+    Model(commands::model::ModelCommand),
     /// Statistics as GraphPad Prism computes them: t and rank tests, ANOVA with Tukey.
     #[command(subcommand)]
     Stats(commands::stats::StatsCommand),
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         Command::Stats(command) => commands::stats::run(command).map(|()| ExitCode::SUCCESS),
         Command::Elisa(command) => commands::elisa::run(command).map(|()| ExitCode::SUCCESS),
         Command::Blot(command) => commands::blot::run(command).map(|()| ExitCode::SUCCESS),
+        Command::Model(command) => commands::model::run(command).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

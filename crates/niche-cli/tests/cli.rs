@@ -310,6 +310,11 @@ fn help_snapshots() {
         vec!["stats", "table1", "--help"],
         vec!["elisa", "fit", "--help"],
         vec!["blot", "quantify", "--help"],
+        vec!["model", "simulate", "--help"],
+        vec!["model", "fit", "--help"],
+        vec!["model", "scan", "--help"],
+        vec!["model", "cohort", "--help"],
+        vec!["model", "export-sbml", "--help"],
     ] {
         let o = niche(&args, tmp.path());
         assert!(o.status.success());
@@ -412,4 +417,49 @@ fn blot_quantify_measures_lanes_and_flags_saturation() {
     let o = niche(&["blot", "quantify", "missing.tif", "--layout", "blot.toml"], tmp.path());
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("missing.tif"), "{}", stderr(&o));
+}
+
+#[test]
+fn model_commands_keep_their_contracts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = niche(&["model", "fit", "--format", "json"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let targets = json["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 13);
+    for t in targets {
+        for key in ["group", "readout", "published", "model", "within_sd"] {
+            assert!(t.get(key).is_some(), "{key} missing in {t}");
+        }
+        assert_eq!(t["within_sd"], true, "{t}");
+    }
+
+    let o = niche(&["model", "simulate", "--msc", "--vcr", "1", "--amd", "5", "--hours", "2"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert_eq!(text.lines().count(), 4, "header + t = 0, 1, 2");
+    assert!(text.starts_with("time_h,cxcl12_nm,free,"));
+
+    let o = niche(&["model", "scan", "--vcr", "0,0.01,1", "--amd", "0,5", "--msc", "--format", "json"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let grid = json["grid"].as_array().unwrap();
+    assert_eq!(grid.len(), 6);
+    let combo = &grid[5];
+    assert_eq!(combo["vcr_um"], 1.0);
+    assert!(combo["synergy"]["bliss"].as_f64().unwrap() > 0.0, "VCR + AMD3100 is synergistic in the model: {combo}");
+    for key in ["apoptosis_percent", "cxcr4_mfi", "cxcl12_ng_per_ml", "bax", "bcl2"] {
+        assert!(combo["readouts"][key].is_number(), "{key}");
+    }
+
+    let o = niche(&["model", "export-sbml", "-o", "model.xml"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(tmp.path().join("model.xml")).unwrap().contains("level=\"3\" version=\"2\""));
+    let o = niche(&["model", "export-sbml", "-o", "model.xml"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
+
+    let o = niche(&["model", "simulate", "--vcr=-1"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("VCR"), "{}", stderr(&o));
 }

@@ -8,7 +8,15 @@ fn main() -> Result<(), niche_model::Error> {
     let c = niche_model::calibrate::calibrate(&niche_model::Parameters::literature())?;
     eprintln!("{} iterations, χ² = {:.4}, {:.1} s", c.iterations, c.chi_square, start.elapsed().as_secs_f64());
     for t in &c.targets {
-        eprintln!("{:<20} {:?}: published {:.3} ± {:.3}, model {:.3} {}", t.group, t.readout, t.published, t.sd, t.model, if t.within_sd { "ok" } else { "OUT" });
+        eprintln!(
+            "{:<20} {:?}: published {:.3} ± {:.3}, model {:.3} {}",
+            t.group,
+            t.readout,
+            t.published,
+            t.sd,
+            t.model,
+            if t.within_sd { "ok" } else { "OUT" }
+        );
     }
     for d in &c.directions {
         eprintln!("{} {:?} {}", d.claim, d.model, if d.pass { "ok" } else { "FAIL" });

@@ -67,7 +67,8 @@ pub struct Target {
 
 /// The numeric targets of the seed paper.
 pub fn seed_targets() -> Result<Vec<Target>> {
-    let doc: toml::Table = SEED_TARGETS_TOML.parse().map_err(|e: toml::de::Error| Error::Targets { reason: e.to_string() })?;
+    let doc: toml::Table =
+        SEED_TARGETS_TOML.parse().map_err(|e: toml::de::Error| Error::Targets { reason: e.to_string() })?;
     let results = doc.get("results").and_then(|v| v.as_table()).ok_or_else(|| missing("[results]"))?;
     let mut targets = Vec::new();
     for readout in [Readout::Cxcr4Mfi, Readout::Cxcl12NgPerMl, Readout::ApoptosisPercent] {
@@ -81,7 +82,8 @@ pub fn seed_targets() -> Result<Vec<Target>> {
                 && entry.get("relation").and_then(|v| v.as_str()).is_some_and(|r| r.starts_with("not different"))
             {
                 // "AMD3100 alone leaves CXCL12 unchanged": the co-culture's mean and SD.
-                let co = table.get("coculture").and_then(|v| v.as_table()).ok_or_else(|| missing("cxcl12_ng.coculture"))?;
+                let co =
+                    table.get("coculture").and_then(|v| v.as_table()).ok_or_else(|| missing("cxcl12_ng.coculture"))?;
                 let (mean, sd) = (co.get("mean").and_then(|v| v.as_float()), co.get("sd").and_then(|v| v.as_float()));
                 let (Some(mean), Some(sd)) = (mean, sd) else { return Err(missing("cxcl12_ng.coculture mean/sd")) };
                 targets.push(Target {
@@ -248,7 +250,8 @@ pub fn calibrate(start: &Parameters) -> Result<Calibration> {
     let y: Vec<f64> = targets.iter().map(|t| t.published).collect();
     let w: Vec<f64> = targets.iter().map(|t| 1.0 / (t.sd * t.sd)).collect();
     let mut start_copy = *start;
-    let initial: Vec<f64> = FREE.iter().map(|(n, _, _)| free_parameter(&mut start_copy, n).map_or(0.0, |v| v.ln())).collect();
+    let initial: Vec<f64> =
+        FREE.iter().map(|(n, _, _)| free_parameter(&mut start_copy, n).map_or(0.0, |v| v.ln())).collect();
     let bounds: Vec<(f64, f64)> = FREE.iter().map(|&(_, lo, hi)| (lo.ln(), hi.ln())).collect();
     let options = niche_stats::nls::Options { max_iterations: 300, tolerance: 1e-6 };
     let fit = niche_stats::nls::fit(model, &x, &y, Some(&w), &initial, Some(&bounds), options);
@@ -278,27 +281,65 @@ fn report(parameters: Parameters, fit: &niche_stats::nls::Fit) -> Result<Calibra
             basis: t.basis,
         });
     }
-    let directions = directions(&get("all_alone")?, &get("coculture")?, &get("coculture_amd")?, &get("coculture_vcr")?, &get("coculture_vcr_amd")?);
+    let directions = directions(
+        &get("all_alone")?,
+        &get("coculture")?,
+        &get("coculture_amd")?,
+        &get("coculture_vcr")?,
+        &get("coculture_vcr_amd")?,
+    );
     let estimates = FREE
         .iter()
         .zip(fit.params.iter().zip(&fit.standard_errors).zip(&fit.ci95))
-        .map(|((name, _, _), ((&v, &se), &(lo, hi)))| Estimate { name, value: v.exp(), ci95: (lo.exp(), hi.exp()), se_log: se })
+        .map(|((name, _, _), ((&v, &se), &(lo, hi)))| Estimate {
+            name,
+            value: v.exp(),
+            ci95: (lo.exp(), hi.exp()),
+            se_log: se,
+        })
         .collect();
-    Ok(Calibration { parameters, targets, directions, estimates, chi_square, identifiable: fit.identifiable, iterations: fit.iterations })
+    Ok(Calibration {
+        parameters,
+        targets,
+        directions,
+        estimates,
+        chi_square,
+        identifiable: fit.identifiable,
+        iterations: fit.iterations,
+    })
 }
 
 /// Relative change below which a band (or a group mean) counts as unchanged, and above which it
 /// counts as up or down: 10 %, about the precision of a Western blot.
 pub const BLOT_UNCHANGED: f64 = 0.10;
 
-fn directions(all: &Readouts, co: &Readouts, amd: &Readouts, vcr: &Readouts, vcr_amd: &Readouts) -> Vec<DirectionCheck> {
+fn directions(
+    all: &Readouts,
+    co: &Readouts,
+    amd: &Readouts,
+    vcr: &Readouts,
+    vcr_amd: &Readouts,
+) -> Vec<DirectionCheck> {
     // A blot shows a change when it exceeds its precision: the same 10 % that counts as unchanged.
-    let up = |claim: &str, a: f64, b: f64| DirectionCheck { claim: claim.into(), model: (a, b), pass: a > b * (1.0 + BLOT_UNCHANGED) };
-    let down = |claim: &str, a: f64, b: f64| DirectionCheck { claim: claim.into(), model: (a, b), pass: a < b * (1.0 - BLOT_UNCHANGED) };
-    let same = |claim: &str, a: f64, b: f64| DirectionCheck { claim: claim.into(), model: (a, b), pass: (a / b - 1.0).abs() < BLOT_UNCHANGED };
+    let up = |claim: &str, a: f64, b: f64| DirectionCheck {
+        claim: claim.into(),
+        model: (a, b),
+        pass: a > b * (1.0 + BLOT_UNCHANGED),
+    };
+    let down = |claim: &str, a: f64, b: f64| DirectionCheck {
+        claim: claim.into(),
+        model: (a, b),
+        pass: a < b * (1.0 - BLOT_UNCHANGED),
+    };
+    let same = |claim: &str, a: f64, b: f64| DirectionCheck {
+        claim: claim.into(),
+        model: (a, b),
+        pass: (a / b - 1.0).abs() < BLOT_UNCHANGED,
+    };
     // Apoptosis differences are statistical claims (P = 0.0079, n = 5): a rise counts when it
     // exceeds the co-culture's published SD (3.41 points).
-    let apoptosis_up = |claim: &str, a: f64, b: f64| DirectionCheck { claim: claim.into(), model: (a, b), pass: a - b > 3.41 };
+    let apoptosis_up =
+        |claim: &str, a: f64, b: f64| DirectionCheck { claim: claim.into(), model: (a, b), pass: a - b > 3.41 };
     vec![
         apoptosis_up("apoptosis: coculture_amd > coculture (Fig 3B)", amd.apoptosis_percent, co.apoptosis_percent),
         down("apoptosis: coculture < all_alone (Fig 3B)", co.apoptosis_percent, all.apoptosis_percent),
@@ -320,7 +361,8 @@ fn directions(all: &Readouts, co: &Readouts, amd: &Readouts, vcr: &Readouts, vcr
 pub fn evaluate(parameters: &Parameters) -> Result<Calibration> {
     let n = FREE.len();
     let mut p = *parameters;
-    let params: Vec<f64> = FREE.iter().map(|(name, _, _)| free_parameter(&mut p, name).map_or(0.0, |v| v.ln())).collect();
+    let params: Vec<f64> =
+        FREE.iter().map(|(name, _, _)| free_parameter(&mut p, name).map_or(0.0, |v| v.ln())).collect();
     let fit = niche_stats::nls::Fit {
         params: params.clone(),
         standard_errors: vec![f64::NAN; n],

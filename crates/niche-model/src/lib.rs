@@ -17,11 +17,14 @@
 
 pub mod calibrate;
 pub mod condition;
+pub mod donors;
 mod error;
 pub mod ode;
 pub mod params;
 pub mod sbml;
+pub mod scan;
 pub mod simulate;
+pub mod synergy;
 pub mod units;
 
 pub use condition::Condition;

@@ -46,7 +46,8 @@ use crate::units::receptors_to_nm;
 /// Number of states.
 pub const N_STATES: usize = 9;
 /// State names, in order.
-pub const STATE_NAMES: [&str; N_STATES] = ["cxcl12_nm", "free", "cxcl12_bound", "amd_bound", "internal", "bcl2", "bax", "early", "late"];
+pub const STATE_NAMES: [&str; N_STATES] =
+    ["cxcl12_nm", "free", "cxcl12_bound", "amd_bound", "internal", "bcl2", "bax", "early", "late"];
 
 /// Numbers the right-hand side can be evaluated in: `f64` and [`Dual`].
 pub trait Scalar: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self> {
@@ -156,7 +157,9 @@ impl Rates {
         let surface = r + cb + a;
         let contact = (r + cb) / surface;
         let secretion = c(self.msc * p.secretion_nm_per_h)
-            * (c(1.0) + c(p.secretion_vcr_rise * v) * (c(p.secretion_contact_free) + c(1.0 - p.secretion_contact_free) * contact));
+            * (c(1.0)
+                + c(p.secretion_vcr_rise * v)
+                    * (c(p.secretion_contact_free) + c(1.0 - p.secretion_contact_free) * contact));
         // Complexes formed from bulk ligand return it on dissociation, in proportion L/Leff.
         let bulk_share = if pericellular > 0.0 { l / l_eff } else { c(1.0) };
         let uptake = c(self.rho) * (c(p.kon_per_nm_h) * l * r - c(koff) * cb * bulk_share);

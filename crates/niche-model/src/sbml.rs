@@ -108,7 +108,13 @@ pub fn to_sbml(p: &Parameters, condition: &Condition) -> String {
     param("vcr_effect", rates.vcr_effect, "dimensionless", true, "vcr/(vcr + EC50), by initial assignment");
     param("amd_nm", rates.amd_nm, "nM", true, "AMD3100 in nM, by initial assignment");
     param("rho", rates.rho, "nM_per_receptor", true, "nM of receptor per receptor/cell at the well's cell density");
-    param("synthesis", rates.synthesis, "receptors_per_cell_per_hour", true, "kdeg_internal·I0, so that untreated blasts sit at steady state");
+    param(
+        "synthesis",
+        rates.synthesis,
+        "receptors_per_cell_per_hour",
+        true,
+        "kdeg_internal·I0, so that untreated blasts sit at steady state",
+    );
     for (name, value) in STATE_NAMES.iter().zip(y0) {
         let unit = match *name {
             "cxcl12_nm" => "nM",
@@ -134,7 +140,10 @@ pub fn to_sbml(p: &Parameters, condition: &Condition) -> String {
         ("vcr_effect", div(vcr_nm.clone(), add(vec![vcr_nm, ec50]))),
         ("amd_nm", div(mul(vec![v("amd_ug_per_ml"), n(1e6)]), v("amd3100_g_per_mol"))),
     ] {
-        let _ = write!(s, "      <initialAssignment symbol=\"{symbol}\"><math xmlns=\"http://www.w3.org/1998/Math/MathML\">");
+        let _ = write!(
+            s,
+            "      <initialAssignment symbol=\"{symbol}\"><math xmlns=\"http://www.w3.org/1998/Math/MathML\">"
+        );
         expr.mathml(&mut s);
         s.push_str("</math></initialAssignment>\n");
     }
@@ -160,14 +169,30 @@ fn rules(p: &Parameters, condition: &Condition) -> Vec<(&'static str, Expr, &'st
     let rate = "rateRule";
     vec![
         ("l_eff", add(vec![v("cxcl12_nm"), mul(vec![v("msc"), v("pericellular_cxcl12_nm")])]), assignment),
-        ("bind", sub(mul(vec![v("kon_per_nm_h"), v("l_eff"), v("free")]), mul(vec![koff.clone(), v("cxcl12_bound")])), assignment),
-        ("bind_amd", sub(mul(vec![v("kon_amd_per_nm_h"), v("amd_nm"), v("free")]), mul(vec![koff_amd, v("amd_bound")])), assignment),
-        ("contact", div(add(vec![v("free"), v("cxcl12_bound")]), add(vec![v("free"), v("cxcl12_bound"), v("amd_bound")])), assignment),
+        (
+            "bind",
+            sub(mul(vec![v("kon_per_nm_h"), v("l_eff"), v("free")]), mul(vec![koff.clone(), v("cxcl12_bound")])),
+            assignment,
+        ),
+        (
+            "bind_amd",
+            sub(mul(vec![v("kon_amd_per_nm_h"), v("amd_nm"), v("free")]), mul(vec![koff_amd, v("amd_bound")])),
+            assignment,
+        ),
+        (
+            "contact",
+            div(add(vec![v("free"), v("cxcl12_bound")]), add(vec![v("free"), v("cxcl12_bound"), v("amd_bound")])),
+            assignment,
+        ),
         ("signal", div(v("cxcl12_bound"), add(vec![v("cxcl12_bound"), v("signal_half_receptors")])), assignment),
         (
             "hazard",
             div(
-                mul(vec![v("hazard_per_h"), add(vec![one(), mul(vec![v("hazard_vcr_rise"), v("vcr_effect")])]), v("bax")]),
+                mul(vec![
+                    v("hazard_per_h"),
+                    add(vec![one(), mul(vec![v("hazard_vcr_rise"), v("vcr_effect")])]),
+                    v("bax"),
+                ]),
                 v("bcl2"),
             ),
             assignment,
@@ -184,7 +209,10 @@ fn rules(p: &Parameters, condition: &Condition) -> Vec<(&'static str, Expr, &'st
                             mul(vec![
                                 v("secretion_vcr_rise"),
                                 v("vcr_effect"),
-                                add(vec![v("secretion_contact_free"), mul(vec![sub(one(), v("secretion_contact_free")), v("contact")])]),
+                                add(vec![
+                                    v("secretion_contact_free"),
+                                    mul(vec![sub(one(), v("secretion_contact_free")), v("contact")]),
+                                ]),
                             ]),
                         ]),
                     ]),
@@ -192,7 +220,10 @@ fn rules(p: &Parameters, condition: &Condition) -> Vec<(&'static str, Expr, &'st
                 ),
                 mul(vec![
                     v("rho"),
-                    sub(mul(vec![v("kon_per_nm_h"), v("cxcl12_nm"), v("free")]), mul(vec![koff, v("cxcl12_bound"), bulk_share])),
+                    sub(
+                        mul(vec![v("kon_per_nm_h"), v("cxcl12_nm"), v("free")]),
+                        mul(vec![koff, v("cxcl12_bound"), bulk_share]),
+                    ),
                 ]),
             ),
             rate,

@@ -91,7 +91,17 @@ pub fn simulate(p: &Parameters, condition: &Condition, times: &[f64], tolerances
     check_condition(condition)?;
     let rates = Rates::new(p, condition);
     let y0 = rates.initial_state();
-    let scale = [1.0, p.receptors_per_cell, p.receptors_per_cell, p.receptors_per_cell, p.receptors_per_cell, 1.0, 1.0, 1.0, 1.0];
+    let scale = [
+        1.0,
+        p.receptors_per_cell,
+        p.receptors_per_cell,
+        p.receptors_per_cell,
+        p.receptors_per_cell,
+        1.0,
+        1.0,
+        1.0,
+        1.0,
+    ];
     let atol: Vec<f64> = scale.iter().map(|s| s * tolerances.atol_scale).collect();
     let (rhs_rates, jac_rates) = (rates, rates);
     let problem = OdeBuilder::<NalgebraMat<f64>>::new()
@@ -105,7 +115,8 @@ pub fn simulate(p: &Parameters, condition: &Condition, times: &[f64], tolerances
         .init(move |_p: &[f64], _t: f64, y: &mut [f64]| y.copy_from_slice(&y0), N_STATES)
         .build()
         .map_err(|e| Error::Solver { time_h: 0.0, reason: e.to_string() })?;
-    let mut solver = problem.bdf::<NalgebraLU<f64>>().map_err(|e| Error::Solver { time_h: 0.0, reason: e.to_string() })?;
+    let mut solver =
+        problem.bdf::<NalgebraLU<f64>>().map_err(|e| Error::Solver { time_h: 0.0, reason: e.to_string() })?;
     let mut states = Vec::with_capacity(times.len());
     // The solver starts at t = 0; report t = 0 exactly and solve for the rest.
     let start = times.iter().take_while(|&&t| t == 0.0).count();

@@ -23,7 +23,11 @@ fn calibration_from_the_literature_lands_on_the_defaults() {
     for ((name, _, _), estimate) in FREE.iter().zip(&fit.estimates) {
         let expected = *free_parameter(&mut defaults, name).unwrap();
         assert!((estimate.value / expected - 1.0).abs() < 1e-3, "{name}: {} vs {expected}", estimate.value);
-        assert!(estimate.ci95.0 <= estimate.value && estimate.value <= estimate.ci95.1, "{name}: CI {:?}", estimate.ci95);
+        assert!(
+            estimate.ci95.0 <= estimate.value && estimate.value <= estimate.ci95.1,
+            "{name}: CI {:?}",
+            estimate.ci95
+        );
     }
     assert!(fit.chi_square < 13.0, "χ² {}", fit.chi_square);
 }

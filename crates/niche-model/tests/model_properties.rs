@@ -27,7 +27,12 @@ fn receptors_are_conserved_without_synthesis_and_degradation() {
 fn ligand_balance_holds_when_it_can_only_be_secreted_or_bound() {
     // no pericellular pool, no loss in the medium, no internalisation of complexes:
     // free + bound CXCL12 (nM) grows exactly by the secretion s0·t
-    let p = Parameters { pericellular_cxcl12_nm: 0.0, kdeg_cxcl12_per_h: 0.0, kint_ligand_per_h: 0.0, ..Parameters::default() };
+    let p = Parameters {
+        pericellular_cxcl12_nm: 0.0,
+        kdeg_cxcl12_per_h: 0.0,
+        kint_ligand_per_h: 0.0,
+        ..Parameters::default()
+    };
     let c = Condition { msc: true, vcr_um: 0.0, amd_ug_per_ml: 0.0 };
     let rho = niche_model::units::receptors_to_nm(p.cells_per_litre);
     let t = simulate(&p, &c, &TIMES, tight()).unwrap();

@@ -5,5 +5,6 @@ pub mod csv;
 pub mod elisa;
 pub mod fcs;
 pub mod gate;
+pub mod model;
 pub mod output;
 pub mod stats;

@@ -1,0 +1,329 @@
+//! `niche model`: simulate, calibrate, scan dose grids, and export the co-culture model.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use niche_model::calibrate::{calibrate, evaluate};
+use niche_model::donors::Variability;
+use niche_model::ode::STATE_NAMES;
+use niche_model::scan::{cohort, scan};
+use niche_model::simulate::{Readouts, Tolerances, simulate};
+use niche_model::{Condition, Parameters};
+use serde_json::json;
+
+use super::output::Output;
+
+#[derive(Subcommand)]
+pub enum ModelCommand {
+    /// Simulate one well: the nine states and the assay readouts over time.
+    ///
+    /// Blasts start untreated (receptors at steady state, no CXCL12, no apoptosis) and are put on
+    /// MSCs (`--msc`) with the given doses at t = 0. Doses as the paper gives them.
+    Simulate(SimulateArgs),
+    /// Calibrate the model to the seed paper and report the fit.
+    ///
+    /// Weighted least squares (1/SD²) of the 24 h group means: CXCR4 MFI, CXCL12, apoptosis. Lists
+    /// every target (published, model, within one SD), the directions the paper states (Western
+    /// blots, AMD3100 alone), the parameter estimates with 95% CIs, and the donor variability
+    /// fitted to the replicate SDs.
+    Fit(FitArgs),
+    /// Simulate a VCR × AMD3100 dose grid with every readout and Bliss, HSA, Loewe and ZIP scores
+    /// (positive = synergy; the grid needs dose 0 of each drug for the scores).
+    Scan(ScanArgs),
+    /// Virtual newly diagnosed and R/R patients whose CXCR4 follows Figure 1, and what AMD3100
+    /// adds to VCR for each.
+    Cohort(CohortArgs),
+    /// Export the ODE core as SBML Level 3 Version 2 (libRoadRunner, COPASI, tellurium).
+    ExportSbml(ExportArgs),
+}
+
+#[derive(Args)]
+pub struct SimulateArgs {
+    /// Vincristine, µmol/L.
+    #[arg(long, default_value_t = 0.0, value_name = "UM")]
+    vcr: f64,
+    /// AMD3100, µg/mL (5 µg/mL ≈ 10 µmol/L).
+    #[arg(long, default_value_t = 0.0, value_name = "UGML")]
+    amd: f64,
+    /// Co-culture on MSCs (otherwise blasts alone).
+    #[arg(long)]
+    msc: bool,
+    /// Hours to simulate.
+    #[arg(long, default_value_t = 24.0)]
+    hours: f64,
+    /// Output times per hour.
+    #[arg(long, default_value_t = 1)]
+    per_hour: u32,
+    /// `csv` or `json`.
+    #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
+    format: TableFormat,
+}
+
+#[derive(Args)]
+pub struct FitArgs {
+    /// `text` for people, `json` for programs.
+    #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+    format: TextFormat,
+    /// Report the shipped calibrated parameters instead of fitting again.
+    #[arg(long)]
+    no_refit: bool,
+}
+
+#[derive(Args)]
+pub struct ScanArgs {
+    /// Vincristine doses, µmol/L, comma-separated (e.g. `0,0.01,0.1,1`).
+    #[arg(long, value_delimiter = ',', required = true, value_name = "LIST")]
+    vcr: Vec<f64>,
+    /// AMD3100 doses, µg/mL, comma-separated.
+    #[arg(long, value_delimiter = ',', required = true, value_name = "LIST")]
+    amd: Vec<f64>,
+    /// Co-culture on MSCs (otherwise blasts alone).
+    #[arg(long)]
+    msc: bool,
+    /// Virtual donors per grid point (0: the calibrated mean model).
+    #[arg(long, default_value_t = 0)]
+    donors: usize,
+    /// Seed for the donors.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Culture hours.
+    #[arg(long, default_value_t = 24.0)]
+    hours: f64,
+    /// `csv` or `json`.
+    #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
+    format: TableFormat,
+}
+
+#[derive(Args)]
+pub struct CohortArgs {
+    /// Patients per cohort.
+    #[arg(long, default_value_t = 100)]
+    patients: usize,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// `csv` or `json`.
+    #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
+    format: TableFormat,
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Output file (stdout when absent). Refuses to overwrite unless `--force`.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Overwrite an existing output file.
+    #[arg(long)]
+    force: bool,
+    /// Vincristine, µmol/L.
+    #[arg(long, default_value_t = 1.0, value_name = "UM")]
+    vcr: f64,
+    /// AMD3100, µg/mL.
+    #[arg(long, default_value_t = 5.0, value_name = "UGML")]
+    amd: f64,
+    /// Blasts alone (default: co-culture on MSCs).
+    #[arg(long)]
+    no_msc: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TableFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TextFormat {
+    Text,
+    Json,
+}
+
+pub fn run(command: ModelCommand) -> Result<()> {
+    match command {
+        ModelCommand::Simulate(a) => simulate_command(&a),
+        ModelCommand::Fit(a) => fit_command(&a),
+        ModelCommand::Scan(a) => scan_command(&a),
+        ModelCommand::Cohort(a) => cohort_command(&a),
+        ModelCommand::ExportSbml(a) => export_command(&a),
+    }
+}
+
+const READOUT_COLUMNS: &str = "apoptosis_percent,early_percent,late_percent,cxcr4_mfi,cxcl12_ng_per_ml,bax,bcl2";
+
+fn readout_cells(r: &Readouts) -> String {
+    format!(
+        "{:.6},{:.6},{:.6},{:.6},{:.8},{:.6},{:.6}",
+        r.apoptosis_percent, r.early_percent, r.late_percent, r.cxcr4_mfi, r.cxcl12_ng_per_ml, r.bax, r.bcl2
+    )
+}
+
+fn simulate_command(a: &SimulateArgs) -> Result<()> {
+    if !(a.hours.is_finite() && a.hours > 0.0 && a.hours <= 24.0 * 30.0) {
+        bail!("--hours {}: give a positive number of hours (at most 720)", a.hours);
+    }
+    let steps = (a.hours * f64::from(a.per_hour.max(1))).ceil() as usize;
+    let times: Vec<f64> = (0..=steps).map(|k| (k as f64 / f64::from(a.per_hour.max(1))).min(a.hours)).collect();
+    let p = Parameters::default();
+    let condition = Condition { msc: a.msc, vcr_um: a.vcr, amd_ug_per_ml: a.amd };
+    let t = simulate(&p, &condition, &times, Tolerances::default())?;
+    Output::Stdout.write_with(|out| {
+        match a.format {
+            TableFormat::Csv => {
+                // states (Bax and Bcl-2 among them), then the assay readouts
+                writeln!(
+                    out,
+                    "time_h,{},apoptosis_percent,early_percent,late_percent,cxcr4_mfi,cxcl12_ng_per_ml",
+                    STATE_NAMES.join(",")
+                )?;
+                for (time, s) in t.times.iter().zip(&t.states) {
+                    let states: Vec<String> = s.iter().map(|v| format!("{v:.8e}")).collect();
+                    let r = Readouts::of(&p, s);
+                    writeln!(
+                        out,
+                        "{time},{},{:.6},{:.6},{:.6},{:.6},{:.8}",
+                        states.join(","),
+                        r.apoptosis_percent,
+                        r.early_percent,
+                        r.late_percent,
+                        r.cxcr4_mfi,
+                        r.cxcl12_ng_per_ml
+                    )?;
+                }
+            }
+            TableFormat::Json => {
+                let rows: Vec<_> = t
+                    .times
+                    .iter()
+                    .zip(&t.states)
+                    .map(|(time, s)| {
+                        let states: serde_json::Map<String, serde_json::Value> =
+                            STATE_NAMES.iter().zip(s).map(|(n, v)| (n.to_string(), json!(v))).collect();
+                        json!({"time_h": time, "states": states, "readouts": Readouts::of(&p, s)})
+                    })
+                    .collect();
+                serde_json::to_writer_pretty(&mut *out, &json!({"condition": condition, "trajectory": rows}))?;
+                writeln!(out)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+fn fit_command(a: &FitArgs) -> Result<()> {
+    let report = if a.no_refit { evaluate(&Parameters::default())? } else { calibrate(&Parameters::literature())? };
+    let (variability, sds) = Variability::fit(&report.parameters)?;
+    Output::Stdout.write_with(|out| {
+        match a.format {
+            TextFormat::Json => {
+                let value = json!({
+                    "targets": report.targets,
+                    "directions": report.directions,
+                    "estimates": report.estimates,
+                    "chi_square": report.chi_square,
+                    "identifiable": report.identifiable,
+                    "iterations": report.iterations,
+                    "parameters": report.parameters.provenance(),
+                    "donor_variability": {"parameters": niche_model::donors::DONOR_PARAMETERS, "sigma": variability.sigma, "sd_fit": sds},
+                });
+                serde_json::to_writer_pretty(&mut *out, &value)?;
+                writeln!(out)?;
+            }
+            TextFormat::Text => {
+                writeln!(out, "calibration to the seed paper: χ² = {:.3} over {} targets ({} LM iterations)", report.chi_square, report.targets.len(), report.iterations)?;
+                writeln!(out, "\n{:<20} {:<18} {:>10} {:>8} {:>10}  within SD", "group", "readout", "published", "SD", "model")?;
+                for t in &report.targets {
+                    writeln!(out, "{:<20} {:<18} {:>10.3} {:>8.3} {:>10.3}  {}", t.group, format!("{:?}", t.readout), t.published, t.sd, t.model, if t.within_sd { "yes" } else { "NO" })?;
+                }
+                writeln!(out, "\ndirections:")?;
+                for d in &report.directions {
+                    writeln!(out, "  {} {} ({:.4} vs {:.4})", if d.pass { "pass" } else { "FAIL" }, d.claim, d.model.0, d.model.1)?;
+                }
+                writeln!(out, "\nestimates (95% CI){}:", if report.identifiable { "" } else { " — not all identifiable" })?;
+                for e in &report.estimates {
+                    writeln!(out, "  {:<26} {:>12.5e}  [{:.4e}, {:.4e}]", e.name, e.value, e.ci95.0, e.ci95.1)?;
+                }
+                writeln!(out, "\ndonor variability (log-normal σ): {}", niche_model::donors::DONOR_PARAMETERS.iter().zip(variability.sigma).map(|(n, s)| format!("{n} {s:.3}")).collect::<Vec<_>>().join(", "))?;
+                for s in &sds {
+                    writeln!(out, "  {:<20} {:<18} SD published {:>8.3}  model {:>8.3}", s.group, format!("{:?}", s.readout), s.published_sd, s.model_sd)?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+fn scan_command(a: &ScanArgs) -> Result<()> {
+    if a.vcr.len() * a.amd.len() * a.donors.max(1) > 2_000_000 {
+        bail!("{} × {} doses × {} donors is more than 2 million simulations", a.vcr.len(), a.amd.len(), a.donors);
+    }
+    let grid = scan(&Parameters::default(), a.msc, &a.vcr, &a.amd, a.donors, a.seed, a.hours)?;
+    Output::Stdout.write_with(|out| {
+        match a.format {
+            TableFormat::Csv => {
+                writeln!(out, "vcr_um,amd_ug_per_ml,{READOUT_COLUMNS},apoptosis_sd,bliss,hsa,loewe,zip")?;
+                for g in &grid {
+                    let s = g.synergy;
+                    let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.6}"));
+                    writeln!(
+                        out,
+                        "{},{},{},{:.6},{},{},{},{}",
+                        g.vcr_um,
+                        g.amd_ug_per_ml,
+                        readout_cells(&g.readouts),
+                        g.apoptosis_sd,
+                        opt(s.map(|s| s.bliss)),
+                        opt(s.map(|s| s.hsa)),
+                        opt(s.map(|s| s.loewe)),
+                        opt(s.and_then(|s| s.zip))
+                    )?;
+                }
+            }
+            TableFormat::Json => {
+                serde_json::to_writer_pretty(&mut *out, &json!({"msc": a.msc, "donors": a.donors, "seed": a.seed, "synergy_sign": "positive = synergy", "grid": grid}))?;
+                writeln!(out)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+fn cohort_command(a: &CohortArgs) -> Result<()> {
+    let patients = cohort(&Parameters::default(), a.patients, a.seed)?;
+    Output::Stdout.write_with(|out| {
+        match a.format {
+            TableFormat::Csv => {
+                writeln!(out, "cohort,cxcr4_mfi,vcr_apoptosis_percent,vcr_amd_apoptosis_percent,amd_benefit_points")?;
+                for p in &patients {
+                    writeln!(
+                        out,
+                        "{},{:.3},{:.4},{:.4},{:.4}",
+                        p.cohort,
+                        p.cxcr4_mfi,
+                        p.vcr_apoptosis_percent,
+                        p.vcr_amd_apoptosis_percent,
+                        p.amd_benefit_points
+                    )?;
+                }
+            }
+            TableFormat::Json => {
+                serde_json::to_writer_pretty(&mut *out, &patients)?;
+                writeln!(out)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+fn export_command(a: &ExportArgs) -> Result<()> {
+    let condition = Condition { msc: !a.no_msc, vcr_um: a.vcr, amd_ug_per_ml: a.amd };
+    if !(a.vcr.is_finite() && a.vcr >= 0.0 && a.amd.is_finite() && a.amd >= 0.0) {
+        bail!("doses must be finite and non-negative");
+    }
+    let sbml = niche_model::sbml::to_sbml(&Parameters::default(), &condition);
+    let output = Output::new(a.output.as_deref(), &[], a.force).context("--output")?;
+    output.write_with(|out| {
+        out.write_all(sbml.as_bytes())?;
+        Ok(())
+    })
+}
