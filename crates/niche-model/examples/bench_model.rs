@@ -31,6 +31,10 @@ fn main() -> Result<(), niche_model::Error> {
     let grid = niche_model::scan::scan(&p, true, &vcr, &amd, donors, 7, 24.0)?;
     let seconds = start.elapsed().as_secs_f64();
     let sims = 400 * donors.max(1);
-    println!("grid_20x20x{donors} total_s {seconds:.3} per_sim_ms {:.4} corner_apoptosis {:.4}", seconds * 1e3 / sims as f64, grid[399].readouts.apoptosis_percent);
+    println!(
+        "grid_20x20x{donors} total_s {seconds:.3} per_sim_ms {:.4} corner_apoptosis {:.4}",
+        seconds * 1e3 / sims as f64,
+        grid[399].readouts.apoptosis_percent
+    );
     Ok(())
 }

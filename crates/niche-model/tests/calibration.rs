@@ -31,3 +31,19 @@ fn calibration_from_the_literature_lands_on_the_defaults() {
     }
     assert!(fit.chi_square < 13.0, "χ² {}", fit.chi_square);
 }
+
+#[test]
+fn the_mfi_changes_split_into_masking_synthesis_and_trafficking() {
+    let parts = niche_model::calibrate::mfi_decomposition(&Parameters::default()).unwrap();
+    for part in &parts {
+        println!("{part:?}");
+        assert!((part.masking + part.synthesis + part.trafficking - part.total).abs() < 1e-9);
+    }
+    let by = |g: &str| parts.iter().find(|p| p.group == g).unwrap();
+    assert_eq!(by("all_alone").total, 0.0);
+    // co-culture: only trafficking (CXCL12-driven internalisation) lowers the MFI
+    assert!(by("coculture").trafficking < 0.0 && by("coculture").masking == 0.0 && by("coculture").synthesis == 0.0);
+    // AMD3100: masking dominates; VCR: synthesis raises it
+    assert!(by("coculture_amd").masking < -100.0);
+    assert!(by("coculture_vcr").synthesis > 100.0);
+}

@@ -213,6 +213,7 @@ fn simulate_command(a: &SimulateArgs) -> Result<()> {
 fn fit_command(a: &FitArgs) -> Result<()> {
     let report = if a.no_refit { evaluate(&Parameters::default())? } else { calibrate(&Parameters::literature())? };
     let (variability, sds) = Variability::fit(&report.parameters)?;
+    let mfi_parts = niche_model::calibrate::mfi_decomposition(&report.parameters)?;
     Output::Stdout.write_with(|out| {
         match a.format {
             TextFormat::Json => {
@@ -224,6 +225,7 @@ fn fit_command(a: &FitArgs) -> Result<()> {
                     "identifiable": report.identifiable,
                     "iterations": report.iterations,
                     "parameters": report.parameters.provenance(),
+                    "mfi_decomposition": mfi_parts,
                     "donor_variability": {"parameters": niche_model::donors::DONOR_PARAMETERS, "sigma": variability.sigma, "sd_fit": sds},
                 });
                 serde_json::to_writer_pretty(&mut *out, &value)?;
@@ -242,6 +244,10 @@ fn fit_command(a: &FitArgs) -> Result<()> {
                 writeln!(out, "\nestimates (95% CI){}:", if report.identifiable { "" } else { " — not all identifiable" })?;
                 for e in &report.estimates {
                     writeln!(out, "  {:<26} {:>12.5e}  [{:.4e}, {:.4e}]", e.name, e.value, e.ci95.0, e.ci95.1)?;
+                }
+                writeln!(out, "\nCXCR4 MFI change vs blasts alone = masking (12G5 vs AMD3100) + synthesis (VCR) + trafficking (internalisation):")?;
+                for m in &mfi_parts {
+                    writeln!(out, "  {:<20} {:>8.1} = {:>8.1} + {:>8.1} + {:>8.1}", m.group, m.total, m.masking, m.synthesis, m.trafficking)?;
                 }
                 writeln!(out, "\ndonor variability (log-normal σ): {}", niche_model::donors::DONOR_PARAMETERS.iter().zip(variability.sigma).map(|(n, s)| format!("{n} {s:.3}")).collect::<Vec<_>>().join(", "))?;
                 for s in &sds {
