@@ -75,3 +75,31 @@ fn plates_match_curve_fit() {
     }
     assert!(failures.is_empty(), "{} differences:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// The second outside reference: R's minpack.lm (`fixtures/make_minpack_reference.py`, nlsLM
+/// started 10 % away from the optimum) on the same plates, 4PL unweighted, to 1e-4 relative.
+#[test]
+fn plates_match_r_minpack_lm() {
+    let reference: Value = serde_json::from_str(include_str!("fixtures/curve_reference.json")).unwrap();
+    let minpack: Value = serde_json::from_str(include_str!("fixtures/minpack_reference.json")).unwrap();
+    let plates = reference["plates"].as_array().unwrap();
+    let fits = minpack["fits"].as_object().unwrap();
+    assert!(fits.len() >= 20, "{} R fits", fits.len());
+    let mut failures = Vec::new();
+    for (index, want) in fits {
+        let case = &plates[index.parse::<usize>().unwrap()];
+        let plate = Plate::parse(case["plate"].as_str().unwrap()).unwrap();
+        let layout = Layout::parse(case["layout"].as_str().unwrap()).unwrap();
+        let r = elisa::analyze(&plate, &layout, Model::FourPl, Weight::None, 20.0).unwrap();
+        let p = r.curve.params;
+        for (j, (ours, theirs)) in
+            [p.bottom, p.top, p.ec50, p.hill].iter().zip(want["params"].as_array().unwrap()).enumerate()
+        {
+            let theirs = theirs.as_f64().unwrap();
+            if !close(*ours, theirs) {
+                failures.push(format!("plate {index}: parameter {j} {ours} vs minpack.lm {theirs}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} differences:\n{}", failures.len(), failures.join("\n"));
+}
