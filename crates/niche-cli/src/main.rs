@@ -29,6 +29,9 @@ enum Command {
     /// Western-blot densitometry: ImageJ's background subtraction, lanes, bands, normalisation.
     #[command(subcommand)]
     Blot(commands::blot::BlotCommand),
+    /// The virtual laboratory: simulate an experiment's raw files (FCS, ELISA plate, blots).
+    #[command(subcommand)]
+    Lab(commands::lab::LabCommand),
     /// The calibrated co-culture model: simulate, fit, dose grids with synergy, cohorts, SBML.
     #[command(subcommand)]
     Model(commands::model::ModelCommand),
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Elisa(command) => commands::elisa::run(command).map(|()| ExitCode::SUCCESS),
         Command::Blot(command) => commands::blot::run(command).map(|()| ExitCode::SUCCESS),
         Command::Model(command) => commands::model::run(command).map(|()| ExitCode::SUCCESS),
+        Command::Lab(command) => commands::lab::run(command).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -315,6 +315,7 @@ fn help_snapshots() {
         vec!["model", "scan", "--help"],
         vec!["model", "cohort", "--help"],
         vec!["model", "export-sbml", "--help"],
+        vec!["lab", "run", "--help"],
     ] {
         let o = niche(&args, tmp.path());
         assert!(o.status.success());
@@ -462,4 +463,26 @@ fn model_commands_keep_their_contracts() {
     let o = niche(&["model", "simulate", "--vcr=-1"], tmp.path());
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("VCR"), "{}", stderr(&o));
+}
+
+#[test]
+fn lab_run_writes_a_manifest_and_refuses_a_full_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = niche(&["lab", "run", "--events", "500", "--seed", "3", "-o", "out"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("out/manifest.json")).unwrap()).unwrap();
+    let files = manifest["files"].as_array().unwrap();
+    assert_eq!(files.len(), 5 * 6 * 3 + 1 + 3);
+    for f in files {
+        assert!(tmp.path().join("out").join(f["path"].as_str().unwrap()).exists(), "{f}");
+    }
+    assert!(tmp.path().join("out/truth.json").exists());
+    let o = niche(&["lab", "run", "--events", "500", "-o", "out"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not empty"), "{}", stderr(&o));
+    std::fs::write(tmp.path().join("bad.toml"), "replicates = 2\n[[group]]\nid = \"x\"\nmsc = maybe\n").unwrap();
+    let o = niche(&["lab", "run", "--study", "bad.toml", "-o", "out2"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("bad.toml") && stderr(&o).contains("line 4"), "{}", stderr(&o));
 }

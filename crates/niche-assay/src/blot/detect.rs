@@ -38,7 +38,7 @@ pub fn bands(
         .map(|row| lanes.iter().flat_map(|&(a, b)| &row[a..=b]).map(|&v| f64::from(v.max(0.0))).sum())
         .collect();
     let smoothed = box_smooth(&profile, (height / 200).max(1));
-    let separation = (height / (4 * n)).max(3);
+    let separation = (height / (10 * n)).max(3);
     let centres = peaks(&smoothed, n, separation).ok_or_else(|| Error::Blot {
         reason: format!("found fewer than {n} bands (the layout's targets) in the row profile; give their rows"),
     })?;

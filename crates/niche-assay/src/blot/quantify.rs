@@ -1,8 +1,11 @@
 //! Band volumes, saturation, Gel-Analyzer profile areas, normalisation to the loading control and
 //! fold changes against the reference group.
 //!
-//! - **Volume** (the main readout): `V = Σ (I − B)` over the band's box (lane columns × band rows)
-//!   after background subtraction, in grey levels × pixels (`B − I` for a light background).
+//! - **Volume** (the main readout): `V = Σ (I − B − o)` over the band's box (lane columns × band
+//!   rows) after background subtraction, in grey levels × pixels (`B − I` for a light background).
+//!   `o` is the lane's residual offset: the median of `I − B` in the lane's rows outside every band.
+//!   A rolling ball rests on the noise's minima, so `B` sits a little below the true background and
+//!   `I − B` keeps a positive offset that would otherwise add `o × box area` to every band.
 //! - **Profile area** (ImageJ's Gel Analyzer): the lane profile `L(y)` is the mean over the lane's
 //!   columns of the raw image (inverted for a light background); a straight baseline joins `L` at
 //!   the band's first and last rows, and the area is `Σ (L(y) − baseline(y))` in grey levels × rows,
@@ -134,10 +137,11 @@ pub fn quantify(image: &GrayImage, layout: &BlotLayout) -> Result<BlotResult> {
     }
 
     let mut warnings = image.warnings.clone();
+    let offsets: Vec<f64> = columns.iter().map(|&(x0, x1)| residual_offset(&signal, w, h, (x0, x1), &rows)).collect();
     let mut bands = Vec::with_capacity(layout.targets.len() * layout.lanes.len());
     for (target, &(y0, y1)) in layout.targets.iter().zip(&rows) {
-        for (lane, &(x0, x1)) in layout.lanes.iter().zip(&columns) {
-            let mut volume = 0f64;
+        for ((lane, &(x0, x1)), &offset) in layout.lanes.iter().zip(&columns).zip(&offsets) {
+            let mut volume = -offset * ((x1 - x0 + 1) * (y1 - y0 + 1)) as f64;
             let mut saturated_pixels = 0usize;
             let mut profile = Vec::with_capacity(y1 - y0 + 1);
             for y in y0..=y1 {
@@ -187,6 +191,28 @@ pub fn quantify(image: &GrayImage, layout: &BlotLayout) -> Result<BlotResult> {
         groups,
         warnings,
     })
+}
+
+/// The median of the background-subtracted signal in a lane's rows outside every band (0 when
+/// the bands cover the whole lane).
+fn residual_offset(
+    signal: &[f32],
+    width: usize,
+    height: usize,
+    (x0, x1): (usize, usize),
+    bands: &[(usize, usize)],
+) -> f64 {
+    let mut values: Vec<f32> = (0..height)
+        .filter(|y| !bands.iter().any(|&(a, b)| (a..=b).contains(y)))
+        .flat_map(|y| signal[y * width + x0..=y * width + x1].iter().copied())
+        .filter(|v| v.is_finite())
+        .collect();
+    if values.is_empty() {
+        return 0.0;
+    }
+    let mid = values.len() / 2;
+    let (_, median, _) = values.select_nth_unstable_by(mid, f32::total_cmp);
+    f64::from(*median)
 }
 
 /// `Σ (L(y) − baseline(y))` with the straight baseline through the first and last points.

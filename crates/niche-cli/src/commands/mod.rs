@@ -5,6 +5,7 @@ pub mod csv;
 pub mod elisa;
 pub mod fcs;
 pub mod gate;
+pub mod lab;
 pub mod model;
 pub mod output;
 pub mod stats;

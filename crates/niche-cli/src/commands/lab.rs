@@ -1,0 +1,87 @@
+//! `niche lab run`: the virtual laboratory.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use niche_lab::Design;
+
+#[derive(Subcommand)]
+pub enum LabCommand {
+    /// Simulate an experiment and write the raw files a lab would have: FCS tubes, an ELISA plate
+    /// export, Western-blot images, their layouts, `manifest.json` and `truth.json`.
+    ///
+    /// Each replicate is a virtual donor (the model's donor variability) whose cells go into every
+    /// group. Per well, three FCS 2.0 tubes as a FACSCalibur writes them: CD45-PerCP / CXCR4-PE /
+    /// CD19-APC, the isotype-PE control, and Annexin V-FITC / PI. One CXCL12 ELISA plate (Gen5-style
+    /// CSV and its layout TOML), and blots (16-bit TIFF, one lane per group, GAPDH / Bcl-2 / Bax).
+    /// `manifest.json` says what every file is (assay, tube, group, replicate, layout);
+    /// `truth.json` holds the model's values, which the analysis never reads. Everything is
+    /// reproducible from `--seed`.
+    ///
+    /// Without `--study` the seed study is simulated: five groups (ALL alone, co-culture, with
+    /// AMD3100, with VCR, with VCR and AMD3100), six replicates, three blots. A design file is TOML
+    /// with `replicates`, `events`, `blot_replicates` and `[[group]]` tables (`id`, `msc`,
+    /// `vcr_umol_per_l`, `amd3100_ug_per_ml`).
+    Run(RunArgs),
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// A design file (TOML); the seed study when absent.
+    #[arg(long, value_name = "FILE")]
+    study: Option<PathBuf>,
+    /// Events per FCS tube (default: the design's, 20,000 for the seed study).
+    #[arg(long)]
+    events: Option<usize>,
+    /// Seed of every random draw.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Output directory; must be empty or absent unless `--force`.
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+    /// Write into a non-empty directory (files of the same names are replaced).
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(command: LabCommand) -> Result<()> {
+    match command {
+        LabCommand::Run(args) => run_lab(&args),
+    }
+}
+
+fn run_lab(args: &RunArgs) -> Result<()> {
+    let mut design = match &args.study {
+        Some(path) => {
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(path).with_context(|| name.clone())?;
+            Design::parse(&text).with_context(|| name.clone())?
+        }
+        None => Design::seed(),
+    };
+    if let Some(events) = args.events {
+        design.events = events;
+    }
+    design.check()?;
+    let dir = &args.output;
+    if dir.exists() && !args.force {
+        let non_empty = std::fs::read_dir(dir).with_context(|| dir.display().to_string())?.next().is_some();
+        if non_empty {
+            bail!("{}: the output directory is not empty (use --force to write into it)", dir.display());
+        }
+    }
+    let start = std::time::Instant::now();
+    let (manifest, truth) = niche_lab::run::run(&design, args.seed, dir).with_context(|| dir.display().to_string())?;
+    let count = |assay: &str| manifest.files.iter().filter(|f| f.assay == assay).count();
+    eprintln!(
+        "wrote {} FCS tubes, {} ELISA plate, {} blots for {} wells into {} in {:.2} s (manifest.json, truth.json)",
+        count("flow"),
+        count("elisa"),
+        count("blot"),
+        truth.wells.len(),
+        dir.display(),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! What to simulate: groups with their treatments, replicates, events per tube, the seed.
+//!
+//! Without a file this is the seed study (five groups). A design file is TOML:
+//!
+//! ```toml
+//! replicates = 6          # independent experiments (one virtual donor each)
+//! events = 20000          # events per FCS tube
+//! blot_replicates = 3     # blots, each with one lane per group
+//! [[group]]
+//! id = "coculture_vcr"
+//! msc = true
+//! vcr_umol_per_l = 1.0
+//! amd3100_ug_per_ml = 0.0
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// One experimental group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    /// Identifier used in file names and the manifest (letters, digits, `_`, `-`).
+    pub id: String,
+    /// Co-culture on MSCs.
+    pub msc: bool,
+    /// Vincristine, µmol/L.
+    #[serde(default)]
+    pub vcr_umol_per_l: f64,
+    /// AMD3100, µg/mL.
+    #[serde(default)]
+    pub amd3100_ug_per_ml: f64,
+}
+
+/// A virtual experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Design {
+    /// Groups.
+    #[serde(rename = "group")]
+    pub groups: Vec<Group>,
+    /// Independent replicates (virtual donors) per group.
+    #[serde(default = "default_replicates")]
+    pub replicates: usize,
+    /// Events per FCS tube.
+    #[serde(default = "default_events")]
+    pub events: usize,
+    /// Blots (each with one lane per group).
+    #[serde(default = "default_blots")]
+    pub blot_replicates: usize,
+}
+
+fn default_replicates() -> usize {
+    6
+}
+fn default_events() -> usize {
+    20_000
+}
+fn default_blots() -> usize {
+    3
+}
+
+impl Design {
+    /// The seed study: five groups, six replicates, 20,000 events per tube, three blots.
+    pub fn seed() -> Design {
+        let g = |id: &str, msc, vcr, amd| Group { id: id.into(), msc, vcr_umol_per_l: vcr, amd3100_ug_per_ml: amd };
+        Design {
+            groups: vec![
+                g("all_alone", false, 0.0, 0.0),
+                g("coculture", true, 0.0, 0.0),
+                g("coculture_amd", true, 0.0, 5.0),
+                g("coculture_vcr", true, 1.0, 0.0),
+                g("coculture_vcr_amd", true, 1.0, 5.0),
+            ],
+            replicates: 6,
+            events: 20_000,
+            blot_replicates: 3,
+        }
+    }
+
+    /// Parses and checks a design file (errors name the line or the field).
+    pub fn parse(text: &str) -> Result<Design> {
+        let design: Design = toml::from_str(text).map_err(|e| Error::Design { reason: e.to_string() })?;
+        design.check()?;
+        Ok(design)
+    }
+
+    /// Checks counts, ids and doses.
+    pub fn check(&self) -> Result<()> {
+        let bad = |reason: String| Err(Error::Design { reason });
+        if self.groups.is_empty() {
+            return bad("no [[group]]".into());
+        }
+        if !(1..=100).contains(&self.replicates) {
+            return bad(format!("replicates = {}: give 1 to 100", self.replicates));
+        }
+        if !(100..=5_000_000).contains(&self.events) {
+            return bad(format!("events = {}: give 100 to 5,000,000 per tube", self.events));
+        }
+        if self.blot_replicates > 20 {
+            return bad(format!("blot_replicates = {}: at most 20", self.blot_replicates));
+        }
+        if self.groups.len() > 20 {
+            return bad(format!("{} groups: a blot has at most 20 lanes", self.groups.len()));
+        }
+        if self.groups.len() * self.replicates > crate::plate_reader::MAX_SAMPLES {
+            return bad(format!(
+                "{} groups × {} replicates are {} ELISA samples: one plate holds {} in duplicate beside the standards",
+                self.groups.len(),
+                self.replicates,
+                self.groups.len() * self.replicates,
+                crate::plate_reader::MAX_SAMPLES
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for g in &self.groups {
+            if g.id.is_empty() || !g.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                return bad(format!("group id {:?}: use letters, digits, '_' and '-'", g.id));
+            }
+            if !seen.insert(&g.id) {
+                return bad(format!("group {:?} appears twice", g.id));
+            }
+            for (name, v) in [("vcr_umol_per_l", g.vcr_umol_per_l), ("amd3100_ug_per_ml", g.amd3100_ug_per_ml)] {
+                if !v.is_finite() || v < 0.0 {
+                    return bad(format!("group {:?}: {name} = {v} must be finite and non-negative", g.id));
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,164 @@
+//! One run of the virtual laboratory: the model's wells, then every instrument's files (in
+//! parallel, each written atomically), a manifest that says what each file is, and a truth file.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::blot_imager::{self, LaneTruth};
+use crate::cytometer::{Tube, tube_bytes};
+use crate::design::Design;
+use crate::error::{Error, Result};
+use crate::plate_reader;
+use crate::wells::{WellTruth, simulate_wells};
+
+/// What a file holds: the contract between the lab (or a real lab's files) and the analysis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileEntry {
+    /// Path relative to the output directory.
+    pub path: String,
+    /// `flow`, `elisa` or `blot`.
+    pub assay: &'static str,
+    /// Flow tube (`cxcr4`, `isotype`, `apoptosis`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tube: Option<&'static str>,
+    /// Group (flow files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Replicate, 1-based (flow files and blots).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicate: Option<usize>,
+    /// Layout file for a plate or blot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
+}
+
+/// The manifest of a run (`manifest.json`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Manifest {
+    /// `niche-lab` and its version.
+    pub generator: String,
+    /// The run's seed.
+    pub seed: u64,
+    /// The design simulated.
+    pub design: Design,
+    /// Every file written.
+    pub files: Vec<FileEntry>,
+}
+
+/// What the analysis should find (`truth.json`; the analysis never reads it).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Truth {
+    /// Per group and replicate: the model's readouts.
+    pub wells: Vec<WellTruth>,
+    /// Per blot: the rendered bands of each lane.
+    pub blots: Vec<BlotTruth>,
+}
+
+/// The true bands of one blot.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BlotTruth {
+    /// Image file.
+    pub file: String,
+    /// Lanes left to right.
+    pub lanes: Vec<LaneTruth>,
+}
+
+/// Simulates the design and writes everything into `dir` (created if needed).
+pub fn run(design: &Design, seed: u64, dir: &Path) -> Result<(Manifest, Truth)> {
+    design.check()?;
+    std::fs::create_dir_all(dir.join("flow")).map_err(|source| Error::Write { path: dir.join("flow"), source })?;
+    let wells = simulate_wells(design, seed)?;
+    let msc_of = |group: &str| design.groups.iter().find(|g| g.id == group).is_some_and(|g| g.msc);
+
+    // Flow: three tubes per well.
+    let tubes: Vec<(&WellTruth, Tube)> = wells.iter().flat_map(|w| Tube::ALL.map(|t| (w, t))).collect();
+    let mut files: Vec<FileEntry> = tubes
+        .par_iter()
+        .map(|&(well, tube)| {
+            let name = format!("flow/{}_r{}_{}.fcs", well.group, well.replicate, tube.name());
+            let bytes = tube_bytes(well, tube, msc_of(&well.group), design.events, seed, &name)?;
+            write_atomic(&dir.join(&name), &bytes)?;
+            Ok(FileEntry {
+                path: name,
+                assay: "flow",
+                tube: Some(tube.name()),
+                group: Some(well.group.clone()),
+                replicate: Some(well.replicate),
+                layout: None,
+            })
+        })
+        .collect::<Result<_>>()?;
+
+    // ELISA: one plate with every well's supernatant.
+    let samples: Vec<(String, f64)> =
+        wells.iter().map(|w| (format!("{}_r{}", w.group, w.replicate), w.readouts.cxcl12_ng_per_ml)).collect();
+    let (csv, layout) = plate_reader::plate(&samples, seed, "elisa/cxcl12_plate.csv");
+    std::fs::create_dir_all(dir.join("elisa")).map_err(|source| Error::Write { path: dir.join("elisa"), source })?;
+    write_atomic(&dir.join("elisa/cxcl12_plate.csv"), csv.as_bytes())?;
+    write_atomic(&dir.join("elisa/cxcl12_layout.toml"), layout.as_bytes())?;
+    files.push(FileEntry {
+        path: "elisa/cxcl12_plate.csv".into(),
+        assay: "elisa",
+        tube: None,
+        group: None,
+        replicate: None,
+        layout: Some("elisa/cxcl12_layout.toml".into()),
+    });
+
+    // Blots: one lane per group, the replicate's donor.
+    std::fs::create_dir_all(dir.join("blot")).map_err(|source| Error::Write { path: dir.join("blot"), source })?;
+    let reference = design.groups[0].id.clone();
+    let blots: Vec<(FileEntry, BlotTruth)> = (0..design.blot_replicates)
+        .into_par_iter()
+        .map(|b| {
+            let replicate = b % design.replicates + 1;
+            let lanes: Vec<(String, f64, f64)> = design
+                .groups
+                .iter()
+                .filter_map(|g| wells.iter().find(|w| w.group == g.id && w.replicate == replicate))
+                .map(|w| (w.group.clone(), w.readouts.bcl2, w.readouts.bax))
+                .collect();
+            let name = format!("blot/blot_{}.tif", b + 1);
+            let (width, height, pixels, lanes, layout) = blot_imager::blot(&lanes, &reference, seed, &name);
+            niche_assay::blot::write_tiff16(&dir.join(&name), width, height, &pixels)?;
+            let layout_name = format!("blot/blot_{}_layout.toml", b + 1);
+            write_atomic(&dir.join(&layout_name), layout.as_bytes())?;
+            let entry = FileEntry {
+                path: name.clone(),
+                assay: "blot",
+                tube: None,
+                group: None,
+                replicate: Some(replicate),
+                layout: Some(layout_name),
+            };
+            Ok((entry, BlotTruth { file: name, lanes }))
+        })
+        .collect::<Result<_>>()?;
+    let mut blot_truth = Vec::new();
+    for (entry, truth) in blots {
+        files.push(entry);
+        blot_truth.push(truth);
+    }
+    let manifest =
+        Manifest { generator: format!("niche-lab {}", env!("CARGO_PKG_VERSION")), seed, design: design.clone(), files };
+    let truth = Truth { wells, blots: blot_truth };
+    write_atomic(&dir.join("manifest.json"), &to_json(&manifest))?;
+    write_atomic(&dir.join("truth.json"), &to_json(&truth))?;
+    Ok((manifest, truth))
+}
+
+fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serialising these plain structs cannot fail; an empty object is the fallback.
+    let mut out = serde_json::to_vec_pretty(value).unwrap_or_else(|_| b"{}".to_vec());
+    out.push(b'\n');
+    out
+}
+
+/// Writes through a temporary file in the same directory and renames it into place.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp: PathBuf = path.with_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or("")));
+    std::fs::write(&tmp, bytes).map_err(|source| Error::Write { path: tmp.clone(), source })?;
+    std::fs::rename(&tmp, path).map_err(|source| Error::Write { path: path.to_path_buf(), source })
+}

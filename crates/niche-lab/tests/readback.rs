@@ -1,0 +1,47 @@
+//! The lab's files in the standard tools: flowio reads the FCS files to the same raw values as
+//! niche, pandas reads the plate export, Pillow the TIFF. Needs `NICHE_PYTHON` (set by `.ci/run`,
+//! with flowio, pandas, Pillow); skips without it, except under `CI=true`.
+
+use niche_fcs as fcs;
+use niche_lab::Design;
+
+#[test]
+fn flowio_pandas_and_pillow_read_what_niche_reads() {
+    let python = match std::env::var("NICHE_PYTHON") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but NICHE_PYTHON is not set");
+            eprintln!("skipping: set NICHE_PYTHON to a Python with flowio, pandas and Pillow");
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let design = Design { replicates: 1, events: 2000, blot_replicates: 1, ..Design::seed() };
+    let (manifest, _) = niche_lab::run::run(&design, 9, dir.path()).unwrap();
+    let mut fcs_files = Vec::new();
+    for entry in manifest.files.iter().filter(|f| f.assay == "flow").take(6) {
+        let path = dir.path().join(&entry.path);
+        let file = fcs::Reader::default().read_path(&path).unwrap();
+        let ds = &file.datasets[0];
+        let events = ds.events::<f64>(fcs::Values::Raw).unwrap();
+        let raw: Vec<Vec<f64>> =
+            (0..events.n_events()).map(|i| (0..events.n_channels()).map(|j| events.column(j)[i]).collect()).collect();
+        fcs_files.push(serde_json::json!({"path": path, "names": events.names(), "raw": raw}));
+    }
+    let plate_path = dir.path().join("elisa/cxcl12_plate.csv");
+    let plate = niche_assay::Plate::parse(&std::fs::read_to_string(&plate_path).unwrap()).unwrap();
+    let blot_path = dir.path().join("blot/blot_1.tif");
+    let image = niche_assay::blot::GrayImage::open(&blot_path).unwrap();
+    let expected = serde_json::json!({
+        "fcs": fcs_files,
+        "plate": {"path": plate_path, "od": plate.od},
+        "blots": [{"path": blot_path, "width": image.width, "height": image.height,
+                   "sum": image.pixels.iter().map(|&v| f64::from(v)).sum::<f64>()}],
+    });
+    let json_path = dir.path().join("expected.json");
+    std::fs::write(&json_path, serde_json::to_vec(&expected).unwrap()).unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/readback.py");
+    let out = std::process::Command::new(&python).arg(script).arg(&json_path).output().unwrap();
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    println!("{}", String::from_utf8_lossy(&out.stdout));
+}
