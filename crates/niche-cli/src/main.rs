@@ -17,6 +17,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The seed study end to end: model → virtual lab → raw files → analysis → report, with every
+    /// published number of the paper beside its reproduction (reproduction.json).
+    Reproduce(commands::study::ReproduceArgs),
+    /// Analyse a study: read every raw file (FCS, ELISA plates, blots), gate, fit, quantify,
+    /// compare, and write the report (HTML, SVG figures, CSV/JSON tables, text).
+    Analyze(commands::study::AnalyzeArgs),
     /// Read, inspect and export Flow Cytometry Standard (FCS 2.0–3.2) files.
     #[command(subcommand)]
     Fcs(commands::fcs::FcsCommand),
@@ -43,6 +49,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Reproduce(args) => commands::study::reproduce(&args).map(|()| ExitCode::SUCCESS),
+        Command::Analyze(args) => commands::study::analyze(&args).map(|()| ExitCode::SUCCESS),
         Command::Fcs(command) => commands::fcs::run(command),
         Command::Gate(args) => commands::gate::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Stats(command) => commands::stats::run(command).map(|()| ExitCode::SUCCESS),

@@ -316,6 +316,14 @@ fn help_snapshots() {
         vec!["model", "cohort", "--help"],
         vec!["model", "export-sbml", "--help"],
         vec!["lab", "run", "--help"],
+        vec!["reproduce", "--help"],
+        vec!["analyze", "--help"],
+        vec!["fcs", "--help"],
+        vec!["stats", "--help"],
+        vec!["elisa", "--help"],
+        vec!["blot", "--help"],
+        vec!["model", "--help"],
+        vec!["lab", "--help"],
     ] {
         let o = niche(&args, tmp.path());
         assert!(o.status.success());
@@ -485,4 +493,81 @@ fn lab_run_writes_a_manifest_and_refuses_a_full_directory() {
     let o = niche(&["lab", "run", "--study", "bad.toml", "-o", "out2"], tmp.path());
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("bad.toml") && stderr(&o).contains("line 4"), "{}", stderr(&o));
+}
+
+#[test]
+fn reproduce_writes_the_report_and_analyze_escapes_hostile_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = niche(&["reproduce", "-o", "rep", "--events", "1000", "--seed", "2"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rep = tmp.path().join("rep");
+    for name in [
+        "report.html",
+        "report.txt",
+        "reproduction.json",
+        "results.json",
+        "manifest.json",
+        "figures/fig2c_cxcr4_mfi.svg",
+        "tables/summaries.csv",
+        "raw/study.toml",
+    ] {
+        assert!(rep.join(name).exists(), "{name} missing");
+    }
+    let records: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(rep.join("reproduction.json")).unwrap()).unwrap();
+    let records = records.as_array().unwrap();
+    assert_eq!(records.len(), 33);
+    for r in records {
+        for key in ["group", "readout", "published", "reproduced", "pass"] {
+            assert!(r.get(key).is_some(), "{key} missing in {r}");
+        }
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(rep.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["seed"], 2);
+    assert_eq!(manifest["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
+    // an existing, non-empty output directory is refused
+    let o = niche(&["reproduce", "-o", "rep", "--events", "1000"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not empty"), "{}", stderr(&o));
+
+    // analyze the generated study with a hostile name and group label
+    let study = std::fs::read_to_string(rep.join("raw/study.toml")).unwrap();
+    let hostile = study.replacen("name = \"Seed study", "name = \"<script>alert(1)</script> Seed study", 1).replacen(
+        "label = \"Co\"",
+        "label = \"<img src=x onerror=alert(2)>\"",
+        1,
+    );
+    std::fs::write(rep.join("raw/hostile.toml"), hostile).unwrap();
+    let o = niche(&["analyze", "rep/raw/hostile.toml", "-o", "hostile_report"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(tmp.path().join("hostile_report/report.html")).unwrap();
+    assert!(!html.contains("<script>") && !html.contains("<img src=x"), "hostile text reached the HTML unescaped");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    for entry in std::fs::read_dir(tmp.path().join("hostile_report/figures")).unwrap() {
+        let svg = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!svg.contains("<img src=x") && !svg.contains("<script>"));
+    }
+    // the same files analysed again give the same results as reproduce
+    let a: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(rep.join("results.json")).unwrap()).unwrap();
+    let b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("hostile_report/results.json")).unwrap())
+            .unwrap();
+    assert_eq!(a["summaries"], b["summaries"]);
+    assert_eq!(a["comparisons"], b["comparisons"]);
+    // the text report is part of the interface
+    insta::assert_snapshot!("reproduce_report_txt", std::fs::read_to_string(rep.join("report.txt")).unwrap());
+}
+
+#[test]
+fn analyze_reports_study_errors_with_line_and_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("s.toml"), "[[group]]\nid = \"a\"\nmsc = true\nvcr = \"1 mg/kg\"\n").unwrap();
+    let o = niche(&["analyze", "s.toml"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("s.toml:4: group.vcr: unknown unit \"mg/kg\""), "{}", stderr(&o));
+    let o = niche(&["analyze", "missing.toml"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("missing.toml"), "{}", stderr(&o));
 }

@@ -9,3 +9,4 @@ pub mod lab;
 pub mod model;
 pub mod output;
 pub mod stats;
+pub mod study;

@@ -1,0 +1,164 @@
+//! `niche analyze` and `niche reproduce`: the study pipelines and the report.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use niche_study::Study;
+use niche_study::provenance::{Provenance, sha256};
+
+#[derive(Args)]
+pub struct AnalyzeArgs {
+    /// The study file (TOML): groups, raw files with their group and replicate, gating,
+    /// comparisons. See `niche_study::study` for the schema.
+    study: PathBuf,
+    /// Output directory for the report (default: `<study name>_report` beside the study file).
+    #[arg(short, long, value_name = "DIR")]
+    output: Option<PathBuf>,
+    /// Write into a non-empty output directory.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Args)]
+pub struct ReproduceArgs {
+    /// Output directory: `raw/` (the virtual lab's files and the generated study file) and the
+    /// report (`report.html`, `figures/`, `tables/`, `reproduction.json`, `manifest.json`).
+    #[arg(short, long, value_name = "DIR", default_value = "niche_reproduction")]
+    output: PathBuf,
+    /// Events per FCS tube.
+    #[arg(long, default_value_t = 20_000)]
+    events: usize,
+    /// Seed of the virtual lab and the virtual cohort.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Write into a non-empty output directory.
+    #[arg(long)]
+    force: bool,
+}
+
+fn check_output(dir: &Path, force: bool, inputs: &[&Path]) -> Result<()> {
+    if let Ok(canonical) = dir.canonicalize() {
+        for input in inputs {
+            if input.canonicalize().is_ok_and(|i| i == canonical) {
+                bail!("{}: refusing to write over an input", dir.display());
+            }
+        }
+    }
+    if dir.is_file() {
+        bail!("{}: is a file, not a directory", dir.display());
+    }
+    if dir.exists() && !force && std::fs::read_dir(dir).with_context(|| dir.display().to_string())?.next().is_some() {
+        bail!("{}: the output directory is not empty (use --force to write into it)", dir.display());
+    }
+    std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+    Ok(())
+}
+
+fn bar() -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+pub fn analyze(args: &AnalyzeArgs) -> Result<()> {
+    let study = Study::open(&args.study)?;
+    let dir = args.output.clone().unwrap_or_else(|| {
+        let stem = args.study.file_stem().map_or("study".into(), |s| s.to_string_lossy().into_owned());
+        args.study.with_file_name(format!("{stem}_report"))
+    });
+    let mut inputs: Vec<PathBuf> = vec![args.study.clone()];
+    inputs
+        .extend(study.flow.iter().flat_map(|w| [w.stained.clone(), w.isotype.clone(), w.apoptosis.clone()]).flatten());
+    inputs.extend(study.elisa.iter().flat_map(|(a, b)| [a.clone(), b.clone()]));
+    inputs.extend(study.blots.iter().flat_map(|(a, b)| [a.clone(), b.clone()]));
+    if let niche_study::study::Gating::File(p) = &study.gating {
+        inputs.push(p.clone());
+    }
+    check_output(&dir, args.force, &inputs.iter().map(PathBuf::as_path).collect::<Vec<_>>())?;
+    for input in &inputs {
+        if input.canonicalize().ok().and_then(|p| p.parent().map(Path::to_path_buf)) == dir.canonicalize().ok() {
+            // inputs may live in the output directory only if they are not overwritten: every
+            // output name is fixed and none is an input's name
+            let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if ["report.html", "report.txt", "results.json", "manifest.json", "reproduction.json"]
+                .contains(&name.as_str())
+            {
+                bail!("{}: an input would be overwritten by the report", input.display());
+            }
+        }
+    }
+    let progress = bar();
+    progress.set_prefix("analyze");
+    let results = niche_study::analyze::analyze(&study, &|done, total, what| {
+        progress.set_length(total as u64);
+        progress.set_position(done as u64);
+        progress.set_message(what.to_string());
+    })?;
+    progress.finish_and_clear();
+    let provenance = Provenance {
+        command: "analyze".into(),
+        niche_version: env!("CARGO_PKG_VERSION").into(),
+        seed: None,
+        events: None,
+        inputs: inputs.iter().map(|p| sha256(p)).collect::<Result<_, _>>()?,
+    };
+    let written = niche_report::write_report(&dir, &results, None, &provenance)?;
+    for w in &results.warnings {
+        eprintln!("warning: {w}");
+    }
+    eprintln!("wrote {} files into {}; open {}", written.len(), dir.display(), dir.join("report.html").display());
+    print!("{}", niche_report::text(&results, None));
+    Ok(())
+}
+
+pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
+    if !(100..=5_000_000).contains(&args.events) {
+        bail!("--events {}: give 100 to 5,000,000 per tube", args.events);
+    }
+    check_output(&args.output, args.force, &[])?;
+    let start = std::time::Instant::now();
+    let progress = bar();
+    progress.set_prefix("reproduce");
+    eprintln!("model → virtual lab → raw files ({} events per tube, seed {})", args.events, args.seed);
+    let reproduction =
+        niche_study::reproduce::reproduce(&args.output, args.events, args.seed, &|done, total, what| {
+            progress.set_length(total as u64);
+            progress.set_position(done as u64);
+            progress.set_message(what.to_string());
+        })?;
+    progress.finish_and_clear();
+    let raw = args.output.join("raw");
+    let mut inputs = vec![raw.join("study.toml")];
+    inputs.extend(
+        reproduction
+            .manifest
+            .files
+            .iter()
+            .flat_map(|f| std::iter::once(raw.join(&f.path)).chain(f.layout.as_ref().map(|l| raw.join(l)))),
+    );
+    let provenance = Provenance {
+        command: "reproduce".into(),
+        niche_version: env!("CARGO_PKG_VERSION").into(),
+        seed: Some(args.seed),
+        events: Some(args.events),
+        inputs: inputs.iter().map(|p| sha256(p)).collect::<Result<_, _>>()?,
+    };
+    let written = niche_report::write_report(&args.output, &reproduction.results, Some(&reproduction), &provenance)?;
+    let passed = reproduction.records.iter().filter(|r| r.pass).count();
+    eprintln!(
+        "{passed} of {} published numbers reproduced; {} files in {} ({:.1} s); open {}",
+        reproduction.records.len(),
+        written.len(),
+        args.output.display(),
+        start.elapsed().as_secs_f64(),
+        args.output.join("report.html").display()
+    );
+    print!("{}", niche_report::text(&reproduction.results, Some(&reproduction)));
+    Ok(())
+}

@@ -1,0 +1,366 @@
+//! The report: one self-contained HTML file (inline SVG, no scripts, no network), the figures as
+//! SVG files, a plain-text report, and the tables as CSV and JSON.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use niche_study::analyze::Results;
+use niche_study::provenance::Provenance;
+use niche_study::reproduce::Reproduction;
+use niche_study::study::{Readout, Test};
+
+use crate::figures;
+use crate::svg::escape;
+
+/// A written output file.
+pub type Written = Vec<String>;
+
+/// Errors writing the report.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {path}: {source}")]
+pub struct WriteError {
+    /// The file.
+    pub path: String,
+    /// Why.
+    pub source: std::io::Error,
+}
+
+fn write(dir: &Path, name: &str, content: &[u8], written: &mut Written) -> Result<(), WriteError> {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|source| WriteError { path: parent.display().to_string(), source })?;
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, content).map_err(|source| WriteError { path: tmp.display().to_string(), source })?;
+    std::fs::rename(&tmp, &path).map_err(|source| WriteError { path: path.display().to_string(), source })?;
+    written.push(name.to_string());
+    Ok(())
+}
+
+fn p_text(p: Option<f64>) -> String {
+    p.map_or("–".into(), |p| format!("{} {}", niche_stats::format::p_value(p), niche_stats::format::stars(p)))
+}
+
+/// The plain-text report (also what `insta` snapshots).
+pub fn text(results: &Results, reproduction: Option<&Reproduction>) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{}\n", results.study);
+    for readout in Readout::ALL {
+        let rows: Vec<_> =
+            results.groups.iter().filter_map(|g| results.summary(readout, &g.id).map(|x| (g, x))).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "{}", readout.label());
+        for (g, x) in rows {
+            let flagged = if x.flagged > 0 {
+                format!(" ({} below the lowest standard or flagged)", x.flagged)
+            } else {
+                String::new()
+            };
+            if x.n == 0 {
+                let _ = writeln!(s, "  {:<8} n={:<2} not detected{flagged}", g.label, x.n);
+            } else {
+                let _ = writeln!(s, "  {:<8} n={:<2} mean {:>9.3} SD {:>8.3}{flagged}", g.label, x.n, x.mean, x.sd);
+            }
+        }
+        for c in results.comparisons.iter().filter(|c| c.readout == readout) {
+            let _ = writeln!(
+                s,
+                "  {} vs {}: {} ({}, n = {} vs {})",
+                c.group,
+                c.reference,
+                p_text(c.p),
+                c.test.label(),
+                c.n.0,
+                c.n.1
+            );
+        }
+        s.push('\n');
+    }
+    if let Some(r) = reproduction {
+        let passed = r.records.iter().filter(|x| x.pass).count();
+        let _ = writeln!(s, "Reproduction of the published numbers: {passed} of {} pass", r.records.len());
+        for x in &r.records {
+            let _ = writeln!(
+                s,
+                "  {:<4} {:<20} {:<42} published {:<30} reproduced {}",
+                if x.pass { "pass" } else { "FAIL" },
+                x.group,
+                x.readout,
+                x.published,
+                x.reproduced
+            );
+        }
+    }
+    if !results.warnings.is_empty() {
+        let _ = writeln!(s, "\nWarnings:");
+        for w in &results.warnings {
+            let _ = writeln!(s, "  {w}");
+        }
+    }
+    s
+}
+
+fn csv_field(v: &str) -> String {
+    if v.contains([',', '"', '\n']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v.to_string() }
+}
+
+/// Writes everything into `dir`; returns the files written (relative names).
+pub fn write_report(
+    dir: &Path,
+    results: &Results,
+    reproduction: Option<&Reproduction>,
+    provenance: &Provenance,
+) -> Result<Written, WriteError> {
+    let mut written = Vec::new();
+    let mut figures_html = String::new();
+    let mut figure = |name: &str, caption: &str, svg: String, written: &mut Written| -> Result<(), WriteError> {
+        write(dir, &format!("figures/{name}.svg"), svg.as_bytes(), written)?;
+        let _ = writeln!(figures_html, "<figure>{svg}<figcaption>{}</figcaption></figure>", escape(caption));
+        Ok(())
+    };
+    if let Some(r) = reproduction {
+        figure(
+            "fig1_cohort_cxcr4",
+            &format!(
+                "Figure 1. CXCR4 MFI of {} newly diagnosed and {} R/R virtual patients; unpaired t test, P {}.",
+                r.cohort.newly_diagnosed.len(),
+                r.cohort.relapsed_refractory.len(),
+                niche_stats::format::p_value(r.cohort.p)
+            ),
+            figures::cohort(&r.cohort),
+            &mut written,
+        )?;
+    }
+    let caption = |readout: Readout| {
+        let tests: Vec<String> = results
+            .comparisons
+            .iter()
+            .filter(|c| c.readout == readout)
+            .map(|c| format!("{} vs {}: {} ({})", c.group, c.reference, p_text(c.p), c.test.label()))
+            .collect();
+        format!(
+            "{}: mean ± SD of the replicates (points). {}",
+            readout.label(),
+            if tests.is_empty() { String::new() } else { tests.join("; ") }
+        )
+    };
+    for (name, readout) in [
+        ("fig2a_cxcl12", Readout::Cxcl12NgPerMl),
+        ("fig2c_cxcr4_mfi", Readout::Cxcr4Mfi),
+        ("fig3b_apoptosis", Readout::ApoptosisPercent),
+        ("fig3c_bax", Readout::Bax),
+        ("fig3c_bcl2", Readout::Bcl2),
+    ] {
+        if let Some(svg) = figures::bars(results, readout) {
+            figure(name, &caption(readout), svg, &mut written)?;
+        }
+    }
+    for plots in &results.flow_plots {
+        let label =
+            results.groups.iter().find(|g| g.id == plots.group).map_or(plots.group.as_str(), |g| g.label.as_str());
+        if !plots.stained.is_empty() {
+            figure(
+                &format!("fig2b_histogram_{}", plots.group),
+                &format!("CXCR4-PE of CD45+CD19+ blasts, {label}, replicate {}: stained vs isotype.", plots.replicate),
+                figures::histogram(plots, label),
+                &mut written,
+            )?;
+        }
+        if !plots.annexin_pi.is_empty() {
+            figure(
+                &format!("fig3a_annexin_pi_{}", plots.group),
+                &format!(
+                    "Annexin V / PI of lymphoblasts, {label}, replicate {}; quadrant % of lymphoblasts.",
+                    plots.replicate
+                ),
+                figures::dot_plot(plots, label),
+                &mut written,
+            )?;
+        }
+    }
+    for (i, b) in results.blots.iter().enumerate() {
+        figure(
+            &format!("fig3c_blot_{}", i + 1),
+            &format!("Western blot {} (GAPDH, Bcl-2, Bax), lanes by group.", b.file),
+            figures::blot(b),
+            &mut written,
+        )?;
+    }
+
+    // tables
+    let mut values_csv = String::from("readout,group,replicate,value,flag\n");
+    for v in &results.values {
+        let _ = writeln!(
+            values_csv,
+            "{},{},{},{},{}",
+            v.readout.name(),
+            csv_field(&v.group),
+            v.replicate,
+            v.value.map_or(String::new(), |x| format!("{x}")),
+            csv_field(v.flag.as_deref().unwrap_or(""))
+        );
+    }
+    write(dir, "tables/values.csv", values_csv.as_bytes(), &mut written)?;
+    let mut summary_csv = String::from("readout,group,n,mean,sd,flagged\n");
+    for x in &results.summaries {
+        let _ = writeln!(
+            summary_csv,
+            "{},{},{},{},{},{}",
+            x.readout.name(),
+            csv_field(&x.group),
+            x.n,
+            x.mean,
+            x.sd,
+            x.flagged
+        );
+    }
+    write(dir, "tables/summaries.csv", summary_csv.as_bytes(), &mut written)?;
+    let mut comparisons_csv = String::from("readout,group,reference,test,p,mean,reference_mean,n,reference_n\n");
+    for c in &results.comparisons {
+        let _ = writeln!(
+            comparisons_csv,
+            "{},{},{},{},{},{},{},{},{}",
+            c.readout.name(),
+            csv_field(&c.group),
+            csv_field(&c.reference),
+            c.test.label(),
+            c.p.map_or(String::new(), |p| format!("{p}")),
+            c.mean,
+            c.reference_mean,
+            c.n.0,
+            c.n.1
+        );
+    }
+    write(dir, "tables/comparisons.csv", comparisons_csv.as_bytes(), &mut written)?;
+    let json = |v: serde_json::Value| {
+        let mut out = serde_json::to_vec_pretty(&v).unwrap_or_default();
+        out.push(b'\n');
+        out
+    };
+    write(
+        dir,
+        "results.json",
+        &json(
+            serde_json::json!({"study": results.study, "alpha": results.alpha, "groups": results.groups, "values": results.values, "summaries": results.summaries, "comparisons": results.comparisons, "warnings": results.warnings}),
+        ),
+        &mut written,
+    )?;
+    if let Some(r) = reproduction {
+        write(dir, "reproduction.json", &json(serde_json::to_value(&r.records).unwrap_or_default()), &mut written)?;
+        let mut csv = String::from("group,readout,published,reproduced,pass,criterion\n");
+        for x in &r.records {
+            let _ = writeln!(
+                csv,
+                "{},{},{},{},{},{}",
+                csv_field(&x.group),
+                csv_field(&x.readout),
+                csv_field(&x.published),
+                csv_field(&x.reproduced),
+                x.pass,
+                csv_field(&x.criterion)
+            );
+        }
+        write(dir, "tables/reproduction.csv", csv.as_bytes(), &mut written)?;
+    }
+    let report_text = text(results, reproduction);
+    write(dir, "report.txt", report_text.as_bytes(), &mut written)?;
+    write(dir, "manifest.json", &json(serde_json::to_value(provenance).unwrap_or_default()), &mut written)?;
+    let html = html(results, reproduction, provenance, &figures_html);
+    write(dir, "report.html", html.as_bytes(), &mut written)?;
+    Ok(written)
+}
+
+fn html(results: &Results, reproduction: Option<&Reproduction>, provenance: &Provenance, figures_html: &str) -> String {
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<title>{title}</title>
+<style>
+body {{ font-family: Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }}
+table {{ border-collapse: collapse; margin: 1em 0; font-size: 13px; }}
+th, td {{ border: 1px solid #ccc; padding: 3px 8px; text-align: left; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+.pass {{ color: #006d2c; font-weight: bold; }} .fail {{ color: #b30000; font-weight: bold; }}
+figure {{ display: inline-block; vertical-align: top; margin: 8px; max-width: 520px; }}
+figcaption {{ font-size: 12px; color: #444; }}
+</style></head><body>
+<h1>{title}</h1>
+<p>niche {version}{seed}. Significance level α = {alpha}. Inputs with their SHA-256 are in <code>manifest.json</code>.</p>
+"#,
+        title = escape(&results.study),
+        version = escape(&provenance.niche_version),
+        seed = provenance.seed.map_or(String::new(), |s| format!(", seed {s}")),
+        alpha = results.alpha
+    );
+    if let Some(r) = reproduction {
+        let passed = r.records.iter().filter(|x| x.pass).count();
+        let _ = write!(
+            s,
+            "<h2>Published numbers and their reproduction ({passed} of {} pass)</h2><table><tr><th>group</th><th>readout</th><th>published</th><th>reproduced</th><th>criterion</th><th></th></tr>",
+            r.records.len()
+        );
+        for x in &r.records {
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"{}\">{}</td></tr>",
+                escape(&x.group),
+                escape(&x.readout),
+                escape(&x.published),
+                escape(&x.reproduced),
+                escape(&x.criterion),
+                if x.pass { "pass" } else { "fail" },
+                if x.pass { "pass" } else { "FAIL" }
+            );
+        }
+        s.push_str("</table>\n");
+    }
+    s.push_str("<h2>Figures</h2>\n");
+    s.push_str(figures_html);
+    s.push_str("<h2>Group summaries</h2><table><tr><th>readout</th><th>group</th><th>n</th><th>mean</th><th>SD</th><th>flagged</th></tr>");
+    for x in &results.summaries {
+        let label = results.groups.iter().find(|g| g.id == x.group).map_or(x.group.as_str(), |g| g.label.as_str());
+        let (mean, sd) = if x.n == 0 {
+            ("n.d.".to_string(), "–".to_string())
+        } else {
+            (format!("{:.3}", x.mean), format!("{:.3}", x.sd))
+        };
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{mean}</td><td class=\"num\">{sd}</td><td class=\"num\">{}</td></tr>",
+            escape(x.readout.label()),
+            escape(label),
+            x.n,
+            x.flagged
+        );
+    }
+    s.push_str("</table><h2>Comparisons</h2><table><tr><th>readout</th><th>group</th><th>reference</th><th>test</th><th>n</th><th>P</th></tr>");
+    for c in &results.comparisons {
+        let p = if c.test == Test::Direction { format!("{:.2}×", c.mean / c.reference_mean) } else { p_text(c.p) };
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{} vs {}</td><td class=\"num\">{}</td></tr>",
+            escape(c.readout.label()),
+            escape(&c.group),
+            escape(&c.reference),
+            c.test.label(),
+            c.n.0,
+            c.n.1,
+            escape(&p)
+        );
+    }
+    s.push_str("</table>\n");
+    if !results.warnings.is_empty() {
+        s.push_str("<h2>Warnings</h2><ul>");
+        for w in &results.warnings {
+            let _ = write!(s, "<li>{}</li>", escape(w));
+        }
+        s.push_str("</ul>\n");
+    }
+    s.push_str("</body></html>\n");
+    s
+}

@@ -1,0 +1,24 @@
+//! Studies: the file a lab writes for its experiment ([`Study`]), the `analyze` pipeline that
+//! takes every raw file through the analysis crates ([`analyze::analyze`] → [`analyze::Results`]),
+//! the `reproduce` pipeline that runs the seed study from the model through the virtual lab and
+//! sets every published number beside its reproduction ([`reproduce::reproduce`]), and
+//! provenance ([`provenance`]). Real and simulated data go through exactly the same code.
+//!
+//! ```no_run
+//! use niche_study::{Study, analyze::analyze};
+//! let study = Study::open("study.toml".as_ref())?;
+//! let results = analyze(&study, &|done, total, what| eprintln!("{done}/{total} {what}"))?;
+//! for c in &results.comparisons {
+//!     println!("{} {} vs {}: P = {:?}", c.readout.name(), c.group, c.reference, c.p);
+//! }
+//! # Ok::<(), niche_study::Error>(())
+//! ```
+
+pub mod analyze;
+mod error;
+pub mod provenance;
+pub mod reproduce;
+pub mod study;
+
+pub use error::{Error, Result};
+pub use study::{Readout, Study};

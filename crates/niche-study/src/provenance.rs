@@ -1,0 +1,50 @@
+//! `manifest.json` of an analysis: every input with its SHA-256, the parameters, the seed and the
+//! versions, so that a run can be repeated exactly.
+
+use std::path::Path;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// One input file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputFile {
+    /// The path as given.
+    pub path: String,
+    /// Bytes.
+    pub bytes: u64,
+    /// SHA-256, hex.
+    pub sha256: String,
+}
+
+/// The provenance record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Provenance {
+    /// The command (`analyze` or `reproduce`).
+    pub command: String,
+    /// niche's version.
+    pub niche_version: String,
+    /// Seed (reproduce).
+    pub seed: Option<u64>,
+    /// Events per tube (reproduce).
+    pub events: Option<usize>,
+    /// Every input read.
+    pub inputs: Vec<InputFile>,
+}
+
+/// SHA-256 of a file, streamed.
+pub fn sha256(path: &Path) -> Result<InputFile> {
+    let mut file =
+        std::fs::File::open(path).map_err(|e| Error::Input { path: path.to_path_buf(), reason: e.to_string() })?;
+    let mut hasher = Sha256::new();
+    let bytes = std::io::copy(&mut file, &mut hasher)
+        .map_err(|e| Error::Input { path: path.to_path_buf(), reason: e.to_string() })?;
+    let digest = hasher.finalize();
+    Ok(InputFile {
+        path: path.display().to_string(),
+        bytes,
+        sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+    })
+}
