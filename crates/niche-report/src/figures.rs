@@ -19,13 +19,16 @@ pub fn bars(results: &Results, readout: Readout) -> Option<String> {
         return None;
     }
     let comparisons: Vec<_> = results.comparisons.iter().filter(|c| c.readout == readout).collect();
-    let (left, top, bar_w, gap) = (60.0, 30.0 + 22.0 * comparisons.len() as f64, 46.0, 22.0);
+    let (left, top, bar_w, gap) = (60.0, 24.0, 46.0, 22.0);
     let plot_h = 220.0;
     let width = left + groups.len() as f64 * (bar_w + gap) + 20.0;
     let height = top + plot_h + 70.0;
     let mut svg = Svg::new(width, height);
-    let data_max = groups.iter().flat_map(|(_, s)| s.values.iter().copied().chain([s.mean + s.sd])).fold(0.0, f64::max);
-    let (y_max, step) = nice_axis(data_max);
+    let top_of =
+        |s: &niche_study::analyze::Summary| s.values.iter().copied().chain([s.mean + s.sd]).fold(0.0, f64::max);
+    let data_max = groups.iter().map(|(_, s)| top_of(s)).fold(0.0, f64::max);
+    // room above the data for the brackets
+    let (y_max, step) = nice_axis(data_max * (1.0 + 0.09 * comparisons.len() as f64));
     let y = |v: f64| top + plot_h - v / y_max * plot_h;
     svg.line(left, top, left, top + plot_h, "#222", 1.0);
     svg.line(left, top + plot_h, width - 10.0, top + plot_h, "#222", 1.0);
@@ -57,11 +60,21 @@ pub fn bars(results: &Results, readout: Readout) -> Option<String> {
         svg.text(x + bar_w / 2.0, top + plot_h + 14.0, "middle", 10.0, label);
         svg.text(x + bar_w / 2.0, top + plot_h + 27.0, "middle", 9.0, &format!("n={}", s.n + s.flagged));
     }
-    for (level, c) in comparisons.iter().enumerate() {
+    // Prism-style brackets: just above the highest point they span, stacked where they overlap
+    let mut placed: Vec<(usize, usize, f64)> = Vec::new();
+    for c in &comparisons {
         let pos = |g: &str| groups.iter().position(|(gi, _)| results.groups[*gi].id == g);
         let (Some(a), Some(b)) = (pos(&c.group), pos(&c.reference)) else { continue };
+        let (lo, hi) = (a.min(b), a.max(b));
         let (xa, xb) = (x_of(a) + bar_w / 2.0, x_of(b) + bar_w / 2.0);
-        let yb = 14.0 + 22.0 * level as f64;
+        let highest = groups[lo..=hi].iter().map(|(_, s)| top_of(s)).fold(0.0, f64::max);
+        let mut yb = y(highest) - 12.0;
+        for &(l, h, y_other) in &placed {
+            if !(hi < l || lo > h) {
+                yb = yb.min(y_other - 18.0);
+            }
+        }
+        placed.push((lo, hi, yb));
         svg.line(xa, yb, xb, yb, "#222", 1.0);
         svg.line(xa, yb, xa, yb + 5.0, "#222", 1.0);
         svg.line(xb, yb, xb, yb + 5.0, "#222", 1.0);
@@ -220,8 +233,8 @@ pub fn cohort(c: &Cohort) -> String {
     svg.finish("Figure 1: CXCR4 MFI, newly diagnosed vs R/R")
 }
 
-/// A blot thumbnail with its lane groups.
-pub fn blot(picture: &BlotPicture) -> String {
+/// A blot thumbnail with its lanes' group labels.
+pub fn blot(picture: &BlotPicture, labels: &[String]) -> String {
     let (w, h) = (picture.width as f64, picture.height as f64);
     let mut svg = Svg::new(w, h + 24.0);
     if !picture.png_base64.is_empty() {
@@ -230,8 +243,8 @@ pub fn blot(picture: &BlotPicture) -> String {
             picture.png_base64
         ));
     }
-    let lane_w = w / picture.lanes.len().max(1) as f64;
-    for (i, g) in picture.lanes.iter().enumerate() {
+    let lane_w = w / labels.len().max(1) as f64;
+    for (i, g) in labels.iter().enumerate() {
         svg.text(lane_w * (i as f64 + 0.5), h + 16.0, "middle", 9.0, g);
     }
     svg.finish(&format!("Western blot {}", escape(&picture.file)))

@@ -1,4 +1,4 @@
-//! The report of a study: SVG figures in the paper's layout (Figure 1 cohort; Figure 2 CXCL12,
+//! The report of a study: SVG figures (and their PNG renderings) in the paper's layout (Figure 1 cohort; Figure 2 CXCL12,
 //! CXCR4-PE histograms, CXCR4 MFI; Figure 3 Annexin V/PI density plots, apoptosis, blots with Bax
 //! and Bcl-2), a self-contained HTML page, a text report and CSV/JSON tables. No science here:
 //! everything drawn comes from [`niche_study`]'s results.
@@ -8,6 +8,7 @@
 //! and network access.
 
 pub mod figures;
+pub mod png;
 pub mod report;
 pub mod svg;
 

@@ -1,5 +1,5 @@
 //! The report: one self-contained HTML file (inline SVG, no scripts, no network), the figures as
-//! SVG files, a plain-text report, and the tables as CSV and JSON.
+//! SVG and PNG files, a plain-text report, and the tables as CSV and JSON.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -115,8 +115,13 @@ pub fn write_report(
 ) -> Result<Written, WriteError> {
     let mut written = Vec::new();
     let mut figures_html = String::new();
+    let mut png_failures: Vec<String> = Vec::new();
     let mut figure = |name: &str, caption: &str, svg: String, written: &mut Written| -> Result<(), WriteError> {
         write(dir, &format!("figures/{name}.svg"), svg.as_bytes(), written)?;
+        match crate::png::render(&svg) {
+            Ok(png) => write(dir, &format!("figures/{name}.png"), &png, written)?,
+            Err(reason) => png_failures.push(format!("figures/{name}.png: {reason}")),
+        }
         let _ = writeln!(figures_html, "<figure>{svg}<figcaption>{}</figcaption></figure>", escape(caption));
         Ok(())
     };
@@ -180,11 +185,16 @@ pub fn write_report(
             )?;
         }
     }
+    let labels_of = |ids: &[String]| -> Vec<String> {
+        ids.iter()
+            .map(|id| results.groups.iter().find(|g| &g.id == id).map_or(id.clone(), |g| g.label.clone()))
+            .collect()
+    };
     for (i, b) in results.blots.iter().enumerate() {
         figure(
             &format!("fig3c_blot_{}", i + 1),
             &format!("Western blot {} (GAPDH, Bcl-2, Bax), lanes by group.", b.file),
-            figures::blot(b),
+            figures::blot(b, &labels_of(&b.lanes)),
             &mut written,
         )?;
     }
@@ -267,6 +277,9 @@ pub fn write_report(
     let report_text = text(results, reproduction);
     write(dir, "report.txt", report_text.as_bytes(), &mut written)?;
     write(dir, "manifest.json", &json(serde_json::to_value(provenance).unwrap_or_default()), &mut written)?;
+    if !png_failures.is_empty() {
+        write(dir, "figures/png_failures.txt", png_failures.join("\n").as_bytes(), &mut written)?;
+    }
     let html = html(results, reproduction, provenance, &figures_html);
     write(dir, "report.html", html.as_bytes(), &mut written)?;
     Ok(written)

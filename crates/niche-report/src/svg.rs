@@ -90,7 +90,7 @@ impl Svg {
     /// The finished document, with a title for screen readers.
     pub fn finish(&self, title: &str) -> String {
         format!(
-            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="Helvetica, Arial, sans-serif" role="img"><title>{t}</title><rect width="100%" height="100%" fill="white"/>{body}</svg>"#,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="Helvetica, Arial, Liberation Sans, DejaVu Sans, sans-serif" role="img"><title>{t}</title><rect width="100%" height="100%" fill="white"/>{body}</svg>"#,
             w = self.width,
             h = self.height,
             t = escape(title),

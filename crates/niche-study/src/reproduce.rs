@@ -249,11 +249,9 @@ pub fn compare(results: &Results, cohort: &Cohort) -> Result<Vec<Record>> {
                 });
             }
             if entry.get("value").and_then(|v| v.as_str()) == Some("undetectable") {
-                let all_below = results
-                    .values
-                    .iter()
-                    .filter(|v| v.readout == readout && &v.group == group)
-                    .all(|v| v.value.is_none());
+                let samples: Vec<_> =
+                    results.values.iter().filter(|v| v.readout == readout && &v.group == group).collect();
+                let all_below = !samples.is_empty() && samples.iter().all(|v| v.value.is_none());
                 records.push(Record {
                     group: group.clone(),
                     readout: readout.name().into(),
