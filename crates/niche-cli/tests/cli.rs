@@ -553,6 +553,10 @@ fn reproduce_writes_the_report_and_analyze_escapes_hostile_text() {
         let svg = std::fs::read_to_string(path).unwrap();
         assert!(!svg.contains("<img src=x") && !svg.contains("<script>"));
     }
+    // an output directory that holds inputs is refused, even with --force
+    let o = niche(&["analyze", "rep/raw/hostile.toml", "-o", "rep/raw", "--force"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("holds the input"), "{}", stderr(&o));
     // the same files analysed again give the same results as reproduce
     let a: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(rep.join("results.json")).unwrap()).unwrap();

@@ -130,21 +130,9 @@ pub const FREE: [(&str, f64, f64); 10] = [
     ("bax_signal_suppression", 1e-3, 100.0),
 ];
 
-/// Reads or writes a free parameter by name.
+/// Reads or writes a parameter by name (see [`Parameters::by_name_mut`]).
 pub fn free_parameter<'a>(p: &'a mut Parameters, name: &str) -> Option<&'a mut f64> {
-    Some(match name {
-        "secretion_nm_per_h" => &mut p.secretion_nm_per_h,
-        "secretion_vcr_rise" => &mut p.secretion_vcr_rise,
-        "secretion_contact_free" => &mut p.secretion_contact_free,
-        "pericellular_cxcl12_nm" => &mut p.pericellular_cxcl12_nm,
-        "synthesis_vcr_rise" => &mut p.synthesis_vcr_rise,
-        "mfi_per_baseline" => &mut p.mfi_per_baseline,
-        "amd_bound_visible" => &mut p.amd_bound_visible,
-        "hazard_per_h" => &mut p.hazard_per_h,
-        "hazard_vcr_rise" => &mut p.hazard_vcr_rise,
-        "bax_signal_suppression" => &mut p.bax_signal_suppression,
-        _ => return None,
-    })
+    p.by_name_mut(name)
 }
 
 fn with_free(base: &Parameters, log_values: &[f64]) -> Parameters {

@@ -25,12 +25,10 @@ use crate::simulate::Tolerances;
 pub const DONOR_PARAMETERS: [&str; 4] =
     ["receptors_per_cell", "pericellular_cxcl12_nm", "secretion_nm_per_h", "hazard_per_h"];
 
-fn slot<'a>(p: &'a mut Parameters, name: &str) -> &'a mut f64 {
-    match name {
-        "receptors_per_cell" => &mut p.receptors_per_cell,
-        "pericellular_cxcl12_nm" => &mut p.pericellular_cxcl12_nm,
-        "secretion_nm_per_h" => &mut p.secretion_nm_per_h,
-        _ => &mut p.hazard_per_h,
+/// Scales a donor parameter by `factor` (the names are [`DONOR_PARAMETERS`]).
+fn scale(p: &mut Parameters, name: &str, factor: f64) {
+    if let Some(v) = p.by_name_mut(name) {
+        *v *= factor;
     }
 }
 
@@ -66,8 +64,8 @@ impl Variability {
         let mut s = vec![[0.0; 4]; targets.len()];
         for (k, name) in DONOR_PARAMETERS.iter().enumerate() {
             let (mut up, mut down) = (*p, *p);
-            *slot(&mut up, name) *= h.exp();
-            *slot(&mut down, name) *= (-h).exp();
+            scale(&mut up, name, h.exp());
+            scale(&mut down, name, (-h).exp());
             let (ru, rd) = (seed_readouts(&up, tol)?, seed_readouts(&down, tol)?);
             for (t, target) in targets.iter().enumerate() {
                 let g = index(&target.group);
@@ -98,7 +96,7 @@ impl Variability {
                 let mut d = *p;
                 for (name, sigma) in DONOR_PARAMETERS.iter().zip(self.sigma) {
                     let z: f64 = StandardNormal.sample(&mut rng);
-                    *slot(&mut d, name) *= (sigma * z).exp();
+                    scale(&mut d, name, (sigma * z).exp());
                 }
                 d
             })

@@ -139,6 +139,41 @@ impl Parameters {
         }
     }
 
+    /// The parameter called `name` (a field name, as [`Parameters::provenance`] lists them).
+    pub fn by_name_mut(&mut self, name: &str) -> Option<&mut f64> {
+        Some(match name {
+            "kon_per_nm_h" => &mut self.kon_per_nm_h,
+            "kd_cxcl12_nm" => &mut self.kd_cxcl12_nm,
+            "kint_ligand_per_h" => &mut self.kint_ligand_per_h,
+            "krec_per_h" => &mut self.krec_per_h,
+            "kint_basal_per_h" => &mut self.kint_basal_per_h,
+            "kdeg_internal_per_h" => &mut self.kdeg_internal_per_h,
+            "receptors_per_cell" => &mut self.receptors_per_cell,
+            "kon_amd_per_nm_h" => &mut self.kon_amd_per_nm_h,
+            "kd_amd_nm" => &mut self.kd_amd_nm,
+            "cells_per_litre" => &mut self.cells_per_litre,
+            "kdeg_cxcl12_per_h" => &mut self.kdeg_cxcl12_per_h,
+            "ec50_vcr_nm" => &mut self.ec50_vcr_nm,
+            "secretion_nm_per_h" => &mut self.secretion_nm_per_h,
+            "secretion_vcr_rise" => &mut self.secretion_vcr_rise,
+            "secretion_contact_free" => &mut self.secretion_contact_free,
+            "pericellular_cxcl12_nm" => &mut self.pericellular_cxcl12_nm,
+            "synthesis_vcr_rise" => &mut self.synthesis_vcr_rise,
+            "mfi_per_baseline" => &mut self.mfi_per_baseline,
+            "amd_bound_visible" => &mut self.amd_bound_visible,
+            "hazard_per_h" => &mut self.hazard_per_h,
+            "hazard_vcr_rise" => &mut self.hazard_vcr_rise,
+            "bax_signal_suppression" => &mut self.bax_signal_suppression,
+            "bcl2_contact_rise" => &mut self.bcl2_contact_rise,
+            "signal_half_receptors" => &mut self.signal_half_receptors,
+            "bax_vcr_rise" => &mut self.bax_vcr_rise,
+            "bcl2_vcr_fall" => &mut self.bcl2_vcr_fall,
+            "protein_turnover_per_h" => &mut self.protein_turnover_per_h,
+            "early_to_late_per_h" => &mut self.early_to_late_per_h,
+            _ => return None,
+        })
+    }
+
     /// Every parameter with unit, kind and source.
     pub fn provenance(&self) -> Vec<Provenance> {
         let p = self;
@@ -266,5 +301,20 @@ impl Default for Parameters {
             bax_signal_suppression: 2.3497006480644838,
             ..Parameters::literature()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_parameter_can_be_set_by_name() {
+        let mut p = Parameters::default();
+        for row in Parameters::default().provenance() {
+            let slot = p.by_name_mut(row.name).unwrap_or_else(|| panic!("{} has no field", row.name));
+            assert_eq!(*slot, row.value, "{}", row.name);
+        }
+        assert!(p.by_name_mut("no_such_parameter").is_none());
     }
 }

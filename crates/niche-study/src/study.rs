@@ -395,27 +395,24 @@ impl Study {
                 apoptosis: tube(&f.apoptosis, "apoptosis")?,
             });
         }
+        // a data file and its layout, both of which must exist
+        let pair = |table: &str, i: usize, (data_key, data): (&str, &Spanned<String>), layout: &Spanned<String>| {
+            Ok((
+                existing(data, &format!("{table}[{}].{data_key}", i + 1))?,
+                existing(layout, &format!("{table}[{}].layout", i + 1))?,
+            ))
+        };
         let elisa = parsed
             .elisa
             .iter()
             .enumerate()
-            .map(|(i, e)| {
-                Ok((
-                    existing(&e.plate, &format!("elisa[{}].plate", i + 1))?,
-                    existing(&e.layout, &format!("elisa[{}].layout", i + 1))?,
-                ))
-            })
+            .map(|(i, e)| pair("elisa", i, ("plate", &e.plate), &e.layout))
             .collect::<Result<Vec<_>>>()?;
         let blots = parsed
             .blot
             .iter()
             .enumerate()
-            .map(|(i, b)| {
-                Ok((
-                    existing(&b.image, &format!("blot[{}].image", i + 1))?,
-                    existing(&b.layout, &format!("blot[{}].layout", i + 1))?,
-                ))
-            })
+            .map(|(i, b)| pair("blot", i, ("image", &b.image), &b.layout))
             .collect::<Result<Vec<_>>>()?;
         let mut comparisons = Vec::new();
         for (i, c) in parsed.comparisons.iter().enumerate() {

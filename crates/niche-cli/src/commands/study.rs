@@ -38,16 +38,16 @@ pub struct ReproduceArgs {
     force: bool,
 }
 
+/// Refuses a file, a non-empty directory without `--force`, and (even with it) a directory that
+/// holds any input: nothing an analysis reads is ever written over. Creates the directory.
 fn check_output(dir: &Path, force: bool, inputs: &[&Path]) -> Result<()> {
-    if let Ok(canonical) = dir.canonicalize() {
-        for input in inputs {
-            if input.canonicalize().is_ok_and(|i| i == canonical) {
-                bail!("{}: refusing to write over an input", dir.display());
-            }
-        }
-    }
     if dir.is_file() {
         bail!("{}: is a file, not a directory", dir.display());
+    }
+    if let Ok(canonical) = dir.canonicalize() {
+        if let Some(input) = inputs.iter().find(|i| i.canonicalize().is_ok_and(|i| i.starts_with(&canonical))) {
+            bail!("{}: the output directory holds the input {}; choose another", dir.display(), input.display());
+        }
     }
     if dir.exists() && !force && std::fs::read_dir(dir).with_context(|| dir.display().to_string())?.next().is_some() {
         bail!("{}: the output directory is not empty (use --force to write into it)", dir.display());
@@ -81,18 +81,6 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<()> {
         inputs.push(p.clone());
     }
     check_output(&dir, args.force, &inputs.iter().map(PathBuf::as_path).collect::<Vec<_>>())?;
-    for input in &inputs {
-        if input.canonicalize().ok().and_then(|p| p.parent().map(Path::to_path_buf)) == dir.canonicalize().ok() {
-            // inputs may live in the output directory only if they are not overwritten: every
-            // output name is fixed and none is an input's name
-            let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            if ["report.html", "report.txt", "results.json", "manifest.json", "reproduction.json"]
-                .contains(&name.as_str())
-            {
-                bail!("{}: an input would be overwritten by the report", input.display());
-            }
-        }
-    }
     let progress = bar();
     progress.set_prefix("analyze");
     let results = niche_study::analyze::analyze(&study, &|done, total, what| {
