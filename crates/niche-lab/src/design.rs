@@ -6,6 +6,7 @@
 //! replicates = 6          # independent experiments (one virtual donor each)
 //! events = 20000          # events per FCS tube
 //! blot_replicates = 3     # blots, each with one lane per group
+//! sampling = "stratified" # or "random": how donors and well effects are drawn
 //! [[group]]
 //! id = "coculture_vcr"
 //! msc = true
@@ -13,6 +14,7 @@
 //! amd3100_ug_per_ml = 0.0
 //! ```
 
+use niche_model::sampling::Sampling;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -49,6 +51,9 @@ pub struct Design {
     /// Blots (each with one lane per group).
     #[serde(default = "default_blots")]
     pub blot_replicates: usize,
+    /// How the replicates' donors and well effects are drawn ([`Sampling`]).
+    #[serde(default)]
+    pub sampling: Sampling,
 }
 
 fn default_replicates() -> usize {
@@ -76,6 +81,7 @@ impl Design {
             replicates: 6,
             events: 20_000,
             blot_replicates: 3,
+            sampling: Sampling::Stratified,
         }
     }
 

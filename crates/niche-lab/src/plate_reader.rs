@@ -21,6 +21,22 @@ fn response(c: f64) -> f64 {
     if c <= 0.0 { 0.0 } else { TOP * c.powf(HILL) / (c.powf(HILL) + EC50.powf(HILL)) }
 }
 
+/// Relative SD of one well's signal (multiplicative), and SD of its OD450 reading noise.
+const SIGNAL_CV: f64 = 0.025;
+const READ_SD: f64 = 0.003;
+
+/// The relative SD of a sample's concentration as this plate reader measures it (the mean of a
+/// duplicate): the OD noise `√(SIGNAL_CV² + (READ_SD/OD)²)/√2` carried through the inverse of the
+/// response, `d ln c/d ln OD = TOP/(TOP − OD)` for a Hill slope of 1. The 540 nm background
+/// cancels in the corrected reading. Standard-curve error is common to all samples and not in it.
+pub fn concentration_cv(c: f64) -> f64 {
+    let od = response(c);
+    if od <= 0.0 {
+        return 0.0;
+    }
+    (SIGNAL_CV.powi(2) + (READ_SD / od).powi(2)).sqrt() / 2f64.sqrt() * TOP / (TOP - od)
+}
+
 /// Wells (row, column) of sample `k`'s duplicate: columns 3–12 in pairs, rows A–H.
 pub fn sample_wells(k: usize) -> [(usize, usize); 2] {
     let (row, pair) = (k / 5, k % 5);
@@ -61,9 +77,10 @@ pub fn plate(samples: &[(String, f64)], seed: u64, name: &str) -> (String, Strin
     for r in 0..8 {
         for c in 0..12 {
             let plate_background = 0.040 + 0.002 * rng.normal();
-            let signal = if conc[r][c].is_nan() { 0.0 } else { response(conc[r][c]) * (1.0 + 0.025 * rng.normal()) };
+            let signal =
+                if conc[r][c].is_nan() { 0.0 } else { response(conc[r][c]) * (1.0 + SIGNAL_CV * rng.normal()) };
             od540[r][c] = plate_background;
-            od450[r][c] = plate_background + 0.045 + signal + 0.003 * rng.normal();
+            od450[r][c] = plate_background + 0.045 + signal + READ_SD * rng.normal();
         }
     }
     let mut csv = String::new();

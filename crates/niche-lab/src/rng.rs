@@ -19,6 +19,11 @@ impl Stream {
         Stream(Pcg64::seed_from_u64(seed ^ h.rotate_left(17)))
     }
 
+    /// The generator itself, for draws the methods here do not cover.
+    pub fn generator(&mut self) -> &mut Pcg64 {
+        &mut self.0
+    }
+
     /// Uniform on [0, 1).
     pub fn uniform(&mut self) -> f64 {
         rand::Rng::random::<f64>(&mut self.0)

@@ -11,7 +11,6 @@
 //! draws single cells from.
 
 use rand::SeedableRng;
-use rand_distr::{Distribution, StandardNormal};
 use rand_pcg::Pcg64;
 use serde::Serialize;
 
@@ -19,6 +18,7 @@ use crate::calibrate::{Readout, seed_readouts, seed_targets};
 use crate::condition::seed_groups;
 use crate::error::Result;
 use crate::params::Parameters;
+use crate::sampling::{Sampling, normal_scores};
 use crate::simulate::Tolerances;
 
 /// The parameters donors differ in.
@@ -46,6 +46,8 @@ pub struct SdFit {
     pub group: String,
     /// Readout.
     pub readout: Readout,
+    /// Published mean (for "AMD3100 alone unchanged": the co-culture's).
+    pub published: f64,
     /// Published SD.
     pub published_sd: f64,
     /// Model SD, `√(Σ σ² s²)`.
@@ -81,6 +83,7 @@ impl Variability {
             .map(|(t, row)| SdFit {
                 group: t.group.clone(),
                 readout: t.readout,
+                published: t.published,
                 published_sd: t.sd,
                 model_sd: row.iter().zip(&variances).map(|(x, v)| x * x * v).sum::<f64>().sqrt(),
             })
@@ -88,14 +91,15 @@ impl Variability {
         Ok((Variability { sigma }, fits))
     }
 
-    /// Draws `n` donors, reproducibly from `seed`.
-    pub fn donors(&self, p: &Parameters, n: usize, seed: u64) -> Vec<Parameters> {
+    /// Draws `n` donors, reproducibly from `seed`, independently or stratified
+    /// ([`crate::sampling`]).
+    pub fn donors(&self, p: &Parameters, n: usize, seed: u64, sampling: Sampling) -> Vec<Parameters> {
         let mut rng = Pcg64::seed_from_u64(seed);
-        (0..n)
-            .map(|_| {
+        normal_scores(n, DONOR_PARAMETERS.len(), sampling, &mut rng)
+            .into_iter()
+            .map(|z| {
                 let mut d = *p;
-                for (name, sigma) in DONOR_PARAMETERS.iter().zip(self.sigma) {
-                    let z: f64 = StandardNormal.sample(&mut rng);
+                for ((name, sigma), z) in DONOR_PARAMETERS.iter().zip(self.sigma).zip(z) {
                     scale(&mut d, name, (sigma * z).exp());
                 }
                 d

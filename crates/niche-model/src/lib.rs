@@ -21,6 +21,8 @@ pub mod donors;
 mod error;
 pub mod ode;
 pub mod params;
+pub mod residual;
+pub mod sampling;
 pub mod sbml;
 pub mod scan;
 pub mod simulate;

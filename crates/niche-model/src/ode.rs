@@ -12,8 +12,8 @@
 //! | 7 | `E`   | fraction of cells | early apoptotic (Annexin V+ PI−) |
 //! | 8 | `Lt`  | fraction of cells | late apoptotic (Annexin V+ PI+) |
 //!
-//! With `m` = 1 for MSCs, `V = vcr/(vcr + EC50)`, `D` = AMD3100 (nM), `Lp` = pericellular CXCL12,
-//! `Leff = L + m·Lp`, and `ρ` = nM per receptor/cell:
+//! With `m` = 1 for MSCs, `V = vcr/(vcr + EC50)`, `D` = AMD3100 (nM), `Lp0` = pericellular CXCL12
+//! of unstimulated MSCs and `ρ` = nM per receptor/cell:
 //!
 //! ```text
 //! bind  = kon·Leff·R − koff·C              koff = kon·KD
@@ -23,9 +23,11 @@
 //! dA/dt = bindA − kb·A
 //! dI/dt = kb·(R + A) + ki·C − (krec + kdeg)·I
 //! X     = (R + C)/(R + C + A)                 receptors free of AMD3100 (CXCR4-mediated contact)
-//! dL/dt = m·s0·(1 + s·V·(φ + (1 − φ)·X)) − kL·L − ρ·(kon·L·R − koff·C·L/Leff)
+//! G     = 1 + s·V·(φ + (1 − φ)·X)            MSC secretion relative to unstimulated
+//! Leff  = L + m·Lp0·G                        pericellular pool ∝ secretion (local steady state)
+//! dL/dt = m·s0·G − kL·L − ρ·(kon·L·R − koff·C·L/Leff)
 //! S     = C/(C + K_S)                        survival signal of CXCL12-bound CXCR4
-//! dBcl2/dt = kp·((1 + c·m)/(1 + cV·V) − Bcl2)
+//! dBcl2/dt = kp·((1 + c·m·(1 − V)·X)/(1 + cV·V) − Bcl2)
 //! dBax/dt  = kp·((1 + xV·V)/(1 + x·S) − Bax)
 //! h     = h0·(1 + η·V)·Bax/Bcl2
 //! dE/dt  = h·(1 − E − Lt) − kel·E
@@ -144,8 +146,15 @@ impl Rates {
         let v = self.vcr_effect;
         let koff = p.kon_per_nm_h * p.kd_cxcl12_nm;
         let koff_amd = p.kon_amd_per_nm_h * p.kd_amd_nm;
-        let pericellular = self.msc * p.pericellular_cxcl12_nm;
-        let l_eff = l + c(pericellular);
+        // Receptors free of AMD3100 carry the CXCR4-mediated contact that lets VCR raise secretion.
+        let surface = r + cb + a;
+        let contact = (r + cb) / surface;
+        let stimulation = c(1.0)
+            + c(p.secretion_vcr_rise * v) * (c(p.secretion_contact_free) + c(1.0 - p.secretion_contact_free) * contact);
+        // The pericellular pool is a local steady state of secretion and diffusion: it scales with
+        // the MSCs' secretion rate.
+        let pericellular = c(self.msc * p.pericellular_cxcl12_nm) * stimulation;
+        let l_eff = l + pericellular;
         let bind = c(p.kon_per_nm_h) * l_eff * r - c(koff) * cb;
         let bind_amd = c(p.kon_amd_per_nm_h * self.amd_nm) * r - c(koff_amd) * a;
         let kb = c(p.kint_basal_per_h);
@@ -153,20 +162,18 @@ impl Rates {
         dy[2] = bind - c(p.kint_ligand_per_h) * cb;
         dy[3] = bind_amd - kb * a;
         dy[4] = kb * (r + a) + c(p.kint_ligand_per_h) * cb - c(p.krec_per_h + p.kdeg_internal_per_h) * i;
-        // Receptors free of AMD3100 carry the CXCR4-mediated contact that lets VCR raise secretion.
-        let surface = r + cb + a;
-        let contact = (r + cb) / surface;
-        let secretion = c(self.msc * p.secretion_nm_per_h)
-            * (c(1.0)
-                + c(p.secretion_vcr_rise * v)
-                    * (c(p.secretion_contact_free) + c(1.0 - p.secretion_contact_free) * contact));
+        let secretion = c(self.msc * p.secretion_nm_per_h) * stimulation;
         // Complexes formed from bulk ligand return it on dissociation, in proportion L/Leff.
-        let bulk_share = if pericellular > 0.0 { l / l_eff } else { c(1.0) };
+        let bulk_share = if self.msc * p.pericellular_cxcl12_nm > 0.0 { l / l_eff } else { c(1.0) };
         let uptake = c(self.rho) * (c(p.kon_per_nm_h) * l * r - c(koff) * cb * bulk_share);
         dy[0] = secretion - c(p.kdeg_cxcl12_per_h) * l - uptake;
         let signal = cb / (cb + c(p.signal_half_receptors));
         let kp = c(p.protein_turnover_per_h);
-        dy[5] = kp * (c((1.0 + p.bcl2_contact_rise * self.msc) / (1.0 + p.bcl2_vcr_fall * v)) - bcl2);
+        // Contact raises Bcl-2 through CXCR4-mediated adhesion (AMD3100 removes it), and VCR
+        // abolishes that rise (microtubule damage inactivates Bcl-2).
+        let bcl2_target =
+            (c(1.0) + c(p.bcl2_contact_rise * self.msc * (1.0 - v)) * contact) / c(1.0 + p.bcl2_vcr_fall * v);
+        dy[5] = kp * (bcl2_target - bcl2);
         dy[6] = kp * (c(1.0 + p.bax_vcr_rise * v) / (c(1.0) + c(p.bax_signal_suppression) * signal) - bax);
         let hazard = c(p.hazard_per_h * (1.0 + p.hazard_vcr_rise * v)) * bax / bcl2;
         dy[7] = hazard * (c(1.0) - e - lt) - c(p.early_to_late_per_h) * e;

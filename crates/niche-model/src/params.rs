@@ -52,8 +52,10 @@ pub struct Parameters {
     /// Share of that rise that needs no CXCR4-mediated contact, 0–1 (calibrated to Fig 2A,
     /// VCR + AMD3100).
     pub secretion_contact_free: f64,
-    /// Pericellular CXCL12 seen by blasts in contact with MSCs, nM (calibrated to Fig 2B/C: the
-    /// bulk ~0.1 nM occupies < 1 % of receptors, so protection needs this contact term).
+    /// Pericellular CXCL12 seen by blasts in contact with unstimulated MSCs, nM; it scales with the
+    /// MSCs' secretion (a local steady state of secretion and diffusion), so VCR raises it too
+    /// (calibrated to Fig 2B/C: the bulk ~0.1 nM occupies < 1 % of receptors, so protection needs
+    /// this contact term).
     pub pericellular_cxcl12_nm: f64,
     /// Relative rise of CXCR4 synthesis at full VCR effect (calibrated to Fig 2C, VCR).
     pub synthesis_vcr_rise: f64,
@@ -70,9 +72,12 @@ pub struct Parameters {
     /// Bax suppression by CXCL12–CXCR4 signalling at full signal (calibrated to Fig 3B,
     /// VCR + AMD3100 vs VCR).
     pub bax_signal_suppression: f64,
-    /// Bcl-2 induction by MSC contact (adhesion, AMD3100-insensitive). Assumed 0.3: stromal
-    /// contact up-regulates Bcl-2 in leukaemic blasts (Konopleva et al. 2002); the apoptosis
-    /// targets cannot separate it from the Bax term, and Fig 3C shows the rise.
+    /// Bcl-2 induction by MSC contact, through CXCR4-mediated adhesion: AMD3100 removes it (the
+    /// paper's conclusion: AMD3100 acts "by downregulating CXCR4 and Bcl-2"; CXCR4 antagonists
+    /// detach ALL blasts from stroma, Juarez et al. 2003), and VCR abolishes it (microtubule
+    /// damage inactivates Bcl-2, Haldar et al. 1995), so that AMD3100 + VCR leaves Bcl-2 as VCR
+    /// alone does (Fig 3C). Assumed 0.3: stromal contact up-regulates Bcl-2 in leukaemic blasts
+    /// (Konopleva et al. 2002); the apoptosis targets cannot separate it from the Bax term.
     pub bcl2_contact_rise: f64,
 
     // --- assumed shapes ---
@@ -260,7 +265,7 @@ impl Parameters {
                 p.bcl2_contact_rise,
                 "1",
                 "assumed",
-                "stromal contact raises Bcl-2 (Konopleva et al. 2002); Fig 3C direction",
+                "stromal contact raises Bcl-2 via CXCR4 adhesion (Konopleva 2002, Juarez 2003); Fig 3C",
             ),
             row(
                 "signal_half_receptors",
@@ -289,16 +294,16 @@ impl Default for Parameters {
     /// re-runs the calibration and checks that it lands here.
     fn default() -> Self {
         Parameters {
-            secretion_nm_per_h: 9.968570182448455e-3,
-            secretion_vcr_rise: 1.1161065817033693,
-            secretion_contact_free: 4.7854710165229486e-1,
-            pericellular_cxcl12_nm: 1.2213314651263606e-1,
-            synthesis_vcr_rise: 1.4703161288062763,
-            mfi_per_baseline: 3.3373658874075403e2,
-            amd_bound_visible: 4.032803997013022e-1,
-            hazard_per_h: 4.490266964544428e-2,
-            hazard_vcr_rise: 4.197417541999789e-1,
-            bax_signal_suppression: 2.3497006480644838,
+            secretion_nm_per_h: 0.009968102122936015,
+            secretion_vcr_rise: 1.1141373489238933,
+            secretion_contact_free: 0.47980023589840043,
+            pericellular_cxcl12_nm: 0.0881421348379035,
+            synthesis_vcr_rise: 1.6943931561352354,
+            mfi_per_baseline: 334.1219622964839,
+            amd_bound_visible: 0.3914871969270415,
+            hazard_per_h: 0.044564122149521906,
+            hazard_vcr_rise: 0.18969628888976017,
+            bax_signal_suppression: 2.1692225237576808,
             ..Parameters::literature()
         }
     }

@@ -128,6 +128,7 @@ pub fn to_sbml(p: &Parameters, condition: &Condition) -> String {
         ("bind", "receptors_per_cell_per_hour"),
         ("bind_amd", "receptors_per_cell_per_hour"),
         ("contact", "dimensionless"),
+        ("stimulation", "dimensionless"),
         ("signal", "dimensionless"),
         ("hazard", "per_hour"),
     ] {
@@ -168,7 +169,26 @@ fn rules(p: &Parameters, condition: &Condition) -> Vec<(&'static str, Expr, &'st
     let assignment = "assignmentRule";
     let rate = "rateRule";
     vec![
-        ("l_eff", add(vec![v("cxcl12_nm"), mul(vec![v("msc"), v("pericellular_cxcl12_nm")])]), assignment),
+        (
+            "stimulation",
+            add(vec![
+                one(),
+                mul(vec![
+                    v("secretion_vcr_rise"),
+                    v("vcr_effect"),
+                    add(vec![
+                        v("secretion_contact_free"),
+                        mul(vec![sub(one(), v("secretion_contact_free")), v("contact")]),
+                    ]),
+                ]),
+            ]),
+            assignment,
+        ),
+        (
+            "l_eff",
+            add(vec![v("cxcl12_nm"), mul(vec![v("msc"), v("pericellular_cxcl12_nm"), v("stimulation")])]),
+            assignment,
+        ),
         (
             "bind",
             sub(mul(vec![v("kon_per_nm_h"), v("l_eff"), v("free")]), mul(vec![koff.clone(), v("cxcl12_bound")])),
@@ -201,21 +221,7 @@ fn rules(p: &Parameters, condition: &Condition) -> Vec<(&'static str, Expr, &'st
             "cxcl12_nm",
             sub(
                 sub(
-                    mul(vec![
-                        v("msc"),
-                        v("secretion_nm_per_h"),
-                        add(vec![
-                            one(),
-                            mul(vec![
-                                v("secretion_vcr_rise"),
-                                v("vcr_effect"),
-                                add(vec![
-                                    v("secretion_contact_free"),
-                                    mul(vec![sub(one(), v("secretion_contact_free")), v("contact")]),
-                                ]),
-                            ]),
-                        ]),
-                    ]),
+                    mul(vec![v("msc"), v("secretion_nm_per_h"), v("stimulation")]),
                     mul(vec![v("kdeg_cxcl12_per_h"), v("cxcl12_nm")]),
                 ),
                 mul(vec![
@@ -258,7 +264,10 @@ fn rules(p: &Parameters, condition: &Condition) -> Vec<(&'static str, Expr, &'st
                 v("protein_turnover_per_h"),
                 sub(
                     div(
-                        add(vec![one(), mul(vec![v("bcl2_contact_rise"), v("msc")])]),
+                        add(vec![
+                            one(),
+                            mul(vec![v("bcl2_contact_rise"), v("msc"), sub(one(), v("vcr_effect")), v("contact")]),
+                        ]),
                         add(vec![one(), mul(vec![v("bcl2_vcr_fall"), v("vcr_effect")])]),
                     ),
                     v("bcl2"),

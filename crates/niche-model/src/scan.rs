@@ -11,6 +11,7 @@ use crate::condition::Condition;
 use crate::donors::Variability;
 use crate::error::{Error, Result};
 use crate::params::Parameters;
+use crate::sampling::Sampling;
 use crate::simulate::{CULTURE_HOURS, MFI_REFERENCE_RECEPTORS, Readouts, Tolerances, simulate};
 use crate::synergy::{Scores, scores};
 
@@ -43,7 +44,8 @@ pub fn scan(
     if vcr_um.is_empty() || amd_ug_per_ml.is_empty() {
         return Err(Error::Input { reason: "the VCR and AMD3100 dose lists must not be empty".into() });
     }
-    let people = if donors == 0 { vec![*p] } else { Variability::fit(p)?.0.donors(p, donors, seed) };
+    let people =
+        if donors == 0 { vec![*p] } else { Variability::fit(p)?.0.donors(p, donors, seed, Sampling::Stratified) };
     let (n_amd, n_people) = (amd_ug_per_ml.len(), people.len());
     let cells: Vec<(usize, usize, usize)> =
         (0..vcr_um.len()).flat_map(|i| (0..n_amd).flat_map(move |j| (0..n_people).map(move |d| (i, j, d)))).collect();

@@ -30,6 +30,8 @@ pub struct Provenance {
     pub seed: Option<u64>,
     /// Events per tube (reproduce).
     pub events: Option<usize>,
+    /// How replicates were drawn, `stratified` or `random` (reproduce).
+    pub sampling: Option<String>,
     /// Every input read.
     pub inputs: Vec<InputFile>,
 }

@@ -12,6 +12,7 @@ use std::path::Path;
 use niche_lab::Design;
 use niche_lab::run::Manifest;
 use niche_model::Parameters;
+use niche_model::sampling::Sampling;
 use niche_stats::ttest::unpaired;
 use serde::Serialize;
 
@@ -148,9 +149,10 @@ pub fn reproduce(
     dir: &Path,
     events: usize,
     seed: u64,
+    sampling: Sampling,
     progress: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Result<Reproduction> {
-    let design = Design { events, ..Design::seed() };
+    let design = Design { events, sampling, ..Design::seed() };
     let raw = dir.join("raw");
     let (manifest, _truth) = niche_lab::run::run(&design, seed, &raw)?;
     let study_path = raw.join("study.toml");

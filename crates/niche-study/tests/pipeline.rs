@@ -12,7 +12,7 @@ fn quiet(_: usize, _: usize, _: &str) {}
 #[test]
 fn analyze_on_the_generated_study_gives_the_same_results_as_reproduce() {
     let dir = tempfile::tempdir().unwrap();
-    let r = reproduce(dir.path(), 2000, 7, &quiet).unwrap();
+    let r = reproduce(dir.path(), 2000, 7, niche_model::sampling::Sampling::Stratified, &quiet).unwrap();
     let study = Study::open(&dir.path().join("raw/study.toml")).unwrap();
     let again = analyze(&study, &quiet).unwrap();
     // compared as JSON: a group with no values has a NaN mean, and NaN ≠ NaN

@@ -21,8 +21,12 @@ pub enum LabCommand {
     ///
     /// Without `--study` the seed study is simulated: five groups (ALL alone, co-culture, with
     /// AMD3100, with VCR, with VCR and AMD3100), six replicates, three blots. A design file is TOML
-    /// with `replicates`, `events`, `blot_replicates` and `[[group]]` tables (`id`, `msc`,
-    /// `vcr_umol_per_l`, `amd3100_ug_per_ml`).
+    /// with `replicates`, `events`, `blot_replicates`, `sampling` and `[[group]]` tables (`id`,
+    /// `msc`, `vcr_umol_per_l`, `amd3100_ug_per_ml`).
+    ///
+    /// Each well holds its donor's model state plus the between-experiment variation the donor
+    /// model does not explain, at the seed paper's magnitude per condition (`niche_model::residual`);
+    /// `truth.json` gives both (`model` and `readouts`).
     Run(RunArgs),
 }
 
@@ -37,6 +41,9 @@ pub struct RunArgs {
     /// Seed of every random draw.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// How the replicates' donors and well effects are drawn (default: the design's, stratified).
+    #[arg(long, value_enum)]
+    sampling: Option<crate::commands::study::SamplingArg>,
     /// Output directory; must be empty or absent unless `--force`.
     #[arg(short, long, value_name = "DIR")]
     output: PathBuf,
@@ -62,6 +69,9 @@ fn run_lab(args: &RunArgs) -> Result<()> {
     };
     if let Some(events) = args.events {
         design.events = events;
+    }
+    if let Some(sampling) = args.sampling {
+        design.sampling = sampling.into();
     }
     design.check()?;
     let dir = &args.output;

@@ -33,9 +33,31 @@ pub struct ReproduceArgs {
     /// Seed of the virtual lab and the virtual cohort.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// How the replicates' donors and well effects are drawn.
+    #[arg(long, value_enum, default_value_t = SamplingArg::Stratified)]
+    sampling: SamplingArg,
     /// Write into a non-empty output directory.
     #[arg(long)]
     force: bool,
+}
+
+/// `--sampling`: how a virtual experiment draws its replicates (`niche_model::sampling`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SamplingArg {
+    /// Latin hypercube: each replicate from its own equal-probability stratum, so that five or six
+    /// replicates span the population (what the model's experiments typically show).
+    Stratified,
+    /// Independent draws, as nature makes them (one experiment's luck included).
+    Random,
+}
+
+impl From<SamplingArg> for niche_model::sampling::Sampling {
+    fn from(s: SamplingArg) -> Self {
+        match s {
+            SamplingArg::Stratified => niche_model::sampling::Sampling::Stratified,
+            SamplingArg::Random => niche_model::sampling::Sampling::Random,
+        }
+    }
 }
 
 /// Refuses a file, a non-empty directory without `--force`, and (even with it) a directory that
@@ -94,6 +116,7 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<()> {
         niche_version: env!("CARGO_PKG_VERSION").into(),
         seed: None,
         events: None,
+        sampling: None,
         inputs: inputs.iter().map(|p| sha256(p)).collect::<Result<_, _>>()?,
     };
     let written = niche_report::write_report(&dir, &results, None, &provenance)?;
@@ -113,13 +136,22 @@ pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
     let start = std::time::Instant::now();
     let progress = bar();
     progress.set_prefix("reproduce");
-    eprintln!("model → virtual lab → raw files ({} events per tube, seed {})", args.events, args.seed);
-    let reproduction =
-        niche_study::reproduce::reproduce(&args.output, args.events, args.seed, &|done, total, what| {
+    let sampling = niche_model::sampling::Sampling::from(args.sampling);
+    eprintln!(
+        "model → virtual lab → raw files ({} events per tube, seed {}, {sampling} sampling)",
+        args.events, args.seed
+    );
+    let reproduction = niche_study::reproduce::reproduce(
+        &args.output,
+        args.events,
+        args.seed,
+        sampling,
+        &|done: usize, total: usize, what: &str| {
             progress.set_length(total as u64);
             progress.set_position(done as u64);
             progress.set_message(what.to_string());
-        })?;
+        },
+    )?;
     progress.finish_and_clear();
     let raw = args.output.join("raw");
     let mut inputs = vec![raw.join("study.toml")];
@@ -135,6 +167,7 @@ pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
         niche_version: env!("CARGO_PKG_VERSION").into(),
         seed: Some(args.seed),
         events: Some(args.events),
+        sampling: Some(sampling.to_string()),
         inputs: inputs.iter().map(|p| sha256(p)).collect::<Result<_, _>>()?,
     };
     let written = niche_report::write_report(&args.output, &reproduction.results, Some(&reproduction), &provenance)?;
