@@ -6,7 +6,7 @@
 //! replicates = 6          # independent experiments (one virtual donor each)
 //! events = 20000          # events per FCS tube
 //! blot_replicates = 3     # blots, each with one lane per group
-//! sampling = "stratified" # or "random": how donors and well effects are drawn
+//! sampling = "typical"    # or "random": how donors and well effects are drawn
 //! [[group]]
 //! id = "coculture_vcr"
 //! msc = true
@@ -81,7 +81,7 @@ impl Design {
             replicates: 6,
             events: 20_000,
             blot_replicates: 3,
-            sampling: Sampling::Stratified,
+            sampling: Sampling::Typical,
         }
     }
 

@@ -3,13 +3,15 @@
 //! well's share of the between-experiment variation the donor model does not explain
 //! ([`niche_model::residual`]), at the paper's magnitude.
 //!
-//! Donors and well effects are drawn as the design's `sampling` says ([`niche_model::sampling`]): stratified (Latin
-//! hypercube across the replicates, per donor parameter and per group × readout) or independent.
+//! Donors and well effects are drawn as the design's `sampling` says ([`niche_model::sampling`]):
+//! the typical experiment (Latin hypercube with moment matching across the replicates, per donor
+//! parameter and per group × readout, the residual made uncorrelated with the donors' part) or
+//! independently.
 
 use niche_model::calibrate::Readout;
 use niche_model::donors::Variability;
 use niche_model::residual::{ResidualSd, Residuals};
-use niche_model::sampling::normal_scores;
+use niche_model::sampling::{Sampling, normal_scores};
 use niche_model::simulate::{CULTURE_HOURS, Readouts, Tolerances, simulate};
 use niche_model::{Condition, Parameters};
 use rayon::prelude::*;
@@ -56,24 +58,67 @@ pub fn simulate_wells(design: &Design, seed: u64) -> Result<Vec<WellTruth>> {
     let (variability, residuals) = variance_structure(&p)?;
     let n = design.replicates;
     let donors = variability.donors(&p, n, seed, design.sampling);
-    let scores: Vec<Vec<Vec<f64>>> = design
-        .groups
-        .iter()
-        .map(|g| {
-            let mut rng = Stream::new(seed, &format!("residual/{}", g.id));
-            normal_scores(n, ResidualSd::DIMENSIONS, design.sampling, rng.generator())
-        })
-        .collect();
     let jobs: Vec<(usize, usize)> = (0..design.groups.len()).flat_map(|g| (0..n).map(move |r| (g, r))).collect();
-    jobs.par_iter()
+    let models: Vec<Readouts> = jobs
+        .par_iter()
         .map(|&(g, r)| {
-            let group = &design.groups[g];
-            let c = Condition { msc: group.msc, vcr_um: group.vcr_umol_per_l, amd_ug_per_ml: group.amd3100_ug_per_ml };
-            let t = simulate(&donors[r], &c, &[CULTURE_HOURS], Tolerances::default())?;
-            let model = Readouts::of(&donors[r], &t.states[0]);
-            let z = &scores[g][r];
-            let readouts = residuals.of(&c).apply(&model, [z[0], z[1], z[2]]);
-            Ok(WellTruth { group: group.id.clone(), replicate: r + 1, readouts, model })
+            let t = simulate(&donors[r], &condition(design, g), &[CULTURE_HOURS], Tolerances::default())?;
+            Ok(Readouts::of(&donors[r], &t.states[0]))
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    let mut wells = Vec::with_capacity(jobs.len());
+    for (g, group) in design.groups.iter().enumerate() {
+        let model = &models[g * n..(g + 1) * n];
+        let mut rng = Stream::new(seed, &format!("residual/{}", group.id));
+        let mut z = normal_scores(n, ResidualSd::DIMENSIONS, design.sampling, rng.generator());
+        if design.sampling == Sampling::Typical {
+            let readouts: [fn(&Readouts) -> f64; 3] =
+                [|r| r.cxcr4_mfi, |r| r.cxcl12_ng_per_ml, |r| r.apoptosis_percent];
+            for (d, of) in readouts.iter().enumerate() {
+                let donor_part: Vec<f64> = model.iter().map(of).collect();
+                uncorrelate(&mut z, d, &donor_part);
+            }
+        }
+        let residual = residuals.of(&condition(design, g));
+        for (r, (m, z)) in model.iter().zip(&z).enumerate() {
+            wells.push(WellTruth {
+                group: group.id.clone(),
+                replicate: r + 1,
+                readouts: residual.apply(m, [z[0], z[1], z[2]]),
+                model: *m,
+            });
+        }
+    }
+    Ok(wells)
+}
+
+fn condition(design: &Design, g: usize) -> Condition {
+    let group = &design.groups[g];
+    Condition { msc: group.msc, vcr_um: group.vcr_umol_per_l, amd_ug_per_ml: group.amd3100_ug_per_ml }
+}
+
+/// The typical experiment's last step: makes column `d` of the residual scores uncorrelated with
+/// the donors' part of that readout in this group (Gram–Schmidt against the centred donor values),
+/// then restores sample mean 0 and SD 1. The group's sample variance is then the donors' plus the
+/// residual's, as in the population, instead of gaining a chance covariance of six values. Needs at
+/// least three replicates (mean, donor direction and one left); with fewer it does nothing.
+fn uncorrelate(z: &mut [Vec<f64>], d: usize, donor_part: &[f64]) {
+    let n = z.len();
+    if n < 3 {
+        return;
+    }
+    let mean = donor_part.iter().sum::<f64>() / n as f64;
+    let u: Vec<f64> = donor_part.iter().map(|x| x - mean).collect();
+    let uu: f64 = u.iter().map(|x| x * x).sum();
+    if uu > 0.0 {
+        let zu: f64 = z.iter().zip(&u).map(|(row, x)| row[d] * x).sum();
+        for (row, x) in z.iter_mut().zip(&u) {
+            row[d] -= zu / uu * x;
+        }
+    }
+    let zmean = z.iter().map(|row| row[d]).sum::<f64>() / n as f64;
+    let sd = (z.iter().map(|row| (row[d] - zmean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+    for row in z.iter_mut() {
+        row[d] = if sd > 0.0 { (row[d] - zmean) / sd } else { 0.0 };
+    }
 }

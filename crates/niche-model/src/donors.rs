@@ -91,7 +91,7 @@ impl Variability {
         Ok((Variability { sigma }, fits))
     }
 
-    /// Draws `n` donors, reproducibly from `seed`, independently or stratified
+    /// Draws `n` donors, reproducibly from `seed`, independently or as the typical experiment
     /// ([`crate::sampling`]).
     pub fn donors(&self, p: &Parameters, n: usize, seed: u64, sampling: Sampling) -> Vec<Parameters> {
         let mut rng = Pcg64::seed_from_u64(seed);

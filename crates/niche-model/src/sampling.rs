@@ -1,12 +1,15 @@
 //! How the replicate effects of a virtual experiment are drawn.
 //!
-//! - [`Sampling::Random`]: independent standard normal scores, as nature draws them.
-//! - [`Sampling::Stratified`]: Latin hypercube sampling (McKay, Beckman & Conover 1979,
-//!   Technometrics 21:239). For `n` replicates, every dimension takes one score from each of the
-//!   `n` equal-probability strata of N(0, 1): `z_i = Φ⁻¹((π(i) + u_i)/n)`, with `π` a random
-//!   permutation per dimension and `u_i ~ U(0, 1)`. Each score is still N(0, 1), but a five- or
-//!   six-replicate experiment then spans its population instead of landing on one lucky or unlucky
-//!   draw, so what it shows is what the model's population of experiments typically shows.
+//! - [`Sampling::Random`]: independent standard normal scores, as nature draws them: one
+//!   experiment's luck included, so repeating it shows how often a lab would see what the paper saw.
+//! - [`Sampling::Typical`]: the typical experiment. Latin hypercube sampling (McKay, Beckman &
+//!   Conover 1979, Technometrics 21:239): for `n` replicates every dimension takes one score from
+//!   each of the `n` equal-probability strata of N(0, 1), `z_i = Φ⁻¹((π(i) + u_i)/n)` with `π` a
+//!   random permutation per dimension and `u_i ~ U(0, 1)`; then moment matching (Barraquand 1995,
+//!   Management Science 41:1882): `z_i ← (z_i − z̄)/s_z`, so that every dimension's scores have
+//!   sample mean 0 and sample SD 1. A five- or six-replicate experiment then shows its population's
+//!   mean and spread rather than one lucky or unlucky draw; which replicate gets which stratum, and
+//!   the pairing across dimensions, stay random. With one replicate the score is 0 (the median).
 
 use std::fmt;
 use std::str::FromStr;
@@ -21,9 +24,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sampling {
-    /// Latin hypercube: one score per equal-probability stratum (the default).
+    /// Latin hypercube with moment matching: the typical experiment (the default).
     #[default]
-    Stratified,
+    Typical,
     /// Independent draws.
     Random,
 }
@@ -31,7 +34,7 @@ pub enum Sampling {
 impl fmt::Display for Sampling {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Sampling::Stratified => "stratified",
+            Sampling::Typical => "typical",
             Sampling::Random => "random",
         })
     }
@@ -41,9 +44,9 @@ impl FromStr for Sampling {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         match s {
-            "stratified" => Ok(Sampling::Stratified),
+            "typical" => Ok(Sampling::Typical),
             "random" => Ok(Sampling::Random),
-            other => Err(format!("sampling {other:?}: use \"stratified\" or \"random\"")),
+            other => Err(format!("sampling {other:?}: use \"typical\" or \"random\"")),
         }
     }
 }
@@ -58,7 +61,7 @@ pub fn normal_scores<R: Rng + ?Sized>(n: usize, dims: usize, sampling: Sampling,
                     row[d] = StandardNormal.sample(rng);
                 }
             }
-            Sampling::Stratified => {
+            Sampling::Typical => {
                 let mut strata: Vec<usize> = (0..n).collect();
                 strata.shuffle(rng);
                 for (row, stratum) in scores.iter_mut().zip(strata) {
@@ -66,10 +69,25 @@ pub fn normal_scores<R: Rng + ?Sized>(n: usize, dims: usize, sampling: Sampling,
                     let u = rng.random::<f64>().clamp(1e-12, 1.0 - 1e-12);
                     row[d] = normal_quantile((stratum as f64 + u) / n as f64);
                 }
+                match_moments(&mut scores, d);
             }
         }
     }
     scores
+}
+
+/// Rescales column `d` to sample mean 0 and sample SD 1 (all zeros for one row).
+fn match_moments(scores: &mut [Vec<f64>], d: usize) {
+    let n = scores.len();
+    if n < 2 {
+        scores.iter_mut().for_each(|row| row[d] = 0.0);
+        return;
+    }
+    let mean = scores.iter().map(|row| row[d]).sum::<f64>() / n as f64;
+    let sd = (scores.iter().map(|row| (row[d] - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+    for row in scores.iter_mut() {
+        row[d] = if sd > 0.0 { (row[d] - mean) / sd } else { 0.0 };
+    }
 }
 
 #[cfg(test)]
@@ -79,60 +97,53 @@ mod tests {
     use rand_pcg::Pcg64;
 
     #[test]
-    fn stratified_scores_take_one_value_per_stratum() {
+    fn typical_scores_have_mean_zero_sd_one_and_keep_the_strata_order() {
         let mut rng = Pcg64::seed_from_u64(7);
         let n = 6;
-        let scores = normal_scores(n, 4, Sampling::Stratified, &mut rng);
+        let scores = normal_scores(n, 4, Sampling::Typical, &mut rng);
         for d in 0..4 {
-            let mut strata: Vec<usize> = scores
-                .iter()
-                .map(|row| (niche_stats::distribution::normal_cdf(row[d]) * n as f64).floor() as usize)
-                .collect();
-            strata.sort_unstable();
-            assert_eq!(strata, (0..n).collect::<Vec<_>>(), "dimension {d}: {scores:?}");
+            let col: Vec<f64> = scores.iter().map(|r| r[d]).collect();
+            let mean = col.iter().sum::<f64>() / n as f64;
+            let sd = (col.iter().map(|z| (z - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+            assert!(mean.abs() < 1e-12 && (sd - 1.0).abs() < 1e-12, "dimension {d}: {col:?}");
+            // one value per stratum survives the affine rescaling as distinct, spread values
+            let mut sorted = col.clone();
+            sorted.sort_by(f64::total_cmp);
+            assert!(sorted.windows(2).all(|w| w[1] > w[0]) && sorted[0] < -0.8 && sorted[n - 1] > 0.8, "{sorted:?}");
         }
+        assert_eq!(normal_scores(1, 2, Sampling::Typical, &mut rng), vec![vec![0.0, 0.0]]);
     }
 
     #[test]
-    fn both_samplings_are_standard_normal() {
-        for sampling in [Sampling::Stratified, Sampling::Random] {
-            let mut rng = Pcg64::seed_from_u64(11);
-            let (mut sum, mut sum2, mut count) = (0.0, 0.0, 0.0);
-            for _ in 0..4000 {
-                for row in normal_scores(5, 2, sampling, &mut rng) {
-                    for z in row {
-                        sum += z;
-                        sum2 += z * z;
-                        count += 1.0;
-                    }
+    fn random_scores_are_standard_normal() {
+        let mut rng = Pcg64::seed_from_u64(11);
+        let (mut sum, mut sum2, mut count) = (0.0, 0.0, 0.0);
+        for _ in 0..4000 {
+            for row in normal_scores(5, 2, Sampling::Random, &mut rng) {
+                for z in row {
+                    sum += z;
+                    sum2 += z * z;
+                    count += 1.0;
                 }
             }
-            let mean = sum / count;
-            let var = sum2 / count - mean * mean;
-            assert!(mean.abs() < 0.03 && (var - 1.0).abs() < 0.05, "{sampling}: mean {mean}, variance {var}");
         }
+        let mean = sum / count;
+        let var = sum2 / count - mean * mean;
+        assert!(mean.abs() < 0.03 && (var - 1.0).abs() < 0.05, "mean {mean}, variance {var}");
     }
 
     #[test]
-    fn stratified_means_vary_less_than_random_ones() {
-        let spread = |sampling| {
-            let mut rng = Pcg64::seed_from_u64(3);
-            let means: Vec<f64> = (0..2000)
-                .map(|_| normal_scores(6, 1, sampling, &mut rng).iter().map(|r| r[0]).sum::<f64>() / 6.0)
-                .collect();
-            (means.iter().map(|m| m * m).sum::<f64>() / means.len() as f64).sqrt()
-        };
-        let (stratified, random) = (spread(Sampling::Stratified), spread(Sampling::Random));
-        // Random: 1/√6 ≈ 0.41; stratified: the within-stratum spread only.
-        assert!((random - 6f64.sqrt().recip()).abs() < 0.03, "random {random}");
-        assert!(stratified < 0.5 * random, "stratified {stratified} vs random {random}");
+    fn typical_pairings_and_orders_still_vary_between_seeds() {
+        let a = normal_scores(6, 2, Sampling::Typical, &mut Pcg64::seed_from_u64(1));
+        let b = normal_scores(6, 2, Sampling::Typical, &mut Pcg64::seed_from_u64(2));
+        assert_ne!(a, b);
     }
 
     #[test]
     fn parses_and_prints() {
-        for s in [Sampling::Stratified, Sampling::Random] {
+        for s in [Sampling::Typical, Sampling::Random] {
             assert_eq!(s.to_string().parse::<Sampling>(), Ok(s));
         }
-        assert!("latin".parse::<Sampling>().unwrap_err().contains("stratified"));
+        assert!("latin".parse::<Sampling>().unwrap_err().contains("typical"));
     }
 }

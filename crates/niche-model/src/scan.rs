@@ -2,7 +2,6 @@
 //! virtual donors; and the virtual cohorts of Figure 1.
 
 use rand::SeedableRng;
-use rand_distr::{Distribution, LogNormal};
 use rand_pcg::Pcg64;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -11,7 +10,7 @@ use crate::condition::Condition;
 use crate::donors::Variability;
 use crate::error::{Error, Result};
 use crate::params::Parameters;
-use crate::sampling::Sampling;
+use crate::sampling::{Sampling, normal_scores};
 use crate::simulate::{CULTURE_HOURS, MFI_REFERENCE_RECEPTORS, Readouts, Tolerances, simulate};
 use crate::synergy::{Scores, scores};
 
@@ -44,8 +43,7 @@ pub fn scan(
     if vcr_um.is_empty() || amd_ug_per_ml.is_empty() {
         return Err(Error::Input { reason: "the VCR and AMD3100 dose lists must not be empty".into() });
     }
-    let people =
-        if donors == 0 { vec![*p] } else { Variability::fit(p)?.0.donors(p, donors, seed, Sampling::Stratified) };
+    let people = if donors == 0 { vec![*p] } else { Variability::fit(p)?.0.donors(p, donors, seed, Sampling::Typical) };
     let (n_amd, n_people) = (amd_ug_per_ml.len(), people.len());
     let cells: Vec<(usize, usize, usize)> =
         (0..vcr_um.len()).flat_map(|i| (0..n_amd).flat_map(move |j| (0..n_people).map(move |d| (i, j, d)))).collect();
@@ -120,17 +118,18 @@ pub struct Patient {
 /// and SD: newly diagnosed 317.06 ± 165.32, R/R 588.54 ± 248.71) and simulates each one's blasts
 /// in the seed's VCR and VCR + AMD3100 co-cultures. A patient's receptor number scales with their
 /// MFI relative to the model's baseline blast (the in vitro MFI is in the same units).
-pub fn cohort(p: &Parameters, per_cohort: usize, seed: u64) -> Result<Vec<Patient>> {
+///
+/// Patients are drawn independently or as the typical cohort (Latin hypercube with moment
+/// matching over each cohort, [`crate::sampling`]).
+pub fn cohort(p: &Parameters, per_cohort: usize, seed: u64, sampling: Sampling) -> Result<Vec<Patient>> {
     let mut rng = Pcg64::seed_from_u64(seed);
     let mut patients = Vec::new();
     for (name, mean, sd) in [("newly_diagnosed", 317.06f64, 165.32f64), ("relapsed_refractory", 588.54, 248.71)] {
-        // log-normal with this mean and SD
+        // log-normal with this mean and SD: ln MFI ~ N(ln mean − σ²/2, σ²), σ² = ln(1 + (sd/mean)²)
         let sigma2 = (1.0 + (sd / mean) * (sd / mean)).ln();
-        let dist = LogNormal::new(mean.ln() - sigma2 / 2.0, sigma2.sqrt())
-            .map_err(|e| Error::Input { reason: e.to_string() })?;
-        for _ in 0..per_cohort {
-            let mfi: f64 = dist.sample(&mut rng);
-            patients.push((name, mfi));
+        let mu = mean.ln() - sigma2 / 2.0;
+        for z in normal_scores(per_cohort, 1, sampling, &mut rng) {
+            patients.push((name, (mu + sigma2.sqrt() * z[0]).exp()));
         }
     }
     let baseline_mfi = 1.0 + p.mfi_per_baseline * p.receptors_per_cell / MFI_REFERENCE_RECEPTORS;

@@ -84,12 +84,13 @@ pub fn text(results: &Results, reproduction: Option<&Reproduction>) -> String {
         for x in &r.records {
             let _ = writeln!(
                 s,
-                "  {:<4} {:<20} {:<42} published {:<30} reproduced {}",
+                "  {:<4} {:<20} {:<42} published {:<30} reproduced {}{}",
                 if x.pass { "pass" } else { "FAIL" },
                 x.group,
                 x.readout,
                 x.published,
-                x.reproduced
+                x.reproduced,
+                x.replicated.map_or(String::new(), |o| format!("  (replications: {} of {})", o.passes, o.repeats))
             );
         }
     }
@@ -259,11 +260,14 @@ pub fn write_report(
     )?;
     if let Some(r) = reproduction {
         write(dir, "reproduction.json", &json(serde_json::to_value(&r.records).unwrap_or_default()), &mut written)?;
-        let mut csv = String::from("group,readout,published,reproduced,pass,criterion\n");
+        let mut csv =
+            String::from("group,readout,published,reproduced,pass,criterion,replications_passing,replications\n");
         for x in &r.records {
+            let (passes, repeats) =
+                x.replicated.map_or((String::new(), String::new()), |o| (o.passes.to_string(), o.repeats.to_string()));
             let _ = writeln!(
                 csv,
-                "{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{passes},{repeats}",
                 csv_field(&x.group),
                 csv_field(&x.readout),
                 csv_field(&x.published),
@@ -312,25 +316,47 @@ figcaption {{ font-size: 12px; color: #444; }}
     );
     if let Some(r) = reproduction {
         let passed = r.records.iter().filter(|x| x.pass).count();
+        let odds = r.records.iter().find_map(|x| x.replicated).map(|o| o.repeats);
         let _ = write!(
             s,
-            "<h2>Published numbers and their reproduction ({passed} of {} pass)</h2><table><tr><th>group</th><th>readout</th><th>published</th><th>reproduced</th><th>criterion</th><th></th></tr>",
-            r.records.len()
+            "<h2>Published numbers and their reproduction ({passed} of {} pass)</h2><table><tr><th>group</th><th>readout</th><th>published</th><th>reproduced</th><th>criterion</th><th></th>{}</tr>",
+            r.records.len(),
+            odds.map_or(String::new(), |n| format!("<th>passes in {n} independent replications</th>"))
         );
         for x in &r.records {
             let _ = write!(
                 s,
-                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"{}\">{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"{}\">{}</td>{}</tr>",
                 escape(&x.group),
                 escape(&x.readout),
                 escape(&x.published),
                 escape(&x.reproduced),
                 escape(&x.criterion),
                 if x.pass { "pass" } else { "fail" },
-                if x.pass { "pass" } else { "FAIL" }
+                if x.pass { "pass" } else { "FAIL" },
+                x.replicated.map_or(String::new(), |o| format!(
+                    "<td class=\"num\">{} ({:.0} %)</td>",
+                    o.passes,
+                    100.0 * o.passes as f64 / o.repeats.max(1) as f64
+                ))
             );
         }
         s.push_str("</table>\n");
+        let _ = writeln!(
+            s,
+            "<p>Replicates are drawn as <em>{}</em>: {}.{}</p>",
+            escape(provenance.sampling.as_deref().unwrap_or("typical")),
+            if provenance.sampling.as_deref() == Some("random") {
+                "independent donors and well effects, one experiment's luck included"
+            } else {
+                "the typical experiment, whose replicates show the population's mean and spread (Latin hypercube with moment matching)"
+            },
+            odds.map_or(String::new(), |n| format!(
+                " The last column counts the passes in {n} replications of the whole study with independent draws (seeds {}+1…{}+{n}): the odds that a lab repeating the study with this model's biology sees each published number.",
+                provenance.seed.unwrap_or(0),
+                provenance.seed.unwrap_or(0)
+            ))
+        );
     }
     s.push_str("<h2>Figures</h2>\n");
     s.push_str(figures_html);

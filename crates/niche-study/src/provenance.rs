@@ -30,8 +30,10 @@ pub struct Provenance {
     pub seed: Option<u64>,
     /// Events per tube (reproduce).
     pub events: Option<usize>,
-    /// How replicates were drawn, `stratified` or `random` (reproduce).
+    /// How replicates were drawn, `typical` or `random` (reproduce).
     pub sampling: Option<String>,
+    /// Independent replications run for the odds (reproduce `--repeats`).
+    pub replications: Option<usize>,
     /// Every input read.
     pub inputs: Vec<InputFile>,
 }

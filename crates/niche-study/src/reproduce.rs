@@ -64,6 +64,18 @@ pub struct Record {
     pub pass: bool,
     /// The criterion.
     pub criterion: String,
+    /// How many independent replications (random sampling, `niche reproduce --repeats`) passed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicated: Option<Replicated>,
+}
+
+/// Passes of one published number over independent replications of the whole study.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Replicated {
+    /// Replications in which it passed.
+    pub passes: usize,
+    /// Replications run.
+    pub repeats: usize,
 }
 
 /// The virtual cohort of Figure 1.
@@ -159,14 +171,50 @@ pub fn reproduce(
     niche_lab::run::write_atomic(&study_path, study_file(&manifest).as_bytes())?;
     let study = Study::open(&study_path)?;
     let results = analyze(&study, progress)?;
-    let cohort = cohort(seed)?;
+    let cohort = cohort(seed, sampling)?;
     let records = compare(&results, &cohort)?;
     Ok(Reproduction { results, cohort, records, manifest })
 }
 
+/// Replicates the whole study `repeats` times with independent draws (random sampling, seeds
+/// `seed + 1 … seed + repeats`), each in a scratch directory under `dir` that is removed after it,
+/// and records in `records` how often each published number passed: the odds that a lab repeating
+/// the study (same design, this model's biology) sees what the paper saw.
+pub fn replicate(
+    dir: &Path,
+    events: usize,
+    seed: u64,
+    repeats: usize,
+    records: &mut [Record],
+    progress: &(dyn Fn(usize, usize, &str) + Sync),
+) -> Result<()> {
+    let mut passes = vec![0usize; records.len()];
+    let scratch = dir.join("replication_scratch");
+    for k in 1..=repeats {
+        progress(k - 1, repeats, &format!("replication {k} of {repeats}"));
+        if scratch.exists() {
+            std::fs::remove_dir_all(&scratch)
+                .map_err(|e| Error::Input { path: scratch.clone(), reason: e.to_string() })?;
+        }
+        let r = reproduce(&scratch, events, seed.wrapping_add(k as u64), Sampling::Random, &|_, _, _| {})?;
+        for (slot, record) in passes.iter_mut().zip(records.iter()) {
+            let same = r.records.iter().find(|x| x.group == record.group && x.readout == record.readout);
+            *slot += usize::from(same.is_some_and(|x| x.pass));
+        }
+    }
+    if scratch.exists() {
+        std::fs::remove_dir_all(&scratch).map_err(|e| Error::Input { path: scratch.clone(), reason: e.to_string() })?;
+    }
+    progress(repeats, repeats, "replications done");
+    for (record, passes) in records.iter_mut().zip(passes) {
+        record.replicated = Some(Replicated { passes, repeats });
+    }
+    Ok(())
+}
+
 /// The virtual cohort: 20 newly diagnosed and 17 R/R patients as in Figure 1.
-pub fn cohort(seed: u64) -> Result<Cohort> {
-    let patients = niche_model::scan::cohort(&Parameters::default(), 20, seed)?;
+pub fn cohort(seed: u64, sampling: Sampling) -> Result<Cohort> {
+    let patients = niche_model::scan::cohort(&Parameters::default(), 20, seed, sampling)?;
     let nd: Vec<f64> = patients.iter().filter(|p| p.cohort == "newly_diagnosed").map(|p| p.cxcr4_mfi).collect();
     let rr: Vec<f64> =
         patients.iter().filter(|p| p.cohort == "relapsed_refractory").map(|p| p.cxcr4_mfi).take(17).collect();
@@ -214,6 +262,7 @@ pub fn compare(results: &Results, cohort: &Cohort) -> Result<Vec<Record>> {
                 reproduced: fmt(m),
                 pass: (m - mean).abs() <= sd,
                 criterion: "mean within the published SD".into(),
+                replicated: None,
             });
         }
         if let Some(p) = c.get("p").and_then(|v| v.as_float()) {
@@ -224,6 +273,7 @@ pub fn compare(results: &Results, cohort: &Cohort) -> Result<Vec<Record>> {
                 reproduced: niche_stats::format::p_value(cohort.p),
                 pass: (cohort.p < 0.05) == (p < 0.05),
                 criterion: format!("P {} as published", side(p)),
+                replicated: None,
             });
         }
     }
@@ -248,6 +298,7 @@ pub fn compare(results: &Results, cohort: &Cohort) -> Result<Vec<Record>> {
                     reproduced: fmt(m),
                     pass: (m - mean).abs() <= sd,
                     criterion: "mean within the published SD".into(),
+                    replicated: None,
                 });
             }
             if entry.get("value").and_then(|v| v.as_str()) == Some("undetectable") {
@@ -261,6 +312,7 @@ pub fn compare(results: &Results, cohort: &Cohort) -> Result<Vec<Record>> {
                     reproduced: if all_below { "< LLOQ in every sample".into() } else { "detected".into() },
                     pass: all_below,
                     criterion: "every sample below the lowest standard".into(),
+                    replicated: None,
                 });
             }
             if let Some(p) = entry.get("p").and_then(|v| v.as_float()) {
@@ -286,6 +338,7 @@ pub fn compare(results: &Results, cohort: &Cohort) -> Result<Vec<Record>> {
                         side(p),
                         if relation.starts_with("increased") { ", and higher" } else { "" }
                     ),
+                    replicated: None,
                 });
             }
         }
@@ -318,6 +371,7 @@ pub fn compare(results: &Results, cohort: &Cohort) -> Result<Vec<Record>> {
                     reproduced: format!("{seen} ({ratio:.2}×)"),
                     pass: seen == direction,
                     criterion: "direction: > 1.1× up, < 0.9× down".into(),
+                    replicated: None,
                 });
             }
         }

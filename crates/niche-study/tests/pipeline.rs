@@ -12,7 +12,7 @@ fn quiet(_: usize, _: usize, _: &str) {}
 #[test]
 fn analyze_on_the_generated_study_gives_the_same_results_as_reproduce() {
     let dir = tempfile::tempdir().unwrap();
-    let r = reproduce(dir.path(), 2000, 7, niche_model::sampling::Sampling::Stratified, &quiet).unwrap();
+    let r = reproduce(dir.path(), 2000, 7, niche_model::sampling::Sampling::Typical, &quiet).unwrap();
     let study = Study::open(&dir.path().join("raw/study.toml")).unwrap();
     let again = analyze(&study, &quiet).unwrap();
     // compared as JSON: a group with no values has a NaN mean, and NaN ≠ NaN
@@ -84,4 +84,29 @@ fn doses_convert_from_every_unit() {
     let study = Study::open(&path).unwrap();
     assert!((study.groups[0].vcr_umol_per_l - 1.0).abs() < 1e-12);
     assert!((study.groups[0].amd3100_ug_per_ml - 5.0).abs() < 1e-3, "{}", study.groups[0].amd3100_ug_per_ml);
+}
+
+#[test]
+fn replications_count_passes_per_published_number_and_leave_no_scratch() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = reproduce(dir.path(), 500, 3, niche_model::sampling::Sampling::Typical, &quiet).unwrap();
+    niche_study::reproduce::replicate(dir.path(), 500, 3, 2, &mut r.records, &quiet).unwrap();
+    for x in &r.records {
+        let odds = x.replicated.expect("every record gets its replication count");
+        assert_eq!(odds.repeats, 2);
+        assert!(odds.passes <= 2);
+    }
+    // numbers that never fail by chance: the blot directions and the strong P values
+    let strong = r.records.iter().find(|x| x.group == "coculture_vcr_amd" && x.readout.contains("apoptosis_percent P"));
+    assert_eq!(strong.and_then(|x| x.replicated).map(|o| o.passes), Some(2));
+    assert!(!dir.path().join("replication_scratch").exists());
+    assert!(dir.path().join("raw/study.toml").exists(), "the main run's files stay");
+}
+
+#[test]
+fn the_typical_experiment_reproduces_every_published_number_with_the_default_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = reproduce(dir.path(), 20_000, 1, niche_model::sampling::Sampling::Typical, &quiet).unwrap();
+    let failed: Vec<_> = r.records.iter().filter(|x| !x.pass).collect();
+    assert!(failed.is_empty(), "{failed:#?}");
 }

@@ -41,7 +41,7 @@ pub struct RunArgs {
     /// Seed of every random draw.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// How the replicates' donors and well effects are drawn (default: the design's, stratified).
+    /// How the replicates' donors and well effects are drawn (default: the design's, typical).
     #[arg(long, value_enum)]
     sampling: Option<crate::commands::study::SamplingArg>,
     /// Output directory; must be empty or absent unless `--force`.

@@ -103,6 +103,9 @@ pub struct CohortArgs {
     /// Seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// How patients are drawn from each cohort's distribution.
+    #[arg(long, value_enum, default_value_t = crate::commands::study::SamplingArg::Typical)]
+    sampling: crate::commands::study::SamplingArg,
     /// `csv` or `json`.
     #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
     format: TableFormat,
@@ -295,7 +298,7 @@ fn scan_command(a: &ScanArgs) -> Result<()> {
 }
 
 fn cohort_command(a: &CohortArgs) -> Result<()> {
-    let patients = cohort(&Parameters::default(), a.patients, a.seed)?;
+    let patients = cohort(&Parameters::default(), a.patients, a.seed, a.sampling.into())?;
     Output::Stdout.write_with(|out| {
         match a.format {
             TableFormat::Csv => {

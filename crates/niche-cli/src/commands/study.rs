@@ -34,8 +34,13 @@ pub struct ReproduceArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// How the replicates' donors and well effects are drawn.
-    #[arg(long, value_enum, default_value_t = SamplingArg::Stratified)]
+    #[arg(long, value_enum, default_value_t = SamplingArg::Typical)]
     sampling: SamplingArg,
+    /// Also replicate the whole study N times with independent draws (random sampling, seeds
+    /// SEED+1 … SEED+N) and report, for every published number, how many replications reproduce
+    /// it: the odds that a lab repeating the study sees what the paper saw. About 1 s each.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    repeats: usize,
     /// Write into a non-empty output directory.
     #[arg(long)]
     force: bool,
@@ -44,9 +49,9 @@ pub struct ReproduceArgs {
 /// `--sampling`: how a virtual experiment draws its replicates (`niche_model::sampling`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum SamplingArg {
-    /// Latin hypercube: each replicate from its own equal-probability stratum, so that five or six
-    /// replicates span the population (what the model's experiments typically show).
-    Stratified,
+    /// The typical experiment: Latin hypercube draws rescaled to the population's mean and SD, so
+    /// that five or six replicates show what the model's experiments show on average.
+    Typical,
     /// Independent draws, as nature makes them (one experiment's luck included).
     Random,
 }
@@ -54,7 +59,7 @@ pub enum SamplingArg {
 impl From<SamplingArg> for niche_model::sampling::Sampling {
     fn from(s: SamplingArg) -> Self {
         match s {
-            SamplingArg::Stratified => niche_model::sampling::Sampling::Stratified,
+            SamplingArg::Typical => niche_model::sampling::Sampling::Typical,
             SamplingArg::Random => niche_model::sampling::Sampling::Random,
         }
     }
@@ -117,6 +122,7 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<()> {
         seed: None,
         events: None,
         sampling: None,
+        replications: None,
         inputs: inputs.iter().map(|p| sha256(p)).collect::<Result<_, _>>()?,
     };
     let written = niche_report::write_report(&dir, &results, None, &provenance)?;
@@ -132,6 +138,9 @@ pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
     if !(100..=5_000_000).contains(&args.events) {
         bail!("--events {}: give 100 to 5,000,000 per tube", args.events);
     }
+    if args.repeats > 10_000 {
+        bail!("--repeats {}: give at most 10,000", args.repeats);
+    }
     check_output(&args.output, args.force, &[])?;
     let start = std::time::Instant::now();
     let progress = bar();
@@ -141,7 +150,7 @@ pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
         "model → virtual lab → raw files ({} events per tube, seed {}, {sampling} sampling)",
         args.events, args.seed
     );
-    let reproduction = niche_study::reproduce::reproduce(
+    let mut reproduction = niche_study::reproduce::reproduce(
         &args.output,
         args.events,
         args.seed,
@@ -153,6 +162,23 @@ pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
         },
     )?;
     progress.finish_and_clear();
+    if args.repeats > 0 {
+        let replications = bar();
+        replications.set_prefix("replicate");
+        niche_study::reproduce::replicate(
+            &args.output,
+            args.events,
+            args.seed,
+            args.repeats,
+            &mut reproduction.records,
+            &|done: usize, total: usize, what: &str| {
+                replications.set_length(total as u64);
+                replications.set_position(done as u64);
+                replications.set_message(what.to_string());
+            },
+        )?;
+        replications.finish_and_clear();
+    }
     let raw = args.output.join("raw");
     let mut inputs = vec![raw.join("study.toml")];
     inputs.extend(
@@ -168,6 +194,7 @@ pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
         seed: Some(args.seed),
         events: Some(args.events),
         sampling: Some(sampling.to_string()),
+        replications: Some(args.repeats),
         inputs: inputs.iter().map(|p| sha256(p)).collect::<Result<_, _>>()?,
     };
     let written = niche_report::write_report(&args.output, &reproduction.results, Some(&reproduction), &provenance)?;
