@@ -498,7 +498,7 @@ fn lab_run_writes_a_manifest_and_refuses_a_full_directory() {
 #[test]
 fn reproduce_writes_the_report_and_analyze_escapes_hostile_text() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = niche(&["reproduce", "-o", "rep", "--events", "1000", "--seed", "2"], tmp.path());
+    let o = niche(&["reproduce", "-o", "rep", "--events", "1000", "--seed", "2", "--repeats", "2"], tmp.path());
     assert!(o.status.success(), "{}", stderr(&o));
     let rep = tmp.path().join("rep");
     for name in [
@@ -521,13 +521,15 @@ fn reproduce_writes_the_report_and_analyze_escapes_hostile_text() {
         for key in ["group", "readout", "published", "reproduced", "pass"] {
             assert!(r.get(key).is_some(), "{key} missing in {r}");
         }
+        assert_eq!(r["replicated"]["repeats"], 2, "{r}");
     }
+    assert!(!rep.join("replication_scratch").exists(), "replications leave no scratch files");
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(rep.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["seed"], 2);
     assert_eq!(manifest["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
     // an existing, non-empty output directory is refused
-    let o = niche(&["reproduce", "-o", "rep", "--events", "1000"], tmp.path());
+    let o = niche(&["reproduce", "-o", "rep", "--events", "1000", "--repeats", "0"], tmp.path());
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("not empty"), "{}", stderr(&o));
 
