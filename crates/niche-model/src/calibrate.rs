@@ -11,10 +11,10 @@
 //!
 //! | group | change vs ALL alone | masking | synthesis | trafficking |
 //! |---|---|---|---|---|
-//! | co-culture | −93.8 | 0 | 0 | −93.8 (pericellular CXCL12 internalises CXCR4) |
-//! | co-culture + AMD3100 | −196.2 | −193.7 | 0 | −2.5 (AMD3100 prevents internalisation) |
-//! | co-culture + VCR | +91.9 | 0 | +212.2 | −120.2 |
-//! | co-culture + VCR + AMD3100 | −71.2 | −369.8 | +301.6 | −3.0 |
+//! | co-culture | −81.2 | 0 | 0 | −81.2 (pericellular CXCL12 internalises CXCR4) |
+//! | co-culture + AMD3100 | −200.1 | −198.0 | 0 | −2.1 (AMD3100 prevents internalisation) |
+//! | co-culture + VCR | +91.1 | 0 | +228.4 | −137.3 (VCR raises secretion, so the pericellular pool) |
+//! | co-culture + VCR + AMD3100 | −60.2 | −404.8 | +347.8 | −3.2 |
 //!
 //! So the paper's fall of CXCR4 under AMD3100 is, in this model, mostly what the 12G5 antibody
 //! cannot see (AMD3100 competes with it), not fewer receptors: surface CXCR4 actually rises when

@@ -145,7 +145,7 @@ pub fn simulate(p: &Parameters, condition: &Condition, times: &[f64], tolerances
 fn initial_step(rates: &Rates) -> f64 {
     let p = &rates.p;
     let fastest = p.kon_amd_per_nm_h * (rates.amd_nm + p.kd_amd_nm)
-        + p.kon_per_nm_h * (p.pericellular_cxcl12_nm + p.kd_cxcl12_nm)
+        + p.kon_per_nm_h * (p.pericellular_cxcl12_nm * (1.0 + p.secretion_vcr_rise) + p.kd_cxcl12_nm)
         + p.kint_ligand_per_h;
     (1e-2 / fastest).min(1e-4)
 }
