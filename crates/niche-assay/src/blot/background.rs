@@ -331,9 +331,8 @@ fn sliding_paraboloid(pixels: &mut [f32], width: usize, height: usize, options: 
         shift = filter3x3(pixels, width, height, Filter3::Maximum) as f32;
         filter3x3(pixels, width, height, Filter3::Mean);
     }
-    let mut work = LineWork::new(width.max(height));
     if options.correct_corners {
-        correct_corners(pixels, width, height, coeff2, &mut work);
+        correct_corners(pixels, width, height, coeff2);
     }
     use Direction::*;
     for (direction, c) in [
@@ -347,7 +346,7 @@ fn sliding_paraboloid(pixels: &mut [f32], width: usize, height: usize, options: 
         (Diagonal1A, coeff2_diagonal),
         (Diagonal1B, coeff2_diagonal),
     ] {
-        slide_lines(pixels, width, height, direction, c, &mut work);
+        slide_lines(pixels, width, height, direction, c);
     }
     shift
 }
@@ -366,27 +365,56 @@ enum Direction {
     Diagonal2B,
 }
 
-/// Reusable buffers for one line.
+/// Reusable buffers for one line: its values as read, the hull being written, the candidate chain.
 struct LineWork {
     values: Vec<f32>,
+    hull: Vec<f32>,
     next_point: Vec<usize>,
 }
 
 impl LineWork {
     fn new(n: usize) -> LineWork {
-        LineWork { values: vec![0.0; n], next_point: vec![0; n] }
+        LineWork { values: vec![0.0; n], hull: vec![0.0; n], next_point: vec![0; n] }
     }
 }
 
-/// Slides the parabola along every line of one direction (diagonals cover half the image each).
-fn slide_lines(
-    pixels: &mut [f32],
-    width: usize,
-    height: usize,
-    direction: Direction,
-    coeff2: f32,
-    work: &mut LineWork,
-) {
+/// The image as the parallel line passes share it: raw reads and writes by index, bounds-checked.
+///
+/// Sound because, within one pass, every pixel lies on at most one line and each line is read and
+/// written by one task only, so no two tasks touch the same pixel; no reference into the image is
+/// held while the pass runs.
+#[derive(Clone, Copy)]
+struct SharedImage {
+    ptr: *mut f32,
+    len: usize,
+}
+
+// SAFETY: see the type's docs: tasks touch disjoint pixels, through the pointer only.
+unsafe impl Send for SharedImage {}
+// SAFETY: as above.
+unsafe impl Sync for SharedImage {}
+
+impl SharedImage {
+    fn new(pixels: &mut [f32]) -> SharedImage {
+        SharedImage { ptr: pixels.as_mut_ptr(), len: pixels.len() }
+    }
+
+    fn read(self, i: usize) -> f32 {
+        assert!(i < self.len, "pixel {i} outside the image");
+        // SAFETY: in bounds (checked); no other task writes this pixel during the pass.
+        unsafe { self.ptr.add(i).read() }
+    }
+
+    fn write(self, i: usize, v: f32) {
+        assert!(i < self.len, "pixel {i} outside the image");
+        // SAFETY: in bounds (checked); this task alone owns the pixel's line during the pass.
+        unsafe { self.ptr.add(i).write(v) }
+    }
+}
+
+/// Slides the parabola along every line of one direction (diagonals cover half the image each),
+/// the lines in parallel: they share no pixel.
+fn slide_lines(pixels: &mut [f32], width: usize, height: usize, direction: Direction, coeff2: f32) {
     let (w, h) = (width as isize, height as isize);
     let (first, end, line_step, point_step): (isize, isize, isize, isize) = match direction {
         Direction::X => (0, h, w, 1),
@@ -396,30 +424,38 @@ fn slide_lines(
         Direction::Diagonal2A => (2, w, 1, w - 1),
         Direction::Diagonal2B => (0, h - 2, w, w - 1),
     };
-    for i in first..end {
-        let mut start = i * line_step;
-        if matches!(direction, Direction::Diagonal2B) {
-            start += w - 1;
-        }
-        let length = match direction {
-            Direction::X => w,
-            Direction::Y => h,
-            Direction::Diagonal1A => h.min(w - i),
-            Direction::Diagonal1B => w.min(h - i),
-            Direction::Diagonal2A => h.min(i + 1),
-            Direction::Diagonal2B => w.min(h - i),
-        };
-        if length > 0 {
-            slide_parabola(pixels, start, point_step, length as usize, coeff2, work, false);
-        }
-    }
+    let lines: Vec<(isize, usize)> = (first..end)
+        .filter_map(|i| {
+            let mut start = i * line_step;
+            if matches!(direction, Direction::Diagonal2B) {
+                start += w - 1;
+            }
+            let length = match direction {
+                Direction::X => w,
+                Direction::Y => h,
+                Direction::Diagonal1A => h.min(w - i),
+                Direction::Diagonal1B => w.min(h - i),
+                Direction::Diagonal2A => h.min(i + 1),
+                Direction::Diagonal2B => w.min(h - i),
+            };
+            (length > 0).then_some((start, length as usize))
+        })
+        .collect();
+    let image = SharedImage::new(pixels);
+    let longest = width.max(height);
+    lines.par_iter().for_each_init(
+        || LineWork::new(longest),
+        |work, &(start, length)| {
+            slide_parabola(image, start, point_step, length, coeff2, work, false);
+        },
+    );
 }
 
 /// Slides the parabola `v = −coeff2·d²` along one line from below and raises every pixel to the
 /// hull (parabolic arcs between touching points). With `estimate_edges`, also returns the edge
 /// values the line would have without edge particles (allowing a 6th-order vignetting term).
 fn slide_parabola(
-    pixels: &mut [f32],
+    pixels: SharedImage,
     start: isize,
     step: isize,
     length: usize,
@@ -429,6 +465,7 @@ fn slide_parabola(
 ) -> Option<[f32; 2]> {
     let at = |i: usize| (start + i as isize * step) as usize;
     let values = &mut work.values[..length];
+    let hull = &mut work.hull[..length];
     let next_point = &mut work.next_point[..length];
     let mut min_value = f32::MAX;
     let mut last = 0usize;
@@ -436,8 +473,9 @@ fn slide_parabola(
     let curvature_test = 1.999 * coeff2;
     // Only points whose local curvature lets the parabola touch them are candidates.
     for i in 0..length {
-        let v = pixels[at(i)];
+        let v = pixels.read(at(i));
         values[i] = v;
+        hull[i] = v;
         if v < min_value {
             min_value = v;
         }
@@ -490,11 +528,14 @@ fn slide_parabola(
         if i2 < length - 1 {
             last_corner = i2;
         }
-        for j in i1 + 1..i2 {
+        for (j, slot) in hull.iter_mut().enumerate().take(i2).skip(i1 + 1) {
             let d = (j - i1) as f32;
-            pixels[at(j)] = v1 + d * (min_slope - d * coeff2);
+            *slot = v1 + d * (min_slope - d * coeff2);
         }
         i1 = i2;
+    }
+    for (i, &v) in hull.iter().enumerate() {
+        pixels.write(at(i), v);
     }
     if !estimate_edges {
         return None;
@@ -535,8 +576,9 @@ fn slide_parabola(
 
 /// Replaces corner pixels brighter than the background estimated along the edges and diagonals
 /// through that corner, so that a particle in a corner is not mistaken for background.
-fn correct_corners(pixels: &mut [f32], width: usize, height: usize, coeff2: f32, work: &mut LineWork) {
+fn correct_corners(pixels: &mut [f32], width: usize, height: usize, coeff2: f32) {
     let (w, h) = (width as isize, height as isize);
+    let work = &mut LineWork::new(width.max(height));
     let mut sum = [0f32; 4];
     let mut count = [0u32; 4];
     let mut add = |corner: usize, value: f32| {
@@ -554,7 +596,8 @@ fn correct_corners(pixels: &mut [f32], width: usize, height: usize, coeff2: f32,
     ];
     // As in ImageJ, these lines are slid over the image itself (raised to their hull) on the way.
     for (start, step, length, corners) in edges {
-        let estimate = slide_parabola(pixels, start, step, length, coeff2, work, true).unwrap_or([f32::NAN; 2]);
+        let image = SharedImage::new(pixels);
+        let estimate = slide_parabola(image, start, step, length, coeff2, work, true).unwrap_or([f32::NAN; 2]);
         for (corner, value) in corners.iter().zip(estimate) {
             if let Some(c) = corner {
                 add(*c, value);
@@ -564,8 +607,9 @@ fn correct_corners(pixels: &mut [f32], width: usize, height: usize, coeff2: f32,
     let diagonal = width.min(height);
     let coeff2_diagonal = 2.0 * coeff2;
     for (start, step, corner) in [(0, 1 + w, 0), (w - 1, w - 1, 1), ((h - 1) * w, 1 - w, 2), (w * h - 1, -1 - w, 3)] {
+        let image = SharedImage::new(pixels);
         let estimate =
-            slide_parabola(pixels, start, step, diagonal, coeff2_diagonal, work, true).unwrap_or([f32::NAN; 2]);
+            slide_parabola(image, start, step, diagonal, coeff2_diagonal, work, true).unwrap_or([f32::NAN; 2]);
         add(corner, estimate[0]);
     }
     let corner_index = [0, width - 1, (height - 1) * width, width * height - 1];
