@@ -648,6 +648,29 @@ mod tests {
     }
 
     #[test]
+    fn the_parallel_paraboloid_covers_every_shape_from_the_minimum_up() {
+        // Thin, square, tall and wide images: every line of every pass stays inside the image
+        // (the shared-image accessors assert it), and the background never exceeds the image.
+        for (width, height) in [(3, 3), (3, 17), (17, 3), (4, 5), (31, 7), (7, 31), (64, 64), (101, 37)] {
+            let img: Vec<f32> =
+                (0..width * height).map(|i| 100.0 + ((i * 7919) % 97) as f32 + (i % width) as f32).collect();
+            for presmooth in [false, true] {
+                let options = BackgroundOptions {
+                    radius: 10.0,
+                    method: BackgroundMethod::SlidingParaboloid,
+                    presmooth,
+                    ..Default::default()
+                };
+                let bg = background_surface(&img, width, height, &options);
+                assert_eq!(bg.len(), img.len());
+                if !presmooth {
+                    assert!(bg.iter().zip(&img).all(|(b, v)| b <= v), "{width}×{height}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn a_narrow_band_stays_above_the_background() {
         let (w, h) = (80, 60);
         let img = flat_plus_band(w, h, 200.0);
