@@ -11,7 +11,7 @@
 use niche_model::calibrate::Readout;
 use niche_model::donors::Variability;
 use niche_model::residual::{ResidualSd, Residuals};
-use niche_model::sampling::{Sampling, normal_scores};
+use niche_model::sampling::{Sampling, match_moments, normal_scores};
 use niche_model::simulate::{CULTURE_HOURS, Readouts, Tolerances, simulate};
 use niche_model::{Condition, Parameters};
 use rayon::prelude::*;
@@ -116,9 +116,5 @@ fn uncorrelate(z: &mut [Vec<f64>], d: usize, donor_part: &[f64]) {
             row[d] -= zu / uu * x;
         }
     }
-    let zmean = z.iter().map(|row| row[d]).sum::<f64>() / n as f64;
-    let sd = (z.iter().map(|row| (row[d] - zmean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
-    for row in z.iter_mut() {
-        row[d] = if sd > 0.0 { (row[d] - zmean) / sd } else { 0.0 };
-    }
+    match_moments(z, d);
 }

@@ -76,8 +76,9 @@ pub fn normal_scores<R: Rng + ?Sized>(n: usize, dims: usize, sampling: Sampling,
     scores
 }
 
-/// Rescales column `d` to sample mean 0 and sample SD 1 (all zeros for one row).
-fn match_moments(scores: &mut [Vec<f64>], d: usize) {
+/// Rescales column `d` of `scores[replicate][dimension]` to sample mean 0 and sample SD 1 (all
+/// zeros for one row, or when the column is constant).
+pub fn match_moments(scores: &mut [Vec<f64>], d: usize) {
     let n = scores.len();
     if n < 2 {
         scores.iter_mut().for_each(|row| row[d] = 0.0);
