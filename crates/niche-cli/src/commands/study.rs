@@ -94,6 +94,15 @@ fn bar() -> ProgressBar {
     bar
 }
 
+/// The progress callback the pipelines take (`done`, `total`, what is being done), shown on `bar`.
+fn follow(bar: &ProgressBar) -> impl Fn(usize, usize, &str) + Sync + '_ {
+    move |done, total, what| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        bar.set_message(what.to_string());
+    }
+}
+
 pub fn analyze(args: &AnalyzeArgs) -> Result<()> {
     let study = Study::open(&args.study)?;
     let dir = args.output.clone().unwrap_or_else(|| {
@@ -111,11 +120,7 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<()> {
     check_output(&dir, args.force, &inputs.iter().map(PathBuf::as_path).collect::<Vec<_>>())?;
     let progress = bar();
     progress.set_prefix("analyze");
-    let results = niche_study::analyze::analyze(&study, &|done, total, what| {
-        progress.set_length(total as u64);
-        progress.set_position(done as u64);
-        progress.set_message(what.to_string());
-    })?;
+    let results = niche_study::analyze::analyze(&study, &follow(&progress))?;
     progress.finish_and_clear();
     let provenance = Provenance {
         command: "analyze".into(),
@@ -151,17 +156,8 @@ pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
         "model → virtual lab → raw files ({} events per tube, seed {}, {sampling} sampling)",
         args.events, args.seed
     );
-    let mut reproduction = niche_study::reproduce::reproduce(
-        &args.output,
-        args.events,
-        args.seed,
-        sampling,
-        &|done: usize, total: usize, what: &str| {
-            progress.set_length(total as u64);
-            progress.set_position(done as u64);
-            progress.set_message(what.to_string());
-        },
-    )?;
+    let mut reproduction =
+        niche_study::reproduce::reproduce(&args.output, args.events, args.seed, sampling, &follow(&progress))?;
     progress.finish_and_clear();
     if args.repeats > 0 {
         let replications = bar();
@@ -172,11 +168,7 @@ pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
             args.seed,
             args.repeats,
             &mut reproduction.records,
-            &|done: usize, total: usize, what: &str| {
-                replications.set_length(total as u64);
-                replications.set_position(done as u64);
-                replications.set_message(what.to_string());
-            },
+            &follow(&replications),
         )?;
         replications.finish_and_clear();
     }
