@@ -190,21 +190,23 @@ pub fn replicate(
 ) -> Result<()> {
     let mut passes = vec![0usize; records.len()];
     let scratch = dir.join("replication_scratch");
-    for k in 1..=repeats {
-        progress(k - 1, repeats, &format!("replication {k} of {repeats}"));
+    let clear = || -> Result<()> {
         if scratch.exists() {
             std::fs::remove_dir_all(&scratch)
                 .map_err(|e| Error::Input { path: scratch.clone(), reason: e.to_string() })?;
         }
+        Ok(())
+    };
+    for k in 1..=repeats {
+        progress(k - 1, repeats, &format!("replication {k} of {repeats}"));
+        clear()?;
         let r = reproduce(&scratch, events, seed.wrapping_add(k as u64), Sampling::Random, &|_, _, _| {})?;
         for (slot, record) in passes.iter_mut().zip(records.iter()) {
             let same = r.records.iter().find(|x| x.group == record.group && x.readout == record.readout);
             *slot += usize::from(same.is_some_and(|x| x.pass));
         }
     }
-    if scratch.exists() {
-        std::fs::remove_dir_all(&scratch).map_err(|e| Error::Input { path: scratch.clone(), reason: e.to_string() })?;
-    }
+    clear()?;
     progress(repeats, repeats, "replications done");
     for (record, passes) in records.iter_mut().zip(passes) {
         record.replicated = Some(Replicated { passes, repeats });
