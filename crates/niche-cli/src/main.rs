@@ -18,7 +18,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// The seed study end to end: model → virtual lab → raw files → analysis → report, with every
-    /// published number of the paper beside its reproduction (reproduction.json).
+    /// published number of the paper beside its reproduction and what that stands on: fitted
+    /// (calibration targets and what follows from them), input, structural or predicted
+    /// (reproduction.json).
     Reproduce(commands::study::ReproduceArgs),
     /// Analyse a study: read every raw file (FCS, ELISA plates, blots), gate, fit, quantify,
     /// compare, and write the report (HTML, SVG figures, CSV/JSON tables, text).

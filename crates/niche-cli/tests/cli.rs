@@ -513,15 +513,35 @@ fn reproduce_writes_the_report_and_analyze_escapes_hostile_text() {
     ] {
         assert!(rep.join(name).exists(), "{name} missing");
     }
-    let records: serde_json::Value =
+    let reproduction: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(rep.join("reproduction.json")).unwrap()).unwrap();
-    let records = records.as_array().unwrap();
+    let records = reproduction["records"].as_array().unwrap();
     assert_eq!(records.len(), 33);
     for r in records {
-        for key in ["group", "readout", "published", "reproduced", "pass"] {
+        for key in ["id", "group", "readout", "published", "reproduced", "basis", "variance", "criterion", "pass"] {
             assert!(r.get(key).is_some(), "{key} missing in {r}");
         }
+        // fitted means are scored by z, everything else passes or fails
+        assert!(r["pass"].is_boolean() || r["z"].is_number(), "{r}");
         assert_eq!(r["replicated"]["repeats"], 2, "{r}");
+        assert!(r["replicated"]["rate"].is_number(), "{r}");
+    }
+    // the headline counts every record by basis
+    let h = &reproduction["headline"];
+    let count = |k: &str| h[k].as_u64().unwrap();
+    let pair = |k: &str| h[k][0].as_u64().unwrap();
+    assert_eq!(
+        count("fitted_means") + pair("fitted_relations") + count("inputs") + count("structural") + pair("predicted"),
+        33
+    );
+    assert!(reproduction["summary"].as_str().unwrap().starts_with("fitted: 12 means"));
+    // the fit's targets carry the same ids
+    let o = niche(&["model", "fit", "--no-refit", "--format", "json"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let fit: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for t in fit["targets"].as_array().unwrap() {
+        let id = t["id"].as_str().unwrap();
+        assert!(records.iter().any(|r| r["id"] == id), "target {id} has no record");
     }
     assert!(!rep.join("replication_scratch").exists(), "replications leave no scratch files");
     let manifest: serde_json::Value =

@@ -1,8 +1,13 @@
 //! A blot imager: a 16-bit TIFF with one lane per group and bands of GAPDH (37 kDa), Bcl-2
 //! (26 kDa) and Bax (21 kDa) at positions linear in log molecular weight. A band's volume is the
 //! model's protein level (relative to an untreated blast) × a per-lane loading factor × the
-//! antibody's brightness; bands are Gaussian with a smile, on a tilted background with shot and
-//! read noise, clipped at the detector's 65535.
+//! antibody's brightness × a replicate factor; bands are Gaussian with a smile, on a tilted
+//! background with shot and read noise, clipped at the detector's 65535.
+//!
+//! Replicate blots of the same lysate differ by more than their pixels' noise (transfer, antibody
+//! lots, exposure): the replicate factor of each Bcl-2 and Bax band is log-normal with mean 1 and
+//! coefficient of variation [`REPLICATE_CV`], fixed in advance from the literature rather than
+//! fitted to the seed paper (which shows representative blots without spread).
 
 use serde::Serialize;
 
@@ -10,6 +15,13 @@ use crate::rng::Stream;
 
 /// Targets, top to bottom, with their molecular weights (kDa) and volumes per unit protein.
 pub const TARGETS: [(&str, f64, f64); 3] = [("GAPDH", 37.0, 3.0e6), ("Bcl-2", 26.0, 1.4e6), ("Bax", 21.0, 1.2e6)];
+
+/// Coefficient of variation of a band normalised to its loading control between replicate blots
+/// of the same sample: 0.20, the lower end of the "more typically 20–25 %" that Lowry & Rees
+/// report after the best normalisation (30–70 % raw; "Optimizing reduction of Western blotting
+/// analytical variations", bioRxiv 2020, doi:10.1101/2020.12.16.423026). Degasperi et al. 2014
+/// (PLoS One 9:e87293) simulate replicate blots with the same CV.
+pub const REPLICATE_CV: f64 = 0.20;
 
 const LANE_PITCH: usize = 128;
 const HEIGHT: usize = 560;
@@ -35,20 +47,25 @@ fn band_row(kda: f64) -> f64 {
     40.0 + 480.0 * (250f64.log10() - kda.log10()) / (250f64.log10() - 10f64.log10())
 }
 
-/// Renders a blot for lanes `(group, bcl2, bax)` and returns (width, height, pixels, truth, layout).
+/// Renders a blot for lanes `(group, bcl2, bax)`, each target band varying between replicate
+/// blots with coefficient of variation `replicate_cv` (log-normal, mean 1), and returns (width,
+/// height, pixels, truth, layout).
 pub fn blot(
     lanes: &[(String, f64, f64)],
     reference: &str,
+    replicate_cv: f64,
     seed: u64,
     name: &str,
 ) -> (usize, usize, Vec<f32>, Vec<LaneTruth>, String) {
+    let sigma = (1.0 + replicate_cv * replicate_cv).ln().sqrt();
     let mut rng = Stream::new(seed, name);
     let (width, height) = (LANE_PITCH * lanes.len(), HEIGHT);
     let mut image = vec![0f64; width * height];
     let mut truth = Vec::with_capacity(lanes.len());
     for (l, (group, bcl2, bax)) in lanes.iter().enumerate() {
         let loading = 1.0 + 0.08 * rng.normal();
-        let levels = [1.0, *bcl2, *bax];
+        let mut replicate = || (sigma * rng.normal() - sigma * sigma / 2.0).exp();
+        let levels = [1.0, *bcl2 * replicate(), *bax * replicate()];
         let mut volumes = [0.0; 3];
         let cx = (l * LANE_PITCH + LANE_PITCH / 2) as f64;
         for (t, (_, kda, per_unit)) in TARGETS.iter().enumerate() {
@@ -89,4 +106,37 @@ pub fn blot(
         layout += &format!("[[targets]]\nname = \"{target}\"\n");
     }
     (width, height, pixels, truth, layout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// CV of the Bax and Bcl-2 volumes over their loading (the normalised bands) across the lanes
+    /// of blots whose lanes all hold the same sample.
+    fn normalised_cv(cv: f64) -> f64 {
+        let lanes: Vec<(String, f64, f64)> = (0..20).map(|i| (format!("g{i}"), 1.0, 1.0)).collect();
+        let mut ratios = Vec::new();
+        for seed in 0..10 {
+            let (_, _, _, truth, _) = blot(&lanes, "g0", cv, seed, "blot/b.tif");
+            for lane in &truth {
+                // band per unit protein over GAPDH per unit protein: 1 without replicate variation
+                for t in [1, 2] {
+                    ratios.push(lane.volumes[t] / TARGETS[t].2 / (lane.volumes[0] / TARGETS[0].2));
+                }
+            }
+        }
+        let mean = ratios.iter().sum::<f64>() / ratios.len() as f64;
+        let var = ratios.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (ratios.len() - 1) as f64;
+        var.sqrt() / mean
+    }
+
+    #[test]
+    fn replicate_bands_vary_with_the_stated_cv() {
+        // 400 normalised bands: the sample CV is within ±15 % of the stated one
+        let cv = normalised_cv(REPLICATE_CV);
+        assert!((cv / REPLICATE_CV - 1.0).abs() < 0.15, "CV {cv}");
+        // and without replicate variation the normalised bands agree exactly
+        assert!(normalised_cv(0.0) < 1e-12);
+    }
 }

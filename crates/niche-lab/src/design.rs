@@ -6,6 +6,7 @@
 //! replicates = 6          # independent experiments (one virtual donor each)
 //! events = 20000          # events per FCS tube
 //! blot_replicates = 3     # blots, each with one lane per group
+//! blot_cv = 0.2           # CV of a normalised band between replicate blots (blot_imager::REPLICATE_CV)
 //! sampling = "typical"    # or "random": how donors and well effects are drawn
 //! [[group]]
 //! id = "coculture_vcr"
@@ -51,6 +52,10 @@ pub struct Design {
     /// Blots (each with one lane per group).
     #[serde(default = "default_blots")]
     pub blot_replicates: usize,
+    /// Coefficient of variation of a normalised band between replicate blots
+    /// ([`crate::blot_imager::REPLICATE_CV`] by default).
+    #[serde(default = "default_blot_cv")]
+    pub blot_cv: f64,
     /// How the replicates' donors and well effects are drawn ([`Sampling`]).
     #[serde(default)]
     pub sampling: Sampling,
@@ -65,23 +70,36 @@ fn default_events() -> usize {
 fn default_blots() -> usize {
     3
 }
+fn default_blot_cv() -> f64 {
+    crate::blot_imager::REPLICATE_CV
+}
 
 impl Design {
-    /// The seed study: five groups, six replicates, 20,000 events per tube, three blots.
+    /// The seed study: its groups from the embedded targets file ([`niche_model::targets`]), six
+    /// replicates, 20,000 events per tube, three blots (the paper's "3 replicates"), random
+    /// sampling.
     pub fn seed() -> Design {
-        let g = |id: &str, msc, vcr, amd| Group { id: id.into(), msc, vcr_umol_per_l: vcr, amd3100_ug_per_ml: amd };
+        let groups = niche_model::targets::seed()
+            .map(|t| {
+                t.design
+                    .groups
+                    .iter()
+                    .map(|g| Group {
+                        id: g.id.clone(),
+                        msc: g.msc,
+                        vcr_umol_per_l: g.vcr_umol_per_l,
+                        amd3100_ug_per_ml: g.amd3100_ug_per_ml,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         Design {
-            groups: vec![
-                g("all_alone", false, 0.0, 0.0),
-                g("coculture", true, 0.0, 0.0),
-                g("coculture_amd", true, 0.0, 5.0),
-                g("coculture_vcr", true, 1.0, 0.0),
-                g("coculture_vcr_amd", true, 1.0, 5.0),
-            ],
+            groups,
             replicates: 6,
             events: 20_000,
             blot_replicates: 3,
-            sampling: Sampling::Typical,
+            blot_cv: crate::blot_imager::REPLICATE_CV,
+            sampling: Sampling::Random,
         }
     }
 
@@ -103,6 +121,9 @@ impl Design {
         }
         if !(100..=5_000_000).contains(&self.events) {
             return bad(format!("events = {}: give 100 to 5,000,000 per tube", self.events));
+        }
+        if !(0.0..=2.0).contains(&self.blot_cv) {
+            return bad(format!("blot_cv = {}: give a coefficient of variation from 0 to 2", self.blot_cv));
         }
         if self.blot_replicates > 20 {
             return bad(format!("blot_replicates = {}: at most 20", self.blot_replicates));

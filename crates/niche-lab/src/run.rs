@@ -121,7 +121,8 @@ pub fn run(design: &Design, seed: u64, dir: &Path) -> Result<(Manifest, Truth)> 
                 .map(|w| (w.group.clone(), w.readouts.bcl2, w.readouts.bax))
                 .collect();
             let name = format!("blot/blot_{}.tif", b + 1);
-            let (width, height, pixels, lanes, layout) = blot_imager::blot(&lanes, &reference, seed, &name);
+            let (width, height, pixels, lanes, layout) =
+                blot_imager::blot(&lanes, &reference, design.blot_cv, seed, &name);
             niche_assay::blot::write_tiff16(&dir.join(&name), width, height, &pixels)?;
             let layout_name = format!("blot/blot_{}_layout.toml", b + 1);
             write_atomic(&dir.join(&layout_name), layout.as_bytes())?;

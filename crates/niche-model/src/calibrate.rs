@@ -29,8 +29,8 @@ use crate::error::{Error, Result};
 use crate::params::Parameters;
 use crate::simulate::{CULTURE_HOURS, Readouts, Tolerances, simulate};
 
-/// The seed paper's published numbers (a copy of `../shared/seed/targets.toml`).
-pub const SEED_TARGETS_TOML: &str = include_str!("../data/seed_targets.toml");
+/// The seed paper's published numbers (see [`crate::targets`]).
+pub use crate::targets::SEED_TARGETS_TOML;
 
 /// A readout the model predicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -45,6 +45,9 @@ pub enum Readout {
 }
 
 impl Readout {
+    /// The three, in the targets file's order.
+    pub const ALL: [Readout; 3] = [Readout::Cxcr4Mfi, Readout::Cxcl12NgPerMl, Readout::ApoptosisPercent];
+
     /// The value in a readout set.
     pub fn of(self, r: &Readouts) -> f64 {
         match self {
@@ -61,11 +64,18 @@ impl Readout {
             Readout::ApoptosisPercent => "apoptosis_percent",
         }
     }
+    /// The readout of a table name in `targets.toml`.
+    pub fn from_table(table: &str) -> Option<Readout> {
+        Readout::ALL.into_iter().find(|r| r.table() == table)
+    }
 }
 
-/// One published group mean with its SD.
+/// One published group mean with its SD: a calibration target.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Target {
+    /// The published number's id ([`crate::targets`]): `cxcr4_mfi.coculture.mean`, or the
+    /// comparison a target stands for (`cxcl12_ng.coculture_amd.p_vs_coculture`).
+    pub id: String,
     /// Group id (`coculture_vcr`, …).
     pub group: String,
     /// Readout.
@@ -78,37 +88,42 @@ pub struct Target {
     pub basis: String,
 }
 
-/// The numeric targets of the seed paper.
+/// The numeric targets of the seed paper: every published mean ± SD, and every comparison the
+/// paper calls "not different" entered as the reference group's mean ± SD.
 pub fn seed_targets() -> Result<Vec<Target>> {
-    let doc: toml::Table =
-        SEED_TARGETS_TOML.parse().map_err(|e: toml::de::Error| Error::Targets { reason: e.to_string() })?;
-    let results = doc.get("results").and_then(|v| v.as_table()).ok_or_else(|| missing("[results]"))?;
-    let mut targets = Vec::new();
-    for readout in [Readout::Cxcr4Mfi, Readout::Cxcl12NgPerMl, Readout::ApoptosisPercent] {
-        let table = results.get(readout.table()).and_then(|v| v.as_table()).ok_or_else(|| missing(readout.table()))?;
-        for (group, _) in seed_groups() {
-            let Some(entry) = table.get(group).and_then(|v| v.as_table()) else { continue };
-            let number = |key: &str| entry.get(key).and_then(|v| v.as_float());
-            if let (Some(mean), Some(sd)) = (number("mean"), number("sd")) {
-                targets.push(Target { group: group.into(), readout, published: mean, sd, basis: "mean ± SD".into() });
-            } else if readout == Readout::Cxcl12NgPerMl
-                && entry.get("relation").and_then(|v| v.as_str()).is_some_and(|r| r.starts_with("not different"))
-            {
-                // "AMD3100 alone leaves CXCL12 unchanged": the co-culture's mean and SD.
-                let co =
-                    table.get("coculture").and_then(|v| v.as_table()).ok_or_else(|| missing("cxcl12_ng.coculture"))?;
-                let (mean, sd) = (co.get("mean").and_then(|v| v.as_float()), co.get("sd").and_then(|v| v.as_float()));
-                let (Some(mean), Some(sd)) = (mean, sd) else { return Err(missing("cxcl12_ng.coculture mean/sd")) };
-                targets.push(Target {
-                    group: group.into(),
-                    readout,
-                    published: mean,
-                    sd,
-                    basis: "not different from coculture (P = 0.532): the co-culture's mean ± SD".into(),
-                });
-            }
-        }
+    let seed = crate::targets::seed()?;
+    let mut targets: Vec<Target> = Vec::new();
+    for m in seed.means() {
+        let Some(readout) = Readout::from_table(m.readout) else { continue };
+        targets.push(Target {
+            id: m.id,
+            group: m.group,
+            readout,
+            published: m.mean,
+            sd: m.sd,
+            basis: "mean ± SD".into(),
+        });
     }
+    for c in seed.comparisons().into_iter().filter(|c| c.effect == crate::targets::Effect::NotDifferent) {
+        let (Some(readout), Some(reference)) = (Readout::from_table(c.readout), seed.mean(c.readout, &c.reference))
+        else {
+            continue;
+        };
+        targets.push(Target {
+            id: c.id,
+            group: c.group,
+            readout,
+            published: reference.mean,
+            sd: reference.sd,
+            basis: format!("not different from {} (P = {}): its mean ± SD", c.reference, c.p),
+        });
+    }
+    // The fit's order: readout by readout, groups in the design's order.
+    let groups = seed_groups()?;
+    let order = |t: &Target| {
+        (Readout::ALL.iter().position(|r| *r == t.readout), groups.iter().position(|(g, _)| *g == t.group))
+    };
+    targets.sort_by_key(order);
     Ok(targets)
 }
 
@@ -147,7 +162,7 @@ fn with_free(base: &Parameters, log_values: &[f64]) -> Parameters {
 
 /// The 24 h readouts of the five seed groups, in [`seed_groups`] order.
 pub fn seed_readouts(p: &Parameters, tolerances: Tolerances) -> Result<Vec<(&'static str, Readouts)>> {
-    seed_groups()
+    seed_groups()?
         .iter()
         .map(|(id, c)| {
             let t = simulate(p, c, &[CULTURE_HOURS], tolerances)?;
@@ -159,6 +174,8 @@ pub fn seed_readouts(p: &Parameters, tolerances: Tolerances) -> Result<Vec<(&'st
 /// One target after the fit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TargetFit {
+    /// The published number's id ([`Target::id`]).
+    pub id: String,
     /// Group id.
     pub group: String,
     /// Readout.
@@ -169,6 +186,8 @@ pub struct TargetFit {
     pub sd: f64,
     /// Model value.
     pub model: f64,
+    /// (model − published) / SD.
+    pub z_sd: f64,
     /// |model − published| ≤ SD.
     pub within_sd: bool,
     /// How the target was read.
@@ -178,6 +197,8 @@ pub struct TargetFit {
 /// One direction the paper states, checked on the model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DirectionCheck {
+    /// The published relation's id ([`crate::targets`]).
+    pub id: String,
     /// What is compared.
     pub claim: String,
     /// Model values (group, reference).
@@ -223,7 +244,8 @@ pub struct Calibration {
 pub fn calibrate(start: &Parameters) -> Result<Calibration> {
     let targets = seed_targets()?;
     let tolerances = Tolerances { rtol: 1e-10, atol_scale: 1e-12 };
-    let group_index = |g: &str| seed_groups().iter().position(|(id, _)| *id == g).unwrap_or(0);
+    let groups = seed_groups()?;
+    let group_index = |g: &str| groups.iter().position(|(id, _)| *id == g).unwrap_or(0);
     // The Jacobian asks for every target at each shifted parameter vector: cache the last few.
     let cache: RefCell<Vec<(Vec<f64>, Vec<Readouts>)>> = RefCell::new(Vec::new());
     let failed = RefCell::new(None::<Error>);
@@ -273,6 +295,8 @@ fn report(parameters: Parameters, fit: &niche_stats::nls::Fit) -> Result<Calibra
         let model = t.readout.of(&get(&t.group)?);
         chi_square += ((model - t.published) / t.sd).powi(2);
         targets.push(TargetFit {
+            id: t.id,
+            z_sd: (model - t.published) / t.sd,
             within_sd: (model - t.published).abs() <= t.sd,
             group: t.group,
             readout: t.readout,
@@ -282,13 +306,7 @@ fn report(parameters: Parameters, fit: &niche_stats::nls::Fit) -> Result<Calibra
             basis: t.basis,
         });
     }
-    let directions = directions(
-        &get("all_alone")?,
-        &get("coculture")?,
-        &get("coculture_amd")?,
-        &get("coculture_vcr")?,
-        &get("coculture_vcr_amd")?,
-    );
+    let directions = directions(&readouts)?;
     let estimates = FREE
         .iter()
         .zip(fit.params.iter().zip(&fit.standard_errors).zip(&fit.ci95))
@@ -311,51 +329,45 @@ fn report(parameters: Parameters, fit: &niche_stats::nls::Fit) -> Result<Calibra
 }
 
 /// Relative change below which a band (or a group mean) counts as unchanged, and above which it
-/// counts as up or down: 10 %, about the precision of a Western blot.
+/// counts as up or down, on the model's noise-free values: 10 %, about the precision of a
+/// Western blot.
 pub const BLOT_UNCHANGED: f64 = 0.10;
 
-fn directions(
-    all: &Readouts,
-    co: &Readouts,
-    amd: &Readouts,
-    vcr: &Readouts,
-    vcr_amd: &Readouts,
-) -> Vec<DirectionCheck> {
-    // A blot shows a change when it exceeds its precision: the same 10 % that counts as unchanged.
-    let up = |claim: &str, a: f64, b: f64| DirectionCheck {
-        claim: claim.into(),
-        model: (a, b),
-        pass: a > b * (1.0 + BLOT_UNCHANGED),
-    };
-    let down = |claim: &str, a: f64, b: f64| DirectionCheck {
-        claim: claim.into(),
-        model: (a, b),
-        pass: a < b * (1.0 - BLOT_UNCHANGED),
-    };
-    let same = |claim: &str, a: f64, b: f64| DirectionCheck {
-        claim: claim.into(),
-        model: (a, b),
-        pass: (a / b - 1.0).abs() < BLOT_UNCHANGED,
-    };
-    // Apoptosis differences are statistical claims (P = 0.0079, n = 5): a rise counts when it
-    // exceeds the co-culture's published SD (3.41 points).
-    let apoptosis_up =
-        |claim: &str, a: f64, b: f64| DirectionCheck { claim: claim.into(), model: (a, b), pass: a - b > 3.41 };
-    vec![
-        apoptosis_up("apoptosis: coculture_amd > coculture (Fig 3B)", amd.apoptosis_percent, co.apoptosis_percent),
-        down("apoptosis: coculture < all_alone (Fig 3B)", co.apoptosis_percent, all.apoptosis_percent),
-        down("Bax: coculture < all_alone (Fig 3C)", co.bax, all.bax),
-        up("Bcl-2: coculture > all_alone (Fig 3C)", co.bcl2, all.bcl2),
-        up("Bax: coculture_vcr > coculture (Fig 3C)", vcr.bax, co.bax),
-        down("Bcl-2: coculture_vcr < coculture (Fig 3C)", vcr.bcl2, co.bcl2),
-        up("Bax: coculture_vcr_amd > coculture_vcr (Fig 3C)", vcr_amd.bax, vcr.bax),
-        same("Bcl-2: coculture_vcr_amd unchanged vs coculture_vcr (Fig 3C)", vcr_amd.bcl2, vcr.bcl2),
-        DirectionCheck {
-            claim: "CXCL12: undetectable without MSCs (Fig 2A)".into(),
-            model: (all.cxcl12_ng_per_ml, 0.0),
-            pass: all.cxcl12_ng_per_ml < 1e-6,
-        },
-    ]
+/// The relations the paper states that calibration does not fit, checked on the model's
+/// noise-free readouts: every blot direction (beyond [`BLOT_UNCHANGED`]), the sign of every
+/// published comparison (a rise the paper calls "increased" must exceed the reference's
+/// published SD), and every "undetectable" (below 10⁻⁶).
+fn directions(readouts: &[(&'static str, Readouts)]) -> Result<Vec<DirectionCheck>> {
+    let seed = crate::targets::seed()?;
+    let get = |g: &str| readouts.iter().find(|(id, _)| *id == g).map(|(_, r)| *r).ok_or_else(|| missing(g));
+    let mut checks = Vec::new();
+    for d in seed.directions() {
+        let of = |r: &Readouts| if d.protein == "bax" { r.bax } else { r.bcl2 };
+        let (a, b) = (of(&get(&d.group)?), of(&get(&d.reference)?));
+        let pass = match d.direction {
+            crate::targets::Direction::Up => a > b * (1.0 + BLOT_UNCHANGED),
+            crate::targets::Direction::Down => a < b * (1.0 - BLOT_UNCHANGED),
+            crate::targets::Direction::Unchanged => (a / b - 1.0).abs() < BLOT_UNCHANGED,
+        };
+        checks.push(DirectionCheck { id: d.id, claim: format!("{} {}", d.protein, d.direction), model: (a, b), pass });
+    }
+    for c in seed.comparisons().into_iter().filter(|c| c.sign != 0) {
+        let Some(readout) = Readout::from_table(c.readout) else { continue };
+        let (a, b) = (readout.of(&get(&c.group)?), readout.of(&get(&c.reference)?));
+        let margin = match c.effect {
+            crate::targets::Effect::Increased => seed.mean(c.readout, &c.reference).map_or(0.0, |m| m.sd),
+            _ => 0.0,
+        };
+        let pass = f64::from(c.sign) * (a - b) > margin;
+        let claim = if c.sign > 0 { "higher" } else { "lower" };
+        checks.push(DirectionCheck { id: c.id, claim: format!("{claim} than {}", c.reference), model: (a, b), pass });
+    }
+    for u in seed.undetectable() {
+        let Some(readout) = Readout::from_table(u.readout) else { continue };
+        let a = readout.of(&get(&u.group)?);
+        checks.push(DirectionCheck { id: u.id, claim: "undetectable".into(), model: (a, 0.0), pass: a < 1e-6 });
+    }
+    Ok(checks)
 }
 
 /// The report for given parameters without fitting (SEs unknown).
@@ -380,7 +392,7 @@ pub fn evaluate(parameters: &Parameters) -> Result<Calibration> {
 
 /// Conditions by seed group id.
 pub fn seed_condition(group: &str) -> Option<Condition> {
-    seed_groups().iter().find(|(id, _)| *id == group).map(|(_, c)| *c)
+    crate::targets::seed().ok()?.group(group).map(|g| g.condition())
 }
 
 /// How a group's CXCR4 MFI differs from blasts alone, split by counterfactual runs:

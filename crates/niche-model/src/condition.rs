@@ -30,14 +30,8 @@ impl Condition {
     }
 }
 
-/// The five groups of the seed study, with their ids from `targets.toml`.
-pub fn seed_groups() -> [(&'static str, Condition); 5] {
-    let c = |msc, vcr_um, amd_ug_per_ml| Condition { msc, vcr_um, amd_ug_per_ml };
-    [
-        ("all_alone", c(false, 0.0, 0.0)),
-        ("coculture", c(true, 0.0, 0.0)),
-        ("coculture_amd", c(true, 0.0, 5.0)),
-        ("coculture_vcr", c(true, 1.0, 0.0)),
-        ("coculture_vcr_amd", c(true, 1.0, 5.0)),
-    ]
+/// The groups of the seed study with their ids, in the paper's order, from the embedded targets
+/// file ([`crate::targets`]).
+pub fn seed_groups() -> crate::Result<Vec<(&'static str, Condition)>> {
+    Ok(crate::targets::seed()?.design.groups.iter().map(|g| (g.id.as_str(), g.condition())).collect())
 }

@@ -59,7 +59,7 @@ impl Variability {
     pub fn fit(p: &Parameters) -> Result<(Variability, Vec<SdFit>)> {
         let targets = seed_targets()?;
         let tol = Tolerances { rtol: 1e-10, atol_scale: 1e-12 };
-        let groups = seed_groups();
+        let groups = seed_groups()?;
         let index = |g: &str| groups.iter().position(|(id, _)| *id == g).unwrap_or(0);
         let h: f64 = 1e-3;
         // s[t][k]

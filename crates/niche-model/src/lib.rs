@@ -21,12 +21,14 @@ pub mod donors;
 mod error;
 pub mod ode;
 pub mod params;
+pub mod reliance;
 pub mod residual;
 pub mod sampling;
 pub mod sbml;
 pub mod scan;
 pub mod simulate;
 pub mod synergy;
+pub mod targets;
 pub mod units;
 
 pub use condition::Condition;

@@ -1,7 +1,8 @@
 //! Model parameters, each with its unit and its source.
 //!
-//! Literature values are fixed; the rest are either assumptions stated as such or calibrated to
-//! the seed paper's group means (see [`crate::calibrate`]). [`Parameters::default`] holds the
+//! Literature values are fixed; the rest are assumptions stated as such, calibrated to the seed
+//! paper's group means (see [`crate::calibrate`]), or set by hand to the directions of its blots
+//! ([`ParameterKind`]). [`Parameters::default`] holds the
 //! calibrated values that `niche model fit` produces from [`Parameters::literature`].
 
 use serde::Serialize;
@@ -14,23 +15,27 @@ pub struct Parameters {
     pub kon_per_nm_h: f64,
     /// CXCL12 dissociation constant, nM. 25–40 nM (Coggins 2014; Drury et al. 2011): 30.
     pub kd_cxcl12_nm: f64,
-    /// Ligand-induced internalisation of CXCL12-bound CXCR4, 1/h. 0.0047 /s (Coggins 2014).
+    /// Ligand-induced internalisation of CXCL12-bound CXCR4, 1/h. 0.0047 /s: Coggins et al. 2014
+    /// (BIOMD0000000599) internalise the β-arrestin-bound complex at this rate; this model has no
+    /// arrestin step and applies it to every CXCL12-bound receptor.
     pub kint_ligand_per_h: f64,
-    /// Recycling of internalised CXCR4, 1/h. 6.9e-5 /s (Coggins 2014).
+    /// Recycling of internalised CXCR4, 1/h. 6.9e-5 /s: Coggins et al. 2014 recycle ligand-free
+    /// internalised CXCR4 at this rate.
     pub krec_per_h: f64,
     /// Constitutive internalisation of unliganded CXCR4, 1/h. Assumed: slow, 0.2 /h.
     pub kint_basal_per_h: f64,
-    /// Degradation of internalised CXCR4, 1/h. Assumed: 0.1 /h (half-life ≈ 7 h).
+    /// Degradation of internalised CXCR4, 1/h. Assumed: 0.1 /h (half-life ≈ 7 h); Coggins et al.
+    /// 2014 use 1e-4 /s (0.36 /h) for the internalised complex.
     pub kdeg_internal_per_h: f64,
     /// Surface CXCR4 of an unstimulated blast, receptors/cell. Assumed 30,000 (B-ALL blasts carry
     /// 10⁴–10⁵); only its product with the MFI scale is seen, so it is fixed.
     pub receptors_per_cell: f64,
 
-    // --- AMD3100 (literature) ---
+    // --- AMD3100 (assumed from the literature's range) ---
     /// AMD3100 association rate, 1/(nM·h). Assumed 1e6 /M/s (diffusion-limited small molecule).
     pub kon_amd_per_nm_h: f64,
-    /// AMD3100 dissociation constant, nM. IC50 for CXCL12 binding 0.05–0.65 µM (Fricker et al.
-    /// 2006): 200 nM.
+    /// AMD3100 dissociation constant, nM. Assumed 200 nM, between the IC50s Fricker et al. 2006
+    /// report against CXCL12 binding (≈ 0.65 µM) and CXCL12-driven chemotaxis (≈ 0.05 µM).
     pub kd_amd_nm: f64,
 
     // --- the well ---
@@ -78,20 +83,48 @@ pub struct Parameters {
     /// damage inactivates Bcl-2, Haldar et al. 1995), so that AMD3100 + VCR leaves Bcl-2 as VCR
     /// alone does (Fig 3C). Assumed 0.3: stromal contact up-regulates Bcl-2 in leukaemic blasts
     /// (Konopleva et al. 2002); the apoptosis targets cannot separate it from the Bax term.
+    /// Set by hand to the seed's Fig 3C direction (not fitted).
     pub bcl2_contact_rise: f64,
 
     // --- assumed shapes ---
     /// CXCL12-bound receptors per cell at half-maximal survival signal. Assumed 1,500 (5 % of the
     /// baseline complement).
     pub signal_half_receptors: f64,
-    /// Bax rise at full VCR effect. Assumed 0.4 (Fig 3C gives the direction only).
+    /// Bax rise at full VCR effect. Set by hand to 0.4 so that VCR raises Bax as in Fig 3C.
     pub bax_vcr_rise: f64,
-    /// Bcl-2 fall at full VCR effect, as 1/(1 + x). Assumed 0.12 (Fig 3C gives the direction only).
+    /// Bcl-2 fall at full VCR effect, as 1/(1 + x). Set by hand to 0.12 so that VCR lowers Bcl-2 as
+    /// in Fig 3C.
     pub bcl2_vcr_fall: f64,
     /// Bcl-2 and Bax turnover, 1/h. Assumed 0.15 /h (half-lives of several hours).
     pub protein_turnover_per_h: f64,
     /// Early → late apoptosis (Annexin V+ PI− → PI+), 1/h. Assumed 0.15 /h.
     pub early_to_late_per_h: f64,
+}
+
+/// Where a parameter's value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParameterKind {
+    /// Measured in a cited source, used as published (unit conversions only).
+    Literature,
+    /// Chosen by the modeller from general knowledge, not from the seed paper.
+    Assumed,
+    /// Fitted to the seed paper's group means by [`crate::calibrate`].
+    Calibrated,
+    /// Set by hand so that the model shows a direction the seed paper reports (the Western blots
+    /// of Fig 3C): not fitted, but not independent of the paper either.
+    SetToSeed,
+}
+
+impl std::fmt::Display for ParameterKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ParameterKind::Literature => "literature",
+            ParameterKind::Assumed => "assumed",
+            ParameterKind::Calibrated => "calibrated",
+            ParameterKind::SetToSeed => "set to the seed's directions",
+        })
+    }
 }
 
 /// A parameter's name, value, unit and source, for reports.
@@ -103,8 +136,8 @@ pub struct Provenance {
     pub value: f64,
     /// Unit.
     pub unit: &'static str,
-    /// `literature`, `assumed` or `calibrated`.
-    pub kind: &'static str,
+    /// Where the value comes from.
+    pub kind: ParameterKind,
     /// Citation or calibration target.
     pub source: &'static str,
 }
@@ -181,6 +214,7 @@ impl Parameters {
 
     /// Every parameter with unit, kind and source.
     pub fn provenance(&self) -> Vec<Provenance> {
+        use ParameterKind::{Assumed, Calibrated, Literature, SetToSeed};
         let p = self;
         let row = |name, value, unit, kind, source| Provenance { name, value, unit, kind, source };
         vec![
@@ -188,103 +222,143 @@ impl Parameters {
                 "kon_per_nm_h",
                 p.kon_per_nm_h,
                 "1/(nM·h)",
-                "literature",
-                "2.1e6 /M/s; Coggins et al. 2014 (BIOMD0000000599)",
+                Literature,
+                "kf,L12,4 = 0.0021 /(nM·s) for CXCL12 + CXCR4 in Coggins et al. 2014 (BIOMD0000000599)",
             ),
-            row("kd_cxcl12_nm", p.kd_cxcl12_nm, "nM", "literature", "25–40 nM; Coggins et al. 2014, Drury et al. 2011"),
-            row("kint_ligand_per_h", p.kint_ligand_per_h, "1/h", "literature", "0.0047 /s; Coggins et al. 2014"),
-            row("krec_per_h", p.krec_per_h, "1/h", "literature", "6.9e-5 /s; Coggins et al. 2014"),
-            row("kint_basal_per_h", p.kint_basal_per_h, "1/h", "assumed", "slow constitutive internalisation"),
-            row("kdeg_internal_per_h", p.kdeg_internal_per_h, "1/h", "assumed", "internal half-life ≈ 7 h"),
+            row(
+                "kd_cxcl12_nm",
+                p.kd_cxcl12_nm,
+                "nM",
+                Literature,
+                "KD,R4,L12 = 40 nM in Coggins et al. 2014 (BIOMD0000000599); 25–40 nM also Drury et al. 2011: 30",
+            ),
+            row(
+                "kint_ligand_per_h",
+                p.kint_ligand_per_h,
+                "1/h",
+                Literature,
+                "ke,C4B = 0.0047 /s in Coggins et al. 2014 (BIOMD0000000599), where it internalises the \
+                 β-arrestin-bound CXCL12–CXCR4 complex; here applied to every CXCL12-bound receptor",
+            ),
+            row(
+                "krec_per_h",
+                p.krec_per_h,
+                "1/h",
+                Literature,
+                "krec,R4Bi = 6.9e-5 /s in Coggins et al. 2014 (BIOMD0000000599), where it recycles \
+                 ligand-free internalised CXCR4 (the ligand-bound complex never recycles there)",
+            ),
+            row("kint_basal_per_h", p.kint_basal_per_h, "1/h", Assumed, "slow constitutive internalisation"),
+            row(
+                "kdeg_internal_per_h",
+                p.kdeg_internal_per_h,
+                "1/h",
+                Assumed,
+                "internal half-life ≈ 7 h; Coggins et al. 2014 degrade the internalised complex at \
+                 kdeg,C4Bii = 1e-4 /s = 0.36 /h (half-life ≈ 2 h)",
+            ),
             row(
                 "receptors_per_cell",
                 p.receptors_per_cell,
                 "receptors/cell",
-                "assumed",
+                Assumed,
                 "B-ALL blasts carry 1e4–1e5 CXCR4",
             ),
-            row("kon_amd_per_nm_h", p.kon_amd_per_nm_h, "1/(nM·h)", "assumed", "1e6 /M/s, fast small-molecule binding"),
+            row("kon_amd_per_nm_h", p.kon_amd_per_nm_h, "1/(nM·h)", Assumed, "1e6 /M/s, fast small-molecule binding"),
             row(
                 "kd_amd_nm",
                 p.kd_amd_nm,
                 "nM",
-                "literature",
-                "IC50 0.05–0.65 µM for CXCL12 binding; Fricker et al. 2006",
+                Assumed,
+                "200 nM, between the IC50s Fricker et al. 2006 report for AMD3100 against CXCL12 binding \
+                 (≈ 0.65 µM, radioligand binding) and against CXCL12-driven chemotaxis (≈ 0.05 µM); an IC50 \
+                 depends on the assay and is not a dissociation constant",
             ),
             row(
                 "cells_per_litre",
                 p.cells_per_litre,
                 "cells/L",
-                "literature",
+                Literature,
                 "1e6 ALL cells per 6-well (2 mL); seed Methods",
             ),
             row(
                 "kdeg_cxcl12_per_h",
                 p.kdeg_cxcl12_per_h,
                 "1/h",
-                "assumed",
-                "CD26/DPP4 cleavage in serum; Christopherson et al. 2002",
+                Assumed,
+                "0.1 /h; CXCL12 is cleaved by CD26/DPP4 in serum (Christopherson et al. 2002), rate not measured",
             ),
-            row("ec50_vcr_nm", p.ec50_vcr_nm, "nM", "assumed", "nanomolar VCR sensitivity of blasts"),
-            row("secretion_nm_per_h", p.secretion_nm_per_h, "nM/h", "calibrated", "seed Fig 2A: CXCL12, co-culture"),
-            row("secretion_vcr_rise", p.secretion_vcr_rise, "1", "calibrated", "seed Fig 2A: CXCL12, VCR"),
+            row("ec50_vcr_nm", p.ec50_vcr_nm, "nM", Assumed, "nanomolar VCR sensitivity of blasts"),
+            row("secretion_nm_per_h", p.secretion_nm_per_h, "nM/h", Calibrated, "seed Fig 2A: CXCL12, co-culture"),
+            row("secretion_vcr_rise", p.secretion_vcr_rise, "1", Calibrated, "seed Fig 2A: CXCL12, VCR"),
             row(
                 "secretion_contact_free",
                 p.secretion_contact_free,
                 "1",
-                "calibrated",
+                Calibrated,
                 "seed Fig 2A: CXCL12, VCR + AMD3100",
             ),
             row(
                 "pericellular_cxcl12_nm",
                 p.pericellular_cxcl12_nm,
                 "nM",
-                "calibrated",
+                Calibrated,
                 "seed Fig 2C: CXCR4, co-culture vs ALL",
             ),
-            row("synthesis_vcr_rise", p.synthesis_vcr_rise, "1", "calibrated", "seed Fig 2C: CXCR4, VCR"),
-            row("mfi_per_baseline", p.mfi_per_baseline, "MFI ratio", "calibrated", "seed Fig 2C: CXCR4, ALL alone"),
+            row("synthesis_vcr_rise", p.synthesis_vcr_rise, "1", Calibrated, "seed Fig 2C: CXCR4, VCR"),
+            row("mfi_per_baseline", p.mfi_per_baseline, "MFI ratio", Calibrated, "seed Fig 2C: CXCR4, ALL alone"),
             row(
                 "amd_bound_visible",
                 p.amd_bound_visible,
                 "1",
-                "calibrated",
+                Calibrated,
                 "seed Fig 2C: AMD3100 groups; 12G5 competes with AMD3100 (Schols et al. 1997; Hatse et al. 2002)",
             ),
-            row("hazard_per_h", p.hazard_per_h, "1/h", "calibrated", "seed Fig 3B: apoptosis, ALL alone"),
-            row("hazard_vcr_rise", p.hazard_vcr_rise, "1", "calibrated", "seed Fig 3B: apoptosis, VCR"),
+            row("hazard_per_h", p.hazard_per_h, "1/h", Calibrated, "seed Fig 3B: apoptosis, ALL alone"),
+            row("hazard_vcr_rise", p.hazard_vcr_rise, "1", Calibrated, "seed Fig 3B: apoptosis, VCR"),
             row(
                 "bax_signal_suppression",
                 p.bax_signal_suppression,
                 "1",
-                "calibrated",
+                Calibrated,
                 "seed Fig 3B: apoptosis, VCR + AMD3100 vs VCR",
             ),
             row(
                 "bcl2_contact_rise",
                 p.bcl2_contact_rise,
                 "1",
-                "assumed",
-                "stromal contact raises Bcl-2 via CXCR4 adhesion (Konopleva 2002, Juarez 2003); Fig 3C",
+                SetToSeed,
+                "0.3, set so that co-culture raises Bcl-2 (seed Fig 3C); stromal contact raises Bcl-2 via \
+                 CXCR4 adhesion (Konopleva et al. 2002, Juarez et al. 2003)",
             ),
             row(
                 "signal_half_receptors",
                 p.signal_half_receptors,
                 "receptors/cell",
-                "assumed",
+                Assumed,
                 "5 % of the baseline complement",
             ),
-            row("bax_vcr_rise", p.bax_vcr_rise, "1", "assumed", "seed Fig 3C direction"),
-            row("bcl2_vcr_fall", p.bcl2_vcr_fall, "1", "assumed", "seed Fig 3C direction"),
-            row("protein_turnover_per_h", p.protein_turnover_per_h, "1/h", "assumed", "Bcl-2/Bax half-lives of hours"),
+            row("bax_vcr_rise", p.bax_vcr_rise, "1", SetToSeed, "0.4, set so that VCR raises Bax (seed Fig 3C)"),
+            row("bcl2_vcr_fall", p.bcl2_vcr_fall, "1", SetToSeed, "0.12, set so that VCR lowers Bcl-2 (seed Fig 3C)"),
+            row("protein_turnover_per_h", p.protein_turnover_per_h, "1/h", Assumed, "Bcl-2/Bax half-lives of hours"),
             row(
                 "early_to_late_per_h",
                 p.early_to_late_per_h,
                 "1/h",
-                "assumed",
+                Assumed,
                 "PS exposure precedes PI uptake by hours",
             ),
         ]
+    }
+
+    /// The parameters set by hand to the seed paper's directions ([`ParameterKind::SetToSeed`]).
+    pub fn set_to_seed() -> Vec<&'static str> {
+        Parameters::default()
+            .provenance()
+            .into_iter()
+            .filter(|r| r.kind == ParameterKind::SetToSeed)
+            .map(|r| r.name)
+            .collect()
     }
 }
 
@@ -321,5 +395,24 @@ mod tests {
             assert_eq!(*slot, row.value, "{}", row.name);
         }
         assert!(p.by_name_mut("no_such_parameter").is_none());
+    }
+
+    #[test]
+    fn a_parameter_is_calibrated_exactly_when_calibration_frees_it() {
+        let free: Vec<&str> = crate::calibrate::FREE.iter().map(|(name, _, _)| *name).collect();
+        for row in Parameters::default().provenance() {
+            assert_eq!(
+                row.kind == ParameterKind::Calibrated,
+                free.contains(&row.name),
+                "{} is {} but calibration {} it",
+                row.name,
+                row.kind,
+                if free.contains(&row.name) { "frees" } else { "does not free" }
+            );
+        }
+        // every literature value names its source by author and year
+        for row in Parameters::default().provenance().iter().filter(|r| r.kind == ParameterKind::Literature) {
+            assert!(row.source.chars().any(|c| c.is_ascii_digit()), "{}: {}", row.name, row.source);
+        }
     }
 }

@@ -24,10 +24,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sampling {
-    /// Latin hypercube with moment matching: the typical experiment (the default).
-    #[default]
+    /// Latin hypercube with moment matching: the typical experiment. Its replicates show the
+    /// spread the variance model was fitted to (the paper's SDs), so what it reproduces is
+    /// partly put in; use it to look at the model's typical outcome, labelled as such.
     Typical,
-    /// Independent draws.
+    /// Independent draws (the default).
+    #[default]
     Random,
 }
 

@@ -114,21 +114,26 @@ pub struct Patient {
     pub amd_benefit_points: f64,
 }
 
-/// Draws virtual patients whose CXCR4 MFI follows Figure 1 (log-normal with the published mean
-/// and SD: newly diagnosed 317.06 ± 165.32, R/R 588.54 ± 248.71) and simulates each one's blasts
-/// in the seed's VCR and VCR + AMD3100 co-cultures. A patient's receptor number scales with their
-/// MFI relative to the model's baseline blast (the in vitro MFI is in the same units).
+/// Draws virtual patients whose CXCR4 MFI follows Figure 1 — log-normal with the published mean
+/// and SD of each cohort, taken as an input from the targets file ([`crate::targets`]) — and
+/// simulates each one's blasts in the seed's VCR and VCR + AMD3100 co-cultures. A patient's
+/// receptor number scales with their MFI relative to the model's baseline blast (the in vitro MFI
+/// is in the same units). `per_cohort` overrides the published cohort sizes (20 and 17) when given.
 ///
 /// Patients are drawn independently or as the typical cohort (Latin hypercube with moment
 /// matching over each cohort, [`crate::sampling`]).
-pub fn cohort(p: &Parameters, per_cohort: usize, seed: u64, sampling: Sampling) -> Result<Vec<Patient>> {
+pub fn cohort(p: &Parameters, per_cohort: Option<usize>, seed: u64, sampling: Sampling) -> Result<Vec<Patient>> {
+    let published = &crate::targets::seed()?.results.cohort_cxcr4_mfi;
     let mut rng = Pcg64::seed_from_u64(seed);
     let mut patients = Vec::new();
-    for (name, mean, sd) in [("newly_diagnosed", 317.06f64, 165.32f64), ("relapsed_refractory", 588.54, 248.71)] {
+    for (name, arm) in
+        [("newly_diagnosed", published.newly_diagnosed), ("relapsed_refractory", published.relapsed_refractory)]
+    {
+        let (mean, sd) = (arm.mean, arm.sd);
         // log-normal with this mean and SD: ln MFI ~ N(ln mean − σ²/2, σ²), σ² = ln(1 + (sd/mean)²)
         let sigma2 = (1.0 + (sd / mean) * (sd / mean)).ln();
         let mu = mean.ln() - sigma2 / 2.0;
-        for z in normal_scores(per_cohort, 1, sampling, &mut rng) {
+        for z in normal_scores(per_cohort.unwrap_or(arm.n as usize), 1, sampling, &mut rng) {
             patients.push((name, (mu + sigma2.sqrt() * z[0]).exp()));
         }
     }

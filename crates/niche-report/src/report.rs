@@ -6,7 +6,7 @@ use std::path::Path;
 
 use niche_study::analyze::Results;
 use niche_study::provenance::Provenance;
-use niche_study::reproduce::Reproduction;
+use niche_study::reproduce::{Headline, Record, Reproduction};
 use niche_study::study::{Readout, Test};
 
 use crate::figures;
@@ -79,18 +79,17 @@ pub fn text(results: &Results, reproduction: Option<&Reproduction>) -> String {
         s.push('\n');
     }
     if let Some(r) = reproduction {
-        let passed = r.records.iter().filter(|x| x.pass).count();
-        let _ = writeln!(s, "Reproduction of the published numbers: {passed} of {} pass", r.records.len());
+        let _ = writeln!(s, "Reproduction of the published numbers: {}", Headline::of(&r.records).sentence());
         for x in &r.records {
             let _ = writeln!(
                 s,
-                "  {:<4} {:<20} {:<42} published {:<30} reproduced {}{}",
-                if x.pass { "pass" } else { "FAIL" },
-                x.group,
-                x.readout,
+                "  {:<10} {:<6} {:<56} published {:<30} reproduced {}{}",
+                x.basis.to_string(),
+                verdict(x),
+                x.id,
                 x.published,
                 x.reproduced,
-                x.replicated.map_or(String::new(), |o| format!("  (replications: {} of {})", o.passes, o.repeats))
+                replication_text(x)
             );
         }
     }
@@ -101,6 +100,30 @@ pub fn text(results: &Results, reproduction: Option<&Reproduction>) -> String {
         }
     }
     s
+}
+
+/// A record's verdict in one word: its z score for fitted means, else pass or FAIL.
+fn verdict(x: &Record) -> String {
+    match (x.pass, x.z) {
+        (Some(true), _) => "pass".into(),
+        (Some(false), _) => "FAIL".into(),
+        (None, Some(z)) => format!("z {z:+.1}"),
+        (None, None) => "–".into(),
+    }
+}
+
+/// How a record fared over the replications, in words.
+fn replication_text(x: &Record) -> String {
+    match x.replicated {
+        Some(o) if x.z.is_some() && x.pass.is_none() => format!(
+            "  (replications: nearest its own group in {} of {}, median |z| {:.2})",
+            o.passes,
+            o.repeats,
+            o.median_abs_z.unwrap_or(f64::NAN)
+        ),
+        Some(o) => format!("  (replications: {} of {})", o.passes, o.repeats),
+        None => String::new(),
+    }
 }
 
 fn csv_field(v: &str) -> String {
@@ -259,21 +282,37 @@ pub fn write_report(
         &mut written,
     )?;
     if let Some(r) = reproduction {
-        write(dir, "reproduction.json", &json(serde_json::to_value(&r.records).unwrap_or_default()), &mut written)?;
-        let mut csv =
-            String::from("group,readout,published,reproduced,pass,criterion,replications_passing,replications\n");
+        write(
+            dir,
+            "reproduction.json",
+            &json(
+                serde_json::json!({"headline": Headline::of(&r.records), "summary": Headline::of(&r.records).sentence(), "records": r.records}),
+            ),
+            &mut written,
+        )?;
+        let mut csv = String::from(
+            "id,group,readout,basis,variance,published,reproduced,criterion,pass,z,nearest_own_group,replications_passing,replications,median_abs_z\n",
+        );
+        let opt = |v: Option<String>| v.unwrap_or_default();
         for x in &r.records {
-            let (passes, repeats) =
-                x.replicated.map_or((String::new(), String::new()), |o| (o.passes.to_string(), o.repeats.to_string()));
+            let o = x.replicated;
             let _ = writeln!(
                 csv,
-                "{},{},{},{},{},{},{passes},{repeats}",
+                "{},{},{},{},{:?},{},{},{},{},{},{},{},{},{}",
+                csv_field(&x.id),
                 csv_field(&x.group),
                 csv_field(&x.readout),
+                x.basis,
+                x.variance,
                 csv_field(&x.published),
                 csv_field(&x.reproduced),
-                x.pass,
-                csv_field(&x.criterion)
+                csv_field(&x.criterion),
+                opt(x.pass.map(|p| p.to_string())),
+                opt(x.z.map(|z| z.to_string())),
+                opt(x.nearest_own_group.map(|p| p.to_string())),
+                opt(o.map(|o| o.passes.to_string())),
+                opt(o.map(|o| o.repeats.to_string())),
+                opt(o.and_then(|o| o.median_abs_z).map(|z| z.to_string())),
             );
         }
         write(dir, "tables/reproduction.csv", csv.as_bytes(), &mut written)?;
@@ -302,7 +341,7 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 
 table {{ border-collapse: collapse; margin: 1em 0; font-size: 13px; }}
 th, td {{ border: 1px solid #ccc; padding: 3px 8px; text-align: left; }}
 td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
-.pass {{ color: #006d2c; font-weight: bold; }} .fail {{ color: #b30000; font-weight: bold; }}
+.pass {{ color: #006d2c; font-weight: bold; }} .fail {{ color: #b30000; font-weight: bold; }} .score {{ color: #444; }}
 figure {{ display: inline-block; vertical-align: top; margin: 8px; max-width: 520px; }}
 figcaption {{ font-size: 12px; color: #444; }}
 </style></head><body>
@@ -315,29 +354,59 @@ figcaption {{ font-size: 12px; color: #444; }}
         alpha = results.alpha
     );
     if let Some(r) = reproduction {
-        let passed = r.records.iter().filter(|x| x.pass).count();
+        let headline = Headline::of(&r.records);
         let odds = r.records.iter().find_map(|x| x.replicated).map(|o| o.repeats);
         let _ = write!(
             s,
-            "<h2>Published numbers and their reproduction ({passed} of {} pass)</h2><table><tr><th>group</th><th>readout</th><th>published</th><th>reproduced</th><th>criterion</th><th></th>{}</tr>",
-            r.records.len(),
-            odds.map_or(String::new(), |n| format!("<th>passes in {n} independent replications</th>"))
+            "<h2>Published numbers and what their reproduction stands on</h2>\n<p class=\"headline\"><strong>{}.</strong></p>\n",
+            escape(&headline.sentence())
+        );
+        s.push_str(
+            "<p><em>fitted</em>: a calibration target, or a relation computed from calibration targets or resting on a \
+             parameter set by hand to the paper's blots; its agreement shows that the fit worked, not that the model \
+             predicts. <em>input</em>: drawn from the paper's own numbers. <em>structural</em>: true by the model's \
+             construction. <em>predicted</em>: nothing it uses was fitted or set by hand to the paper. \
+             <em>variance = paper</em>: a published SD entered the spread (the donors' σ and the residual \
+             between-experiment variation are fitted to the paper's SDs). Fitted means are scored by \
+             z = (reproduced − published)/SEM, not passed.</p>\n",
+        );
+        let _ = write!(
+            s,
+            "<table><tr><th>basis</th><th>id</th><th>published</th><th>reproduced</th><th>criterion</th><th>verdict</th><th>variance</th>{}</tr>",
+            odds.map_or(String::new(), |n| format!("<th>over {n} independent replications</th>"))
         );
         for x in &r.records {
+            let class = match x.pass {
+                Some(true) => "pass",
+                Some(false) => "fail",
+                None => "score",
+            };
+            let sensitivity = if x.cv_sensitivity.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "<br><small>P(published verdict) by replicate CV: {}</small>",
+                    x.cv_sensitivity
+                        .iter()
+                        .map(|c| format!("{:.0} %: {:.2}", 100.0 * c.cv, c.probability))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
             let _ = write!(
                 s,
-                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"{}\">{}</td>{}</tr>",
-                escape(&x.group),
-                escape(&x.readout),
+                "<tr><td>{}</td><td>{}<br><small>{}</small></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}{sensitivity}</td><td class=\"{class}\">{}</td><td>{:?}</td>{}</tr>",
+                x.basis,
+                escape(&x.id),
+                escape(&x.uses.join("; ")),
                 escape(&x.published),
                 escape(&x.reproduced),
                 escape(&x.criterion),
-                if x.pass { "pass" } else { "fail" },
-                if x.pass { "pass" } else { "FAIL" },
-                x.replicated.map_or(String::new(), |o| format!(
-                    "<td class=\"num\">{} ({:.0} %)</td>",
-                    o.passes,
-                    100.0 * o.passes as f64 / o.repeats.max(1) as f64
+                escape(&verdict(x)),
+                x.variance,
+                x.replicated.map_or(String::new(), |_| format!(
+                    "<td class=\"num\">{}</td>",
+                    escape(replication_text(x).trim().trim_start_matches("(replications: ").trim_end_matches(')'))
                 ))
             );
         }
@@ -345,11 +414,11 @@ figcaption {{ font-size: 12px; color: #444; }}
         let _ = writeln!(
             s,
             "<p>Replicates are drawn as <em>{}</em>: {}.{}</p>",
-            escape(provenance.sampling.as_deref().unwrap_or("typical")),
-            if provenance.sampling.as_deref() == Some("random") {
-                "independent donors and well effects, one experiment's luck included"
+            escape(provenance.sampling.as_deref().unwrap_or("random")),
+            if provenance.sampling.as_deref() == Some("typical") {
+                "the typical experiment, whose replicates show the population's mean and spread by construction (Latin hypercube with moment matching), so its P values partly restate the fitted SDs"
             } else {
-                "the typical experiment, whose replicates show the population's mean and spread (Latin hypercube with moment matching)"
+                "independent donors and well effects, one experiment's luck included"
             },
             odds.map_or(String::new(), |n| format!(
                 " The last column counts the passes in {n} replications of the whole study with independent draws (seeds {}+1…{}+{n}): the odds that a lab repeating the study with this model's biology sees each published number.",
@@ -377,19 +446,24 @@ figcaption {{ font-size: 12px; color: #444; }}
             x.flagged
         );
     }
-    s.push_str("</table><h2>Comparisons</h2><table><tr><th>readout</th><th>group</th><th>reference</th><th>test</th><th>n</th><th>P</th></tr>");
+    s.push_str("</table><h2>Comparisons</h2><table><tr><th>readout</th><th>group</th><th>reference</th><th>test</th><th>n</th><th>P</th><th>effect [95 % CI]</th></tr>");
     for c in &results.comparisons {
         let p = if c.test == Test::Direction { format!("{:.2}×", c.mean / c.reference_mean) } else { p_text(c.p) };
+        let effect = c
+            .effect
+            .as_ref()
+            .map_or("–".to_string(), |e| format!("{} {:.3} [{:.3}, {:.3}]", e.name, e.value, e.ci95.0, e.ci95.1));
         let _ = write!(
             s,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{} vs {}</td><td class=\"num\">{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{} vs {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             escape(c.readout.label()),
             escape(&c.group),
             escape(&c.reference),
             c.test.label(),
             c.n.0,
             c.n.1,
-            escape(&p)
+            escape(&p),
+            escape(&effect)
         );
     }
     s.push_str("</table>\n");

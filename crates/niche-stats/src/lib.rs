@@ -34,6 +34,7 @@ pub mod format;
 pub mod linalg;
 pub mod multiple;
 pub mod nls;
+pub mod power;
 pub mod ranks;
 mod result;
 mod special;

@@ -104,6 +104,39 @@ pub fn paired(a: &[f64], b: &[f64]) -> Result<TestResult> {
     })
 }
 
+/// The difference of two means, `mean(a) − mean(b)`, with its two-sided 95 % confidence interval
+/// from the t distribution: pooled variance with `n_a + n_b − 2` df (Student), or
+/// `SE = √(s_a²/n_a + s_b²/n_b)` with Welch–Satterthwaite df. Returns (difference, (low, high)).
+pub fn mean_difference_ci(a: &[f64], b: &[f64], welch: bool) -> Result<(f64, (f64, f64))> {
+    check_group("confidence interval", "first", a, 2)?;
+    check_group("confidence interval", "second", b, 2)?;
+    let (na, nb) = (a.len() as f64, b.len() as f64);
+    let (va, vb) = (variance(a), variance(b));
+    let (se, df) = if welch {
+        let (qa, qb) = (va / na, vb / nb);
+        ((qa + qb).sqrt(), (qa + qb).powi(2) / (qa * qa / (na - 1.0) + qb * qb / (nb - 1.0)))
+    } else {
+        let pooled = ((na - 1.0) * va + (nb - 1.0) * vb) / (na + nb - 2.0);
+        ((pooled * (1.0 / na + 1.0 / nb)).sqrt(), na + nb - 2.0)
+    };
+    let d = mean(a) - mean(b);
+    if se.is_nan() || se <= 0.0 || !df.is_finite() {
+        return Ok((d, (d, d)));
+    }
+    let half = crate::distribution::t_quantile(0.975, df) * se;
+    Ok((d, (d - half, d + half)))
+}
+
+/// The mean of `values` with its two-sided 95 % confidence interval from the t distribution with
+/// `n − 1` df: `x̄ ± t₀.₉₇₅ · s/√n`.
+pub fn mean_ci(values: &[f64]) -> Result<(f64, (f64, f64))> {
+    check_group("confidence interval", "values", values, 2)?;
+    let n = values.len() as f64;
+    let m = mean(values);
+    let half = crate::distribution::t_quantile(0.975, n - 1.0) * (variance(values) / n).sqrt();
+    Ok((m, (m - half, m + half)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +150,24 @@ mod tests {
         assert!((s.statistic + 2.2 / 1.24f64.sqrt()).abs() < 1e-14);
         let w = unpaired(&a, &b, true).unwrap();
         assert!(w.df.unwrap() < 8.0 && w.p > s.p);
+    }
+
+    #[test]
+    fn confidence_intervals_match_scipy() {
+        // scipy.stats.ttest_ind([1,2,3,4,5], [3,4,5,6,8]).confidence_interval(0.95):
+        // (-4.767857529, 0.367857529); equal_var=False: (-4.784698226, 0.384698226);
+        // scipy.stats.t.interval(0.95, 4, loc=3, scale=sqrt(2.5/5)): (1.036756839, 4.963243161)
+        let (a, b) = ([1.0, 2.0, 3.0, 4.0, 5.0], [3.0, 4.0, 5.0, 6.0, 8.0]);
+        let (d, (lo, hi)) = mean_difference_ci(&a, &b, false).unwrap();
+        assert!(
+            (d + 2.2).abs() < 1e-12 && (lo + 4.767857529).abs() < 1e-8 && (hi - 0.367857529).abs() < 1e-8,
+            "{lo} {hi}"
+        );
+        let (_, (lo, hi)) = mean_difference_ci(&a, &b, true).unwrap();
+        assert!((lo + 4.784698226).abs() < 1e-8 && (hi - 0.384698226).abs() < 1e-8, "{lo} {hi}");
+        let (m, (lo, hi)) = mean_ci(&a).unwrap();
+        assert!(m == 3.0 && (lo - 1.036756839).abs() < 1e-8 && (hi - 4.963243161).abs() < 1e-8, "{lo} {hi}");
+        assert!(matches!(mean_ci(&[1.0]), Err(Error::TooFew { .. })));
     }
 
     #[test]

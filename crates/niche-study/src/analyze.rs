@@ -73,8 +73,22 @@ pub struct ComparisonResult {
     pub reference_mean: f64,
     /// n of the group and of the reference.
     pub n: (usize, usize),
+    /// The effect with its 95 % confidence interval, when there are enough values.
+    pub effect: Option<EffectEstimate>,
     /// Why there is no P, when there is none.
     pub note: Option<String>,
+}
+
+/// An effect with its 95 % confidence interval (t distribution).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EffectEstimate {
+    /// `difference of means` (group − reference) or `mean log ratio` (ln(group/reference) per
+    /// replicate).
+    pub name: &'static str,
+    /// The estimate.
+    pub value: f64,
+    /// Its 95 % confidence interval.
+    pub ci95: (f64, f64),
 }
 
 /// What the report draws for one flow well.
@@ -240,8 +254,26 @@ pub fn analyze(study: &Study, progress: &(dyn Fn(usize, usize, &str) + Sync)) ->
             let (av, bv) = (a.map_or(&[][..], |s| &s.values[..]), b.map_or(&[][..], |s| &s.values[..]));
             let mean = |v: &[f64]| if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 };
             let what = format!("{} {} vs {}", c.readout.name(), c.group, c.reference);
+            let log_ratios = (c.test == Test::LogRatio).then(|| paired_log_ratios(&values, c));
+            let effect = match &log_ratios {
+                Some(r) => niche_stats::ttest::mean_ci(r).ok().map(|(value, ci95)| (value, ci95, "mean log ratio")),
+                None => niche_stats::ttest::mean_difference_ci(av, bv, c.test == Test::Welch)
+                    .ok()
+                    .map(|(value, ci95)| (value, ci95, "difference of means")),
+            }
+            .map(|(value, ci95, name)| EffectEstimate { name, value, ci95 });
             let (p, note) = if c.test == Test::Direction {
                 (None, None)
+            } else if let Some(r) = &log_ratios {
+                if r.len() < 2 {
+                    (None, Some(format!("{what}: {} paired replicates: too few for a test", r.len())))
+                } else {
+                    let zeros = vec![0.0; r.len()];
+                    match niche_stats::ttest::paired(r, &zeros) {
+                        Ok(t) => (Some(t.p), None),
+                        Err(e) => (None, Some(format!("{what}: {e}"))),
+                    }
+                }
             } else if av.len() < 2 || bv.len() < 2 {
                 (None, Some(format!("n = {} and {}: too few values for a test", av.len(), bv.len())))
             } else {
@@ -264,6 +296,7 @@ pub fn analyze(study: &Study, progress: &(dyn Fn(usize, usize, &str) + Sync)) ->
                 mean: mean(av),
                 reference_mean: mean(bv),
                 n: (av.len(), bv.len()),
+                effect,
                 note,
             }
         })
@@ -279,6 +312,24 @@ pub fn analyze(study: &Study, progress: &(dyn Fn(usize, usize, &str) + Sync)) ->
         blots,
         warnings,
     })
+}
+
+/// `ln(group / reference)` for every replicate (blot) that has a positive value of both.
+fn paired_log_ratios(values: &[Value], c: &crate::study::Comparison) -> Vec<f64> {
+    let of = |group: &str, replicate: u32| {
+        values.iter().find(|v| v.readout == c.readout && v.group == group && v.replicate == replicate)?.value
+    };
+    let mut replicates: Vec<u32> =
+        values.iter().filter(|v| v.readout == c.readout && v.group == c.group).map(|v| v.replicate).collect();
+    replicates.sort_unstable();
+    replicates.dedup();
+    replicates
+        .into_iter()
+        .filter_map(|r| match (of(&c.group, r), of(&c.reference, r)) {
+            (Some(a), Some(b)) if a > 0.0 && b > 0.0 => Some((a / b).ln()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn group_index(study: &Study, id: &str) -> usize {

@@ -1,10 +1,21 @@
 //! `reproduce`: the seed study end to end. The model drives the virtual lab, which writes the raw
 //! files and the manifest; a study file is generated from the manifest; `analyze` reads it like
-//! any lab's study; every published number of the paper is set beside its reproduction.
+//! any lab's study; every published number of the paper is set beside its reproduction, with what
+//! it stands on ([`Basis`]) and where its spread comes from ([`Variance`]).
 //!
-//! Pass criteria: a group mean within the published SD; a P value on the same side of 0.05 as the
-//! published one; a blot direction (fold change of the means > 1.1 up, < 0.9 down, within 10 %
-//! unchanged); "undetectable" when every sample is below the lowest standard.
+//! - **Fitted means** (calibration targets) are scored, not passed: `z = (reproduced − published)
+//!   / SEM` with `SEM = SD/√n` (n = the design's replicates per group), and whether the reproduced
+//!   mean is nearer its own group's published mean than any other group's.
+//! - **Comparisons** pass when P falls on the published side of α *and* the effect has the
+//!   published sign (where the paper gives one); every comparison shows its effect with a 95 % CI.
+//! - **Blots**: one log ratio per blot (group over reference lane), a paired t test on them; up or
+//!   down when P < α with that sign, unchanged otherwise. The replicate CV of the virtual blots is
+//!   fixed in advance ([`niche_lab::blot_imager::REPLICATE_CV`]); each blot record also shows how
+//!   likely the published verdict is at other CVs ([`CvVerdict`]).
+//! - **"Undetectable"**: every sample below the lowest standard.
+//!
+//! [`replicate`] repeats the whole study with independent draws and gives every record its pass
+//! rate; [`Headline`] counts the records by basis.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -12,46 +23,95 @@ use std::path::Path;
 use niche_lab::Design;
 use niche_lab::run::Manifest;
 use niche_model::Parameters;
+use niche_model::params::ParameterKind;
+use niche_model::reliance::{GroupReadouts, Reliance, group_value};
 use niche_model::sampling::Sampling;
+use niche_model::targets::{Direction, Effect, SeedTargets};
 use niche_stats::ttest::unpaired;
 use serde::Serialize;
 
-use crate::analyze::{Results, analyze};
+use crate::analyze::{EffectEstimate, Results, analyze};
 use crate::error::{Error, Result};
 use crate::study::{Readout, Study};
 
-/// Labels of the seed groups as the paper prints them.
-pub const SEED_LABELS: [(&str, &str); 5] = [
-    ("all_alone", "ALL"),
-    ("coculture", "Co"),
-    ("coculture_amd", "AMD"),
-    ("coculture_vcr", "V"),
-    ("coculture_vcr_amd", "AMD+V"),
+/// The test the seed paper used per readout (targets-file table name): t tests for the flow CXCR4
+/// MFI (its P values are reproduced by t tests on n = 6, not by Mann–Whitney), Mann–Whitney for
+/// CXCL12 and apoptosis (P = 0.0079 is the exact two-sided minimum for 5 vs 5), and a paired t
+/// test on log ratios for the blots.
+pub const SEED_TESTS: [(&str, &str); 4] = [
+    ("cxcr4_mfi", "t"),
+    ("cxcl12_ng", "mann_whitney"),
+    ("apoptosis_percent", "mann_whitney"),
+    ("western", "log_ratio"),
 ];
 
-/// The seed study's comparisons: (readout, group, reference, test).
-pub const SEED_COMPARISONS: [(&str, &str, &str, &str); 16] = [
-    ("cxcr4_mfi", "coculture", "all_alone", "t"),
-    ("cxcr4_mfi", "coculture_amd", "coculture", "t"),
-    ("cxcr4_mfi", "coculture_vcr", "coculture", "t"),
-    ("cxcr4_mfi", "coculture_vcr_amd", "coculture_vcr", "t"),
-    ("cxcl12_ng_per_ml", "coculture_amd", "coculture", "mann_whitney"),
-    ("cxcl12_ng_per_ml", "coculture_vcr", "coculture", "mann_whitney"),
-    ("cxcl12_ng_per_ml", "coculture_vcr_amd", "coculture_vcr", "mann_whitney"),
-    ("apoptosis_percent", "coculture", "all_alone", "mann_whitney"),
-    ("apoptosis_percent", "coculture_amd", "coculture", "mann_whitney"),
-    ("apoptosis_percent", "coculture_vcr", "coculture", "mann_whitney"),
-    ("apoptosis_percent", "coculture_vcr_amd", "coculture_vcr", "mann_whitney"),
-    ("bax", "coculture", "all_alone", "direction"),
-    ("bcl2", "coculture", "all_alone", "direction"),
-    ("bax", "coculture_vcr", "coculture", "direction"),
-    ("bcl2", "coculture_vcr", "coculture", "direction"),
-    ("bax", "coculture_vcr_amd", "coculture_vcr", "direction"),
-];
+/// The study readout of a targets-file table name (`cxcl12_ng` → CXCL12, `bax`, `bcl2`, …).
+pub fn readout_of_table(table: &str) -> Option<Readout> {
+    Some(match table {
+        "cxcr4_mfi" => Readout::Cxcr4Mfi,
+        "cxcl12_ng" => Readout::Cxcl12NgPerMl,
+        "apoptosis_percent" => Readout::ApoptosisPercent,
+        "bax" => Readout::Bax,
+        "bcl2" => Readout::Bcl2,
+        _ => return None,
+    })
+}
+
+/// The model's value of a study readout.
+fn model_value(readout: Readout, r: &niche_model::Readouts) -> f64 {
+    match readout {
+        Readout::Cxcr4Mfi => r.cxcr4_mfi,
+        Readout::Cxcl12NgPerMl => r.cxcl12_ng_per_ml,
+        Readout::ApoptosisPercent => r.apoptosis_percent,
+        Readout::Bax => r.bax,
+        Readout::Bcl2 => r.bcl2,
+    }
+}
+
+/// What a reproduced number stands on, weakest first: a record's basis is the weakest of
+/// everything it uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// Taken from the paper (the cohort's distribution): reproducing it shows nothing.
+    Input,
+    /// True by the model's construction, whatever its parameters.
+    Structural,
+    /// Rests on a calibration target or on a parameter set by hand to the paper.
+    Fitted,
+    /// Nothing it uses was fitted or set by hand to the paper.
+    Predicted,
+}
+
+impl std::fmt::Display for Basis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Basis::Input => "input",
+            Basis::Structural => "structural",
+            Basis::Fitted => "fitted",
+            Basis::Predicted => "predicted",
+        })
+    }
+}
+
+/// Where a record's spread comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Variance {
+    /// A published SD entered it (the donors' σ and the residual are fitted to the paper's SDs;
+    /// the cohort is drawn with the published SD).
+    Paper,
+    /// Only from cited sources not fitted to the seed.
+    Model,
+    /// No spread enters it.
+    None,
+}
 
 /// One published number beside its reproduction.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Record {
+    /// The published number's id ([`niche_model::targets`]), shared with `niche model fit`.
+    pub id: String,
     /// Group (or cohort).
     pub group: String,
     /// What was measured (`cxcr4_mfi`, `apoptosis_percent P vs coculture`, …).
@@ -60,22 +120,70 @@ pub struct Record {
     pub published: String,
     /// niche's value.
     pub reproduced: String,
-    /// Whether it passes its criterion.
-    pub pass: bool,
-    /// The criterion.
+    /// What the reproduction stands on.
+    pub basis: Basis,
+    /// The targets and parameters it stands on.
+    pub uses: Vec<String>,
+    /// Where its spread comes from.
+    pub variance: Variance,
+    /// The criterion (or, for fitted means, the score).
     pub criterion: String,
-    /// How many independent replications (random sampling, `niche reproduce --repeats`) passed.
+    /// Whether it passes its criterion; none for fitted means, which are scored ([`Record::z`]).
+    pub pass: Option<bool>,
+    /// Fitted means: (reproduced − published) / SEM.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub z: Option<f64>,
+    /// Fitted means: whether the reproduced mean is nearer its own group's published mean than
+    /// any other group's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nearest_own_group: Option<bool>,
+    /// Comparisons: the reproduced effect with its 95 % CI.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effect: Option<EffectEstimate>,
+    /// Blots: how likely the published verdict is at other replicate CVs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cv_sensitivity: Vec<CvVerdict>,
+    /// How the record fared over independent replications (`niche reproduce --repeats`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replicated: Option<Replicated>,
 }
 
-/// Passes of one published number over independent replications of the whole study.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+impl Record {
+    /// Whether the record counts as reproduced: its pass rate over the replications when they
+    /// ran (at least half), else this run's pass; fitted means count when nearest their own group.
+    pub fn reproduced(&self) -> Option<bool> {
+        match self.replicated {
+            Some(r) if r.repeats > 0 => Some(2 * r.passes >= r.repeats),
+            _ => self.pass.or(self.nearest_own_group),
+        }
+    }
+}
+
+/// The probability of the published blot verdict at one replicate CV.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CvVerdict {
+    /// Coefficient of variation of a normalised band between replicate blots.
+    pub cv: f64,
+    /// Probability that the blots' test gives the published verdict.
+    pub probability: f64,
+}
+
+/// The CVs of the blot sensitivity row.
+pub const BLOT_CVS: [f64; 6] = [0.05, 0.10, 0.20, 0.30, 0.40, 0.50];
+
+/// One record over independent replications of the whole study.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Replicated {
-    /// Replications in which it passed.
+    /// Replications in which it passed (fitted means: in which the reproduced mean was nearest its
+    /// own group's published mean).
     pub passes: usize,
     /// Replications run.
     pub repeats: usize,
+    /// `passes / repeats`.
+    pub rate: f64,
+    /// Fitted means: the median |z| over the replications.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub median_abs_z: Option<f64>,
 }
 
 /// The virtual cohort of Figure 1.
@@ -96,22 +204,95 @@ pub struct Reproduction {
     pub results: Results,
     /// The virtual cohort.
     pub cohort: Cohort,
-    /// One record per published target.
+    /// One record per published number.
     pub records: Vec<Record>,
     /// The lab's manifest.
     pub manifest: Manifest,
 }
 
-/// Writes the study file for a lab run (paths relative to the lab's directory).
-pub fn study_file(manifest: &Manifest) -> String {
+/// The records counted by basis: the reproduction's headline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Headline {
+    /// Fitted means (calibration targets).
+    pub fitted_means: usize,
+    /// Their median |z| (over the replications when they ran, else this run).
+    pub fitted_median_abs_z: f64,
+    /// Other fitted records (comparisons and directions resting on fitted means or hand-set
+    /// parameters), and how many of them are reproduced.
+    pub fitted_relations: (usize, usize),
+    /// Records whose reproduction is an input from the paper.
+    pub inputs: usize,
+    /// Records true by construction.
+    pub structural: usize,
+    /// Predicted records, and how many of them are reproduced.
+    pub predicted: (usize, usize),
+    /// Independent replications behind the counts (0: this run alone).
+    pub repeats: usize,
+}
+
+impl Headline {
+    /// Counts the records.
+    pub fn of(records: &[Record]) -> Headline {
+        let by = |b: Basis| records.iter().filter(move |r| r.basis == b);
+        let reproduced = |it: &mut dyn Iterator<Item = &Record>| {
+            let v: Vec<&Record> = it.collect();
+            (v.len(), v.iter().filter(|r| r.reproduced() == Some(true)).count())
+        };
+        let means: Vec<&Record> = by(Basis::Fitted).filter(|r| r.z.is_some()).collect();
+        let mut abs_z: Vec<f64> =
+            means.iter().filter_map(|r| r.replicated.and_then(|x| x.median_abs_z).or(r.z.map(f64::abs))).collect();
+        abs_z.sort_by(f64::total_cmp);
+        let median = if abs_z.is_empty() {
+            f64::NAN
+        } else {
+            let m = abs_z.len() / 2;
+            if abs_z.len() % 2 == 1 { abs_z[m] } else { (abs_z[m - 1] + abs_z[m]) / 2.0 }
+        };
+        Headline {
+            fitted_means: means.len(),
+            fitted_median_abs_z: median,
+            fitted_relations: reproduced(&mut by(Basis::Fitted).filter(|r| r.z.is_none())),
+            inputs: by(Basis::Input).count(),
+            structural: by(Basis::Structural).count(),
+            predicted: reproduced(&mut by(Basis::Predicted)),
+            repeats: records.iter().find_map(|r| r.replicated).map_or(0, |r| r.repeats),
+        }
+    }
+
+    /// The counts in plain words.
+    pub fn sentence(&self) -> String {
+        let over = if self.repeats > 0 {
+            format!(" in at least half of {} replications", self.repeats)
+        } else {
+            String::new()
+        };
+        format!(
+            "fitted: {} means (calibration targets), median |z| {:.2}, and {} relations resting on them or on \
+             hand-set parameters, {} reproduced{over}; inputs: {}; structural: {}; predicted: {} of {} reproduced{over}",
+            self.fitted_means,
+            self.fitted_median_abs_z,
+            self.fitted_relations.0,
+            self.fitted_relations.1,
+            self.inputs,
+            self.structural,
+            self.predicted.1,
+            self.predicted.0,
+        )
+    }
+}
+
+/// Writes the study file for a lab run (paths relative to the lab's directory): the groups with
+/// the paper's labels, every file of the manifest, and one comparison per published P value and
+/// blot direction, with the paper's test ([`SEED_TESTS`]).
+pub fn study_file(manifest: &Manifest, targets: &SeedTargets) -> String {
     let mut s = String::from("# Generated by `niche reproduce` from the virtual lab's manifest.json.\n");
     let _ = writeln!(
         s,
-        "name = \"Seed study, reproduced by niche (virtual lab, seed {})\"\nalpha = 0.05\ngating = \"builtin:seed\"\nmfi = \"median\"\n",
-        manifest.seed
+        "name = \"Seed study, reproduced by niche (virtual lab, seed {})\"\nalpha = {}\ngating = \"builtin:seed\"\nmfi = \"median\"\n",
+        manifest.seed, targets.study.alpha
     );
     for g in &manifest.design.groups {
-        let label = SEED_LABELS.iter().find(|(id, _)| *id == g.id).map_or(g.id.as_str(), |(_, l)| l);
+        let label = targets.group(&g.id).map_or(g.id.as_str(), |t| t.label.as_str());
         let _ = writeln!(
             s,
             "[[group]]\nid = \"{}\"\nlabel = \"{label}\"\nmsc = {}\nvcr = \"{} umol/L\"\namd3100 = \"{} ug/mL\"\n",
@@ -146,13 +327,79 @@ pub fn study_file(manifest: &Manifest) -> String {
         let _ =
             writeln!(s, "[[{table}]]\n{key} = \"{}\"\nlayout = \"{}\"\n", f.path, f.layout.as_deref().unwrap_or(""));
     }
-    for (readout, group, reference, test) in SEED_COMPARISONS {
+    let test_of = |table: &str| SEED_TESTS.iter().find(|(t, _)| *t == table).map_or("t", |(_, test)| test);
+    let mut comparisons: Vec<(Readout, String, String, &str)> = targets
+        .comparisons()
+        .into_iter()
+        .filter_map(|c| Some((readout_of_table(c.readout)?, c.group, c.reference, test_of(c.readout))))
+        .collect();
+    comparisons.extend(
+        targets
+            .directions()
+            .into_iter()
+            .filter_map(|d| Some((readout_of_table(d.protein)?, d.group, d.reference, test_of("western")))),
+    );
+    for (readout, group, reference, test) in comparisons {
         let _ = writeln!(
             s,
-            "[[comparison]]\nreadout = \"{readout}\"\ngroup = \"{group}\"\nreference = \"{reference}\"\ntest = \"{test}\"\n"
+            "[[comparison]]\nreadout = \"{}\"\ngroup = \"{group}\"\nreference = \"{reference}\"\ntest = \"{test}\"\n",
+            readout.name()
         );
     }
     s
+}
+
+/// What the records of a reproduction stand on: the published numbers, the calibration targets
+/// and which parameters move each model quantity. Computed once per reproduction (about 150 short
+/// simulations) and shared by its replications.
+pub struct Grounds {
+    targets: &'static SeedTargets,
+    calibration: Vec<niche_model::calibrate::Target>,
+    reliance: Reliance,
+}
+
+impl Grounds {
+    /// The seed paper's targets and the calibrated model's reliance on its parameters.
+    pub fn seed() -> Result<Grounds> {
+        Ok(Grounds {
+            targets: niche_model::targets::seed()?,
+            calibration: niche_model::calibrate::seed_targets()?,
+            reliance: Reliance::of(&Parameters::default())?,
+        })
+    }
+
+    /// The calibration target of a readout in a group (its id), if there is one.
+    fn target(&self, readout: Readout, group: &str) -> Option<&str> {
+        self.calibration
+            .iter()
+            .find(|t| t.group == group && readout_of_table(t.readout.table()) == Some(readout))
+            .map(|t| t.id.as_str())
+    }
+
+    /// What a model quantity of the given group readouts stands on: calibration targets of those
+    /// readouts, or else the hand-set parameters that move it; nothing at all → structural.
+    fn stands_on(
+        &self,
+        parts: &[(Readout, &str)],
+        quantity: impl Fn(&GroupReadouts) -> Option<f64>,
+    ) -> (Basis, Vec<String>) {
+        let rests_on = self.reliance.rests_on(&quantity);
+        if rests_on.is_empty() {
+            return (Basis::Structural, vec!["the model's structure (no parameter moves it)".into()]);
+        }
+        let mut uses: Vec<String> = parts.iter().filter_map(|(r, g)| self.target(*r, g)).map(String::from).collect();
+        uses.extend(
+            rests_on
+                .iter()
+                .filter(|(_, kind)| *kind == ParameterKind::SetToSeed)
+                .map(|(n, _)| format!("{n} (set by hand)")),
+        );
+        let basis = if uses.is_empty() { Basis::Predicted } else { Basis::Fitted };
+        if basis == Basis::Predicted {
+            uses.push("parameters calibrated to other targets".into());
+        }
+        (basis, uses)
+    }
 }
 
 /// Runs the seed study: lab into `dir/raw`, the generated study file, the analysis, the cohort and
@@ -164,22 +411,35 @@ pub fn reproduce(
     sampling: Sampling,
     progress: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Result<Reproduction> {
+    let grounds = Grounds::seed()?;
+    reproduce_with(&grounds, dir, events, seed, sampling, progress)
+}
+
+fn reproduce_with(
+    grounds: &Grounds,
+    dir: &Path,
+    events: usize,
+    seed: u64,
+    sampling: Sampling,
+    progress: &(dyn Fn(usize, usize, &str) + Sync),
+) -> Result<Reproduction> {
     let design = Design { events, sampling, ..Design::seed() };
     let raw = dir.join("raw");
     let (manifest, _truth) = niche_lab::run::run(&design, seed, &raw)?;
     let study_path = raw.join("study.toml");
-    niche_lab::run::write_atomic(&study_path, study_file(&manifest).as_bytes())?;
+    niche_lab::run::write_atomic(&study_path, study_file(&manifest, grounds.targets).as_bytes())?;
     let study = Study::open(&study_path)?;
     let results = analyze(&study, progress)?;
     let cohort = cohort(seed, sampling)?;
-    let records = compare(&results, &cohort)?;
+    let records = compare(grounds, &results, &cohort, &design)?;
     Ok(Reproduction { results, cohort, records, manifest })
 }
 
 /// Replicates the whole study `repeats` times with independent draws (random sampling, seeds
 /// `seed + 1 … seed + repeats`), each in a scratch directory under `dir` that is removed after it,
-/// and records in `records` how often each published number passed: the odds that a lab repeating
-/// the study (same design, this model's biology) sees what the paper saw.
+/// and records in `records` how often each published number passed (fitted means: how often the
+/// reproduced mean was nearest its own group's, and the median |z|): the odds that a lab
+/// repeating the study (same design, this model's biology) sees what the paper saw.
 pub fn replicate(
     dir: &Path,
     events: usize,
@@ -188,7 +448,9 @@ pub fn replicate(
     records: &mut [Record],
     progress: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Result<()> {
+    let grounds = Grounds::seed()?;
     let mut passes = vec![0usize; records.len()];
+    let mut abs_z: Vec<Vec<f64>> = vec![Vec::new(); records.len()];
     let scratch = dir.join("replication_scratch");
     let clear = || -> Result<()> {
         if scratch.exists() {
@@ -200,183 +462,298 @@ pub fn replicate(
     for k in 1..=repeats {
         progress(k - 1, repeats, &format!("replication {k} of {repeats}"));
         clear()?;
-        let r = reproduce(&scratch, events, seed.wrapping_add(k as u64), Sampling::Random, &|_, _, _| {})?;
-        for (slot, record) in passes.iter_mut().zip(records.iter()) {
-            let same = r.records.iter().find(|x| x.group == record.group && x.readout == record.readout);
-            *slot += usize::from(same.is_some_and(|x| x.pass));
+        let r =
+            reproduce_with(&grounds, &scratch, events, seed.wrapping_add(k as u64), Sampling::Random, &|_, _, _| {})?;
+        for ((slot, z), record) in passes.iter_mut().zip(abs_z.iter_mut()).zip(records.iter()) {
+            let Some(same) = r.records.iter().find(|x| x.id == record.id) else { continue };
+            *slot += usize::from(same.pass.or(same.nearest_own_group) == Some(true));
+            z.extend(same.z.map(f64::abs));
         }
     }
     clear()?;
     progress(repeats, repeats, "replications done");
-    for (record, passes) in records.iter_mut().zip(passes) {
-        record.replicated = Some(Replicated { passes, repeats });
+    for ((record, passes), mut z) in records.iter_mut().zip(passes).zip(abs_z) {
+        z.sort_by(f64::total_cmp);
+        let median_abs_z = (!z.is_empty()).then(|| {
+            let m = z.len() / 2;
+            if z.len() % 2 == 1 { z[m] } else { (z[m - 1] + z[m]) / 2.0 }
+        });
+        let rate = if repeats > 0 { passes as f64 / repeats as f64 } else { f64::NAN };
+        record.replicated = Some(Replicated { passes, repeats, rate, median_abs_z });
     }
     Ok(())
 }
 
-/// The virtual cohort: 20 newly diagnosed and 17 R/R patients as in Figure 1.
+/// The virtual cohort: the published numbers of newly diagnosed and R/R patients (Figure 1),
+/// drawn from the published means and SDs.
 pub fn cohort(seed: u64, sampling: Sampling) -> Result<Cohort> {
-    let patients = niche_model::scan::cohort(&Parameters::default(), 20, seed, sampling)?;
-    let nd: Vec<f64> = patients.iter().filter(|p| p.cohort == "newly_diagnosed").map(|p| p.cxcr4_mfi).collect();
-    let rr: Vec<f64> =
-        patients.iter().filter(|p| p.cohort == "relapsed_refractory").map(|p| p.cxcr4_mfi).take(17).collect();
+    let patients = niche_model::scan::cohort(&Parameters::default(), None, seed, sampling)?;
+    let of = |name: &str| patients.iter().filter(|p| p.cohort == name).map(|p| p.cxcr4_mfi).collect::<Vec<f64>>();
+    let (nd, rr) = (of("newly_diagnosed"), of("relapsed_refractory"));
     let p = unpaired(&rr, &nd, false).map_err(|source| Error::Statistics { what: "cohort CXCR4".into(), source })?.p;
     Ok(Cohort { newly_diagnosed: nd, relapsed_refractory: rr, p })
 }
 
-fn mean_sd(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    (mean, (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt())
+fn mean_of(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
 }
 
-/// Sets every published target beside the reproduction.
-pub fn compare(results: &Results, cohort: &Cohort) -> Result<Vec<Record>> {
-    let doc: toml::Table = niche_model::calibrate::SEED_TARGETS_TOML
-        .parse()
-        .map_err(|e: toml::de::Error| Error::Model(niche_model::Error::Targets { reason: e.to_string() }))?;
-    let table = |path: &[&str]| -> Option<&toml::Table> {
-        let mut t = doc.get(path[0])?.as_table()?;
-        for key in &path[1..] {
-            t = t.get(*key)?.as_table()?;
-        }
-        Some(t)
-    };
+fn fmt(v: f64) -> String {
+    if v.abs() >= 100.0 { format!("{v:.2}") } else { format!("{v:.3}") }
+}
+
+/// Sets every published number beside the reproduction (see the module docs for the criteria).
+pub fn compare(grounds: &Grounds, results: &Results, cohort: &Cohort, design: &Design) -> Result<Vec<Record>> {
+    let targets = grounds.targets;
+    let alpha = targets.study.alpha;
+    let side = |p: f64| if p < alpha { format!("< {alpha}") } else { format!("≥ {alpha}") };
     let mut records = Vec::new();
-    let fmt = |v: f64| if v.abs() >= 100.0 { format!("{v:.2}") } else { format!("{v:.3}") };
-    let side = |p: f64| if p < 0.05 { "< 0.05" } else { "≥ 0.05" };
-    // Figure 1
-    if let Some(c) = table(&["results", "cohort_cxcr4_mfi"]) {
-        for (key, values) in
-            [("newly_diagnosed", &cohort.newly_diagnosed), ("relapsed_refractory", &cohort.relapsed_refractory)]
-        {
-            let t = c.get(key).and_then(|v| v.as_table());
-            let (Some(mean), Some(sd)) =
-                (t.and_then(|t| t.get("mean")?.as_float()), t.and_then(|t| t.get("sd")?.as_float()))
-            else {
-                continue;
-            };
-            let (m, _) = mean_sd(values);
-            records.push(Record {
-                group: key.into(),
-                readout: "cohort cxcr4_mfi".into(),
-                published: format!("{mean} ± {sd}"),
-                reproduced: fmt(m),
-                pass: (m - mean).abs() <= sd,
-                criterion: "mean within the published SD".into(),
-                replicated: None,
-            });
-        }
-        if let Some(p) = c.get("p").and_then(|v| v.as_float()) {
-            records.push(Record {
-                group: "relapsed_refractory".into(),
-                readout: "cohort cxcr4_mfi P vs newly_diagnosed".into(),
-                published: format!("{p}"),
-                reproduced: niche_stats::format::p_value(cohort.p),
-                pass: (cohort.p < 0.05) == (p < 0.05),
-                criterion: format!("P {} as published", side(p)),
-                replicated: None,
-            });
-        }
-    }
-    // Figures 2 and 3: means and P values
-    for (name, readout) in [
-        ("cxcr4_mfi", Readout::Cxcr4Mfi),
-        ("cxcl12_ng", Readout::Cxcl12NgPerMl),
-        ("apoptosis_percent", Readout::ApoptosisPercent),
+    // Figure 1: inputs drawn from the published distribution
+    let published = &targets.results.cohort_cxcr4_mfi;
+    for (key, arm, values) in [
+        ("newly_diagnosed", published.newly_diagnosed, &cohort.newly_diagnosed),
+        ("relapsed_refractory", published.relapsed_refractory, &cohort.relapsed_refractory),
     ] {
-        let Some(t) = table(&["results", name]) else { continue };
-        for (group, entry) in t {
-            let Some(entry) = entry.as_table() else { continue };
-            let summary = results.summary(readout, group);
-            if let (Some(mean), Some(sd)) =
-                (entry.get("mean").and_then(|v| v.as_float()), entry.get("sd").and_then(|v| v.as_float()))
-            {
-                let m = summary.map_or(f64::NAN, |s| s.mean);
-                records.push(Record {
-                    group: group.clone(),
-                    readout: readout.name().into(),
-                    published: format!("{mean} ± {sd}"),
-                    reproduced: fmt(m),
-                    pass: (m - mean).abs() <= sd,
-                    criterion: "mean within the published SD".into(),
-                    replicated: None,
-                });
-            }
-            if entry.get("value").and_then(|v| v.as_str()) == Some("undetectable") {
-                let samples: Vec<_> =
-                    results.values.iter().filter(|v| v.readout == readout && &v.group == group).collect();
-                let all_below = !samples.is_empty() && samples.iter().all(|v| v.value.is_none());
-                records.push(Record {
-                    group: group.clone(),
-                    readout: readout.name().into(),
-                    published: "undetectable".into(),
-                    reproduced: if all_below { "< LLOQ in every sample".into() } else { "detected".into() },
-                    pass: all_below,
-                    criterion: "every sample below the lowest standard".into(),
-                    replicated: None,
-                });
-            }
-            if let Some(p) = entry.get("p").and_then(|v| v.as_float()) {
-                let reference = entry.get("p_vs").and_then(|v| v.as_str()).unwrap_or("coculture");
-                let c = results
-                    .comparisons
-                    .iter()
-                    .find(|c| c.readout == readout && &c.group == group && c.reference == reference);
-                let rp = c.and_then(|c| c.p);
-                let mut pass = rp.is_some_and(|rp| (rp < 0.05) == (p < 0.05));
-                let relation = entry.get("relation").and_then(|v| v.as_str()).unwrap_or("");
-                if relation.starts_with("increased") {
-                    pass &= c.is_some_and(|c| c.mean > c.reference_mean);
-                }
-                records.push(Record {
-                    group: group.clone(),
-                    readout: format!("{} P vs {reference}", readout.name()),
-                    published: if relation.is_empty() { format!("{p}") } else { format!("{p} ({relation})") },
-                    reproduced: rp.map_or("-".into(), niche_stats::format::p_value),
-                    pass,
-                    criterion: format!(
-                        "P {} as published{}",
-                        side(p),
-                        if relation.starts_with("increased") { ", and higher" } else { "" }
-                    ),
-                    replicated: None,
-                });
-            }
-        }
+        let m = mean_of(values);
+        records.push(Record {
+            id: format!("cohort_cxcr4_mfi.{key}.mean"),
+            group: key.into(),
+            readout: "cohort cxcr4_mfi".into(),
+            published: format!("{} ± {} (n = {})", arm.mean, arm.sd, arm.n),
+            reproduced: fmt(m),
+            basis: Basis::Input,
+            uses: vec!["the published mean ± SD, as the virtual patients' distribution".into()],
+            variance: Variance::Paper,
+            criterion: "mean within the published SD (drawn from it)".into(),
+            pass: Some((m - arm.mean).abs() <= arm.sd),
+            z: None,
+            nearest_own_group: None,
+            effect: None,
+            cv_sensitivity: vec![],
+            replicated: None,
+        });
     }
-    // Figure 3C: blot directions
-    if let Some(t) = table(&["results", "western"]) {
-        for (group, entry) in t {
-            let Some(entry) = entry.as_table() else { continue };
-            let reference = entry.get("vs").and_then(|v| v.as_str()).unwrap_or("");
-            for (key, readout) in [("bax", Readout::Bax), ("bcl2", Readout::Bcl2)] {
-                let Some(direction) = entry.get(key).and_then(|v| v.as_str()) else { continue };
-                let (a, b) = (results.summary(readout, group), results.summary(readout, reference));
-                let ratio = match (a, b) {
-                    (Some(a), Some(b)) if b.mean > 0.0 => a.mean / b.mean,
-                    _ => f64::NAN,
-                };
-                let seen = if ratio > 1.1 {
-                    "up"
-                } else if ratio < 0.9 {
-                    "down"
-                } else if ratio.is_finite() {
-                    "unchanged"
-                } else {
-                    "-"
-                };
-                records.push(Record {
-                    group: group.clone(),
-                    readout: format!("{key} vs {reference} (blot)"),
-                    published: direction.into(),
-                    reproduced: format!("{seen} ({ratio:.2}×)"),
-                    pass: seen == direction,
-                    criterion: "direction: > 1.1× up, < 0.9× down".into(),
-                    replicated: None,
-                });
-            }
-        }
+    let (dm, ci) = niche_stats::ttest::mean_difference_ci(&cohort.relapsed_refractory, &cohort.newly_diagnosed, false)
+        .map_err(|source| Error::Statistics { what: "cohort CXCR4".into(), source })?;
+    records.push(Record {
+        id: "cohort_cxcr4_mfi.relapsed_refractory.p_vs_newly_diagnosed".into(),
+        group: "relapsed_refractory".into(),
+        readout: "cohort cxcr4_mfi P vs newly_diagnosed".into(),
+        published: format!("{}", published.p),
+        reproduced: format!(
+            "P {}, Δ {} [{}, {}]",
+            niche_stats::format::p_value(cohort.p),
+            fmt(dm),
+            fmt(ci.0),
+            fmt(ci.1)
+        ),
+        basis: Basis::Input,
+        uses: vec!["the published means ± SD of both cohorts".into()],
+        variance: Variance::Paper,
+        criterion: format!("P {} and R/R higher, as published", side(published.p)),
+        pass: Some((cohort.p < alpha) == (published.p < alpha) && dm > 0.0),
+        z: None,
+        nearest_own_group: None,
+        effect: Some(EffectEstimate { name: "difference of means", value: dm, ci95: ci }),
+        cv_sensitivity: vec![],
+        replicated: None,
+    });
+
+    // Figures 2 and 3: means
+    let n = design.replicates as f64;
+    for m in targets.means() {
+        let Some(readout) = readout_of_table(m.readout) else { continue };
+        let reproduced = results.summary(readout, &m.group).map_or(f64::NAN, |s| s.mean);
+        let (basis, uses) =
+            grounds.stands_on(&[(readout, &m.group)], |g| group_value(g, &m.group, |r| model_value(readout, r)));
+        let sem = m.sd / n.sqrt();
+        let z = (reproduced - m.mean) / sem;
+        let nearest = targets
+            .means()
+            .into_iter()
+            .filter(|o| o.readout == m.readout)
+            .min_by(|a, b| (a.mean - reproduced).abs().total_cmp(&(b.mean - reproduced).abs()))
+            .is_some_and(|o| o.group == m.group);
+        let scored = basis == Basis::Fitted;
+        records.push(Record {
+            id: m.id.clone(),
+            group: m.group.clone(),
+            readout: readout.name().into(),
+            published: format!("{} ± {}", m.mean, m.sd),
+            reproduced: fmt(reproduced),
+            basis,
+            uses,
+            variance: Variance::Paper,
+            criterion: if scored {
+                format!(
+                    "score: z = (reproduced − published)/SEM, SEM = SD/√{}; nearest its own group's mean",
+                    design.replicates
+                )
+            } else {
+                "nearest its own group's published mean".into()
+            },
+            pass: (!scored).then_some(nearest),
+            z: Some(z),
+            nearest_own_group: Some(nearest),
+            effect: None,
+            cv_sensitivity: vec![],
+            replicated: None,
+        });
+    }
+    // "undetectable"
+    for u in targets.undetectable() {
+        let Some(readout) = readout_of_table(u.readout) else { continue };
+        let samples: Vec<_> = results.values.iter().filter(|v| v.readout == readout && v.group == u.group).collect();
+        let all_below = !samples.is_empty() && samples.iter().all(|v| v.value.is_none());
+        let (basis, uses) =
+            grounds.stands_on(&[(readout, &u.group)], |g| group_value(g, &u.group, |r| model_value(readout, r)));
+        records.push(Record {
+            id: u.id.clone(),
+            group: u.group.clone(),
+            readout: readout.name().into(),
+            published: "undetectable".into(),
+            reproduced: if all_below { "< LLOQ in every sample".into() } else { "detected".into() },
+            basis,
+            uses,
+            variance: Variance::None,
+            criterion: "every sample below the lowest standard".into(),
+            pass: Some(all_below),
+            z: None,
+            nearest_own_group: None,
+            effect: None,
+            cv_sensitivity: vec![],
+            replicated: None,
+        });
+    }
+    // comparisons
+    for c in targets.comparisons() {
+        let Some(readout) = readout_of_table(c.readout) else { continue };
+        let found = results
+            .comparisons
+            .iter()
+            .find(|x| x.readout == readout && x.group == c.group && x.reference == c.reference);
+        let rp = found.and_then(|x| x.p);
+        let difference = found.map(|x| x.mean - x.reference_mean);
+        let sign_ok = c.sign == 0 || difference.is_some_and(|d| d * f64::from(c.sign) > 0.0);
+        let pass = rp.is_some_and(|rp| (rp < alpha) == (c.p < alpha)) && sign_ok;
+        let (basis, mut uses) = grounds.stands_on(&[(readout, &c.group), (readout, &c.reference)], |g| {
+            Some(
+                group_value(g, &c.group, |r| model_value(readout, r))?
+                    - group_value(g, &c.reference, |r| model_value(readout, r))?,
+            )
+        });
+        // a relation calibration fitted ("not different") stands on its own target
+        let (basis, uses) = if grounds.calibration.iter().any(|t| t.id == c.id) {
+            uses.insert(0, c.id.clone());
+            (Basis::Fitted, uses)
+        } else {
+            (basis, uses)
+        };
+        let means = match (targets.mean(c.readout, &c.group), targets.mean(c.readout, &c.reference)) {
+            (Some(a), Some(b)) => format!(" ({} vs {})", a.mean, b.mean),
+            _ => String::new(),
+        };
+        let effect = found.and_then(|x| x.effect.clone());
+        let direction = match (c.effect, c.sign) {
+            (Effect::NotDifferent, _) | (_, 0) => String::new(),
+            (_, s) if s > 0 => " and the group higher".into(),
+            _ => " and the group lower".into(),
+        };
+        records.push(Record {
+            id: c.id.clone(),
+            group: c.group.clone(),
+            readout: format!("{} P vs {}", readout.name(), c.reference),
+            published: match &c.relation {
+                Some(r) => format!("{} ({r})", c.p),
+                None => format!("{}{means}", c.p),
+            },
+            reproduced: format!(
+                "P {}{}",
+                rp.map_or("–".into(), niche_stats::format::p_value),
+                effect.as_ref().map_or(String::new(), |e| format!(
+                    ", Δ {} [{}, {}]",
+                    fmt(e.value),
+                    fmt(e.ci95.0),
+                    fmt(e.ci95.1)
+                ))
+            ),
+            basis,
+            uses,
+            variance: Variance::Paper,
+            criterion: format!("P {}{direction}, as published", side(c.p)),
+            pass: Some(pass),
+            z: None,
+            nearest_own_group: None,
+            effect,
+            cv_sensitivity: vec![],
+            replicated: None,
+        });
+    }
+    // Figure 3C: blot directions by a paired t test on log ratios
+    for d in targets.directions() {
+        let Some(readout) = readout_of_table(d.protein) else { continue };
+        let found = results
+            .comparisons
+            .iter()
+            .find(|x| x.readout == readout && x.group == d.group && x.reference == d.reference);
+        let p = found.and_then(|x| x.p);
+        let log_ratio = found.and_then(|x| x.effect.as_ref()).map(|e| e.value);
+        let seen = match (p, log_ratio) {
+            (Some(p), Some(l)) if p < alpha && l > 0.0 => Some(Direction::Up),
+            (Some(p), Some(l)) if p < alpha && l < 0.0 => Some(Direction::Down),
+            (Some(_), Some(_)) => Some(Direction::Unchanged),
+            _ => None,
+        };
+        let quantity = |g: &GroupReadouts| {
+            Some(
+                (group_value(g, &d.group, |r| model_value(readout, r))?
+                    / group_value(g, &d.reference, |r| model_value(readout, r))?)
+                .ln(),
+            )
+        };
+        let (basis, uses) = grounds.stands_on(&[(readout, &d.group), (readout, &d.reference)], quantity);
+        let blots = found.map_or(0, |x| x.n.0.min(x.n.1));
+        let cv_sensitivity = grounds.reliance.value(quantity).map_or_else(Vec::new, |mu| {
+            BLOT_CVS
+                .iter()
+                .filter_map(|&cv| {
+                    // two independent lanes per ratio, each log-normal with this CV
+                    let sd = (2.0 * (1.0 + cv * cv).ln()).sqrt();
+                    let v = niche_stats::power::one_sample_t(blots, mu, sd, alpha).ok()?;
+                    let probability = match d.direction {
+                        Direction::Up => v.up,
+                        Direction::Down => v.down,
+                        Direction::Unchanged => v.unchanged,
+                    };
+                    Some(CvVerdict { cv, probability })
+                })
+                .collect()
+        });
+        records.push(Record {
+            id: d.id.clone(),
+            group: d.group.clone(),
+            readout: format!("{} vs {} (blot)", d.protein, d.reference),
+            published: d.direction.to_string(),
+            reproduced: match (seen, log_ratio, p) {
+                (Some(seen), Some(l), Some(p)) => {
+                    format!("{seen} ({:.2}×, P {})", l.exp(), niche_stats::format::p_value(p))
+                }
+                _ => "–".into(),
+            },
+            basis,
+            uses,
+            variance: Variance::Paper,
+            criterion: format!(
+                "paired t test on log ratios over {blots} blots: up or down when P < {alpha}, else unchanged; replicate CV {:.0} %",
+                100.0 * design.blot_cv
+            ),
+            pass: Some(seen == Some(d.direction)),
+            z: None,
+            nearest_own_group: None,
+            effect: found.and_then(|x| x.effect.clone()),
+            cv_sensitivity,
+            replicated: None,
+        });
     }
     Ok(records)
 }

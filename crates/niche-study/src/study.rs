@@ -34,7 +34,7 @@
 //! readout = "cxcr4_mfi"          # cxcr4_mfi | apoptosis_percent | cxcl12_ng_per_ml | bax | bcl2
 //! group = "coculture_vcr"
 //! reference = "coculture"
-//! test = "t"                     # t | welch | mann_whitney | direction (blots)
+//! test = "t"                     # t | welch | mann_whitney | log_ratio or direction (blots)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -174,8 +174,11 @@ pub enum Test {
     Welch,
     /// Two-sided Mann–Whitney, exact for small samples.
     MannWhitney,
-    /// Direction of the mean only (Western blots).
+    /// Direction of the mean only (Western blots), no P.
     Direction,
+    /// Paired t test on the log ratios of group to reference within each replicate (Western blots:
+    /// one ratio per blot, both lanes on the same membrane).
+    LogRatio,
 }
 
 impl Test {
@@ -186,6 +189,7 @@ impl Test {
             Test::Welch => "Welch's t test",
             Test::MannWhitney => "Mann–Whitney test",
             Test::Direction => "direction of the mean",
+            Test::LogRatio => "paired t test on log ratios",
         }
     }
 }
@@ -429,11 +433,12 @@ impl Study {
                 "welch" => Test::Welch,
                 "mann_whitney" => Test::MannWhitney,
                 "direction" => Test::Direction,
+                "log_ratio" => Test::LogRatio,
                 other => {
                     return Err(err(
                         c.test.span(),
                         &field("test"),
-                        format!("{other:?}: use t, welch, mann_whitney or direction"),
+                        format!("{other:?}: use t, welch, mann_whitney, log_ratio or direction"),
                     ));
                 }
             };

@@ -3,23 +3,26 @@
 
 use std::path::Path;
 
+use niche_lab::Design;
+use niche_model::sampling::Sampling;
+use niche_study::Readout;
 use niche_study::Study;
 use niche_study::analyze::analyze;
-use niche_study::reproduce::reproduce;
+use niche_study::reproduce::{Basis, Grounds, Headline, Variance, compare, reproduce};
 
 fn quiet(_: usize, _: usize, _: &str) {}
 
 #[test]
 fn analyze_on_the_generated_study_gives_the_same_results_as_reproduce() {
     let dir = tempfile::tempdir().unwrap();
-    let r = reproduce(dir.path(), 2000, 7, niche_model::sampling::Sampling::Typical, &quiet).unwrap();
+    let r = reproduce(dir.path(), 2000, 7, Sampling::Typical, &quiet).unwrap();
     let study = Study::open(&dir.path().join("raw/study.toml")).unwrap();
     let again = analyze(&study, &quiet).unwrap();
     // compared as JSON: a group with no values has a NaN mean, and NaN ≠ NaN
     let json = |r: &niche_study::analyze::Results| serde_json::to_string(r).unwrap();
     assert!(json(&again) == json(&r.results), "analyze and reproduce differ");
-    assert_eq!(r.records.len(), 33, "every published number of the seed targets has a record");
-    assert!(r.records.iter().filter(|x| x.pass).count() >= 25, "{:#?}", r.records);
+    let targets = niche_model::targets::seed().unwrap();
+    assert_eq!(r.records.len(), targets.record_count(), "every published number of the seed targets has a record");
     // the seed study's five groups with their six replicates
     let n = |readout| {
         r.results.summaries.iter().filter(|s| s.readout == readout).map(|s| s.n + s.flagged).collect::<Vec<_>>()
@@ -89,24 +92,131 @@ fn doses_convert_from_every_unit() {
 #[test]
 fn replications_count_passes_per_published_number_and_leave_no_scratch() {
     let dir = tempfile::tempdir().unwrap();
-    let mut r = reproduce(dir.path(), 500, 3, niche_model::sampling::Sampling::Typical, &quiet).unwrap();
+    let mut r = reproduce(dir.path(), 500, 3, Sampling::Random, &quiet).unwrap();
     niche_study::reproduce::replicate(dir.path(), 500, 3, 2, &mut r.records, &quiet).unwrap();
     for x in &r.records {
         let odds = x.replicated.expect("every record gets its replication count");
         assert_eq!(odds.repeats, 2);
         assert!(odds.passes <= 2);
+        assert!((odds.rate - odds.passes as f64 / 2.0).abs() < 1e-12);
+        // fitted means carry their median |z| over the replications, nothing else does
+        assert_eq!(odds.median_abs_z.is_some(), x.z.is_some(), "{}", x.id);
     }
-    // numbers that never fail by chance: the blot directions and the strong P values
-    let strong = r.records.iter().find(|x| x.group == "coculture_vcr_amd" && x.readout.contains("apoptosis_percent P"));
-    assert_eq!(strong.and_then(|x| x.replicated).map(|o| o.passes), Some(2));
     assert!(!dir.path().join("replication_scratch").exists());
     assert!(dir.path().join("raw/study.toml").exists(), "the main run's files stay");
 }
 
-#[test]
-fn the_typical_experiment_reproduces_every_published_number_with_the_default_seed() {
+fn seed_reproduction() -> (tempfile::TempDir, niche_study::reproduce::Reproduction) {
     let dir = tempfile::tempdir().unwrap();
-    let r = reproduce(dir.path(), 20_000, 1, niche_model::sampling::Sampling::Typical, &quiet).unwrap();
-    let failed: Vec<_> = r.records.iter().filter(|x| !x.pass).collect();
-    assert!(failed.is_empty(), "{failed:#?}");
+    let r = reproduce(dir.path(), 500, 11, Sampling::Random, &quiet).unwrap();
+    (dir, r)
+}
+
+#[test]
+fn every_record_says_what_it_stands_on() {
+    let (_dir, r) = seed_reproduction();
+    let targets = niche_model::targets::seed().unwrap();
+    let calibration = niche_model::calibrate::seed_targets().unwrap();
+    let mut ids: Vec<&str> = r.records.iter().map(|x| x.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), r.records.len(), "ids are unique");
+    for x in &r.records {
+        assert!(!x.criterion.is_empty() && !x.uses.is_empty(), "{}", x.id);
+        // fitted means are scored, everything else passes or fails
+        assert_eq!(x.pass.is_none(), x.basis == Basis::Fitted && x.z.is_some(), "{}", x.id);
+        // the P values use fitted means, so none is a prediction
+        if x.id.contains(".p_vs_") && !x.id.starts_with("cohort") {
+            assert_eq!(x.basis, Basis::Fitted, "{}", x.id);
+        }
+        // a calibration target is fitted and says so
+        if let Some(t) = calibration.iter().find(|t| t.id == x.id) {
+            assert_eq!(x.basis, Basis::Fitted, "{}", x.id);
+            assert!(x.uses.iter().any(|u| u == &t.id), "{}: {:?}", x.id, x.uses);
+        }
+        // a blot direction moved by a hand-set parameter is fitted
+        if x.uses.iter().any(|u| u.contains("set by hand")) {
+            assert_eq!(x.basis, Basis::Fitted, "{}", x.id);
+        }
+        // a published SD entered every spread but that of a structural record
+        assert_eq!(x.variance == Variance::None, x.basis == Basis::Structural, "{}", x.id);
+    }
+    let basis = |id: &str| r.records.iter().find(|x| x.id == id).map(|x| x.basis);
+    assert_eq!(basis("cohort_cxcr4_mfi.newly_diagnosed.mean"), Some(Basis::Input));
+    assert_eq!(basis("cohort_cxcr4_mfi.relapsed_refractory.p_vs_newly_diagnosed"), Some(Basis::Input));
+    assert_eq!(basis("cxcl12_ng.all_alone.undetectable"), Some(Basis::Structural));
+    assert_eq!(basis("western.coculture.bcl2_vs_all_alone"), Some(Basis::Fitted), "rests on bcl2_contact_rise");
+    // the headline counts every record once
+    let h = Headline::of(&r.records);
+    assert_eq!(h.fitted_means, targets.means().len());
+    assert_eq!(h.fitted_means + h.fitted_relations.0 + h.inputs + h.structural + h.predicted.0, r.records.len());
+    assert!(h.sentence().starts_with("fitted: 12 means"), "{}", h.sentence());
+}
+
+#[test]
+fn a_mean_nearer_another_groups_published_mean_is_not_reproduced() {
+    let (_dir, mut r) = seed_reproduction();
+    let grounds = Grounds::seed().unwrap();
+    // the ALL-alone CXCR4 (335) passed off as the co-culture's (261.87 ± 91.07): within one SD of
+    // it, but nearer the ALL-alone mean
+    let co = r.results.summaries.iter_mut().find(|s| s.readout == Readout::Cxcr4Mfi && s.group == "coculture").unwrap();
+    co.mean = 335.2;
+    let records = compare(&grounds, &r.results, &r.cohort, &Design::seed()).unwrap();
+    let x = records.iter().find(|x| x.id == "cxcr4_mfi.coculture.mean").unwrap();
+    assert_eq!(x.nearest_own_group, Some(false));
+    assert!((x.z.unwrap() - (335.2 - 261.87) / (91.07 / 6f64.sqrt())).abs() < 1e-9);
+}
+
+#[test]
+fn a_significant_comparison_with_the_wrong_sign_fails() {
+    let (_dir, mut r) = seed_reproduction();
+    let grounds = Grounds::seed().unwrap();
+    // VCR raises CXCR4 over the co-culture (426 vs 262, P = 0.0059); a significant fall must fail
+    let c = r
+        .results
+        .comparisons
+        .iter_mut()
+        .find(|c| c.readout == Readout::Cxcr4Mfi && c.group == "coculture_vcr" && c.reference == "coculture")
+        .unwrap();
+    c.p = Some(0.001);
+    (c.mean, c.reference_mean) = (200.0, 260.0);
+    let records = compare(&grounds, &r.results, &r.cohort, &Design::seed()).unwrap();
+    let x = records.iter().find(|x| x.id == "cxcr4_mfi.coculture_vcr.p_vs_coculture").unwrap();
+    assert_eq!(x.pass, Some(false), "{x:?}");
+    the_published_sign_passes(&grounds, &mut r);
+}
+
+/// The same comparison with the published sign passes.
+fn the_published_sign_passes(grounds: &Grounds, r: &mut niche_study::reproduce::Reproduction) {
+    let c = r
+        .results
+        .comparisons
+        .iter_mut()
+        .find(|c| c.readout == Readout::Cxcr4Mfi && c.group == "coculture_vcr" && c.reference == "coculture")
+        .unwrap();
+    (c.mean, c.reference_mean) = (426.0, 260.0);
+    let records = compare(grounds, &r.results, &r.cohort, &Design::seed()).unwrap();
+    let x = records.iter().find(|x| x.id == "cxcr4_mfi.coculture_vcr.p_vs_coculture").unwrap();
+    assert_eq!(x.pass, Some(true), "{x:?}");
+}
+
+#[test]
+fn blot_verdicts_come_from_a_test_and_show_their_cv_sensitivity() {
+    let (_dir, r) = seed_reproduction();
+    for x in r.records.iter().filter(|x| x.id.starts_with("western.")) {
+        assert_eq!(x.cv_sensitivity.len(), niche_study::reproduce::BLOT_CVS.len(), "{}", x.id);
+        assert!(x.cv_sensitivity.iter().all(|c| (0.0..=1.0).contains(&c.probability)));
+        let effect = x.effect.as_ref().expect("a mean log ratio with its CI");
+        assert_eq!(effect.name, "mean log ratio");
+        assert!(effect.ci95.0 <= effect.value && effect.value <= effect.ci95.1);
+        // an up or down verdict needs P < α: a wide CI spanning 0 cannot be one
+        if effect.ci95.0 < 0.0 && effect.ci95.1 > 0.0 {
+            assert!(x.reproduced.starts_with("unchanged"), "{}: {}", x.id, x.reproduced);
+        }
+    }
+    // a change the model makes large is found more often at a small CV than at a large one
+    let vcr_bax = r.records.iter().find(|x| x.id == "western.coculture_vcr.bax_vs_coculture").unwrap();
+    let first = vcr_bax.cv_sensitivity.first().unwrap().probability;
+    let last = vcr_bax.cv_sensitivity.last().unwrap().probability;
+    assert!(first > last, "{:?}", vcr_bax.cv_sensitivity);
 }

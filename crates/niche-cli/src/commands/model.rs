@@ -104,7 +104,7 @@ pub struct CohortArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// How patients are drawn from each cohort's distribution.
-    #[arg(long, value_enum, default_value_t = crate::commands::study::SamplingArg::Typical)]
+    #[arg(long, value_enum, default_value_t = crate::commands::study::SamplingArg::Random)]
     sampling: crate::commands::study::SamplingArg,
     /// `csv` or `json`.
     #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
@@ -236,13 +236,13 @@ fn fit_command(a: &FitArgs) -> Result<()> {
             }
             TextFormat::Text => {
                 writeln!(out, "calibration to the seed paper: χ² = {:.3} over {} targets ({} LM iterations)", report.chi_square, report.targets.len(), report.iterations)?;
-                writeln!(out, "\n{:<20} {:<18} {:>10} {:>8} {:>10}  within SD", "group", "readout", "published", "SD", "model")?;
+                writeln!(out, "\n{:<44} {:>10} {:>8} {:>10} {:>7}", "target", "published", "SD", "model", "(m−p)/SD")?;
                 for t in &report.targets {
-                    writeln!(out, "{:<20} {:<18} {:>10.3} {:>8.3} {:>10.3}  {}", t.group, format!("{:?}", t.readout), t.published, t.sd, t.model, if t.within_sd { "yes" } else { "NO" })?;
+                    writeln!(out, "{:<44} {:>10.3} {:>8.3} {:>10.3} {:>7.2}", t.id, t.published, t.sd, t.model, t.z_sd)?;
                 }
                 writeln!(out, "\ndirections:")?;
                 for d in &report.directions {
-                    writeln!(out, "  {} {} ({:.4} vs {:.4})", if d.pass { "pass" } else { "FAIL" }, d.claim, d.model.0, d.model.1)?;
+                    writeln!(out, "  {} {:<46} {} ({:.4} vs {:.4})", if d.pass { "pass" } else { "FAIL" }, d.id, d.claim, d.model.0, d.model.1)?;
                 }
                 writeln!(out, "\nestimates (95% CI){}:", if report.identifiable { "" } else { " — not all identifiable" })?;
                 for e in &report.estimates {
@@ -298,7 +298,7 @@ fn scan_command(a: &ScanArgs) -> Result<()> {
 }
 
 fn cohort_command(a: &CohortArgs) -> Result<()> {
-    let patients = cohort(&Parameters::default(), a.patients, a.seed, a.sampling.into())?;
+    let patients = cohort(&Parameters::default(), Some(a.patients), a.seed, a.sampling.into())?;
     Output::Stdout.write_with(|out| {
         match a.format {
             TableFormat::Csv => {
