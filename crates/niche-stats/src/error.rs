@@ -66,6 +66,31 @@ pub enum Error {
         /// Allowed domain.
         domain: &'static str,
     },
+    /// A printed P value that the audit cannot read, e.g. `<0.0001` or `1e-3`.
+    #[error("printed P {printed:?} {reason}")]
+    InvalidPrintedP {
+        /// The printed P as given (or the value and its decimals).
+        printed: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A standard deviation below zero.
+    #[error("group {group:?} has a negative SD ({sd})")]
+    NegativeSd {
+        /// The group.
+        group: String,
+        /// The SD.
+        sd: f64,
+    },
+    /// An error in one check of an audit of published P values.
+    #[error("check {id:?}")]
+    InCheck {
+        /// The check's id.
+        id: String,
+        /// What is wrong with it.
+        #[source]
+        source: Box<Error>,
+    },
 }
 
 /// Shorthand for results of this crate.

@@ -9,6 +9,8 @@
 //!   [`multiple::adjust`] (Bonferroni, Šidák, Holm, Benjamini–Hochberg).
 //! - [`nls::fit`]: Levenberg–Marquardt with weights, bounds, SEs and CIs.
 //! - [`table1::build`]: patient characteristics by group with the right test per row.
+//! - [`audit`]: which test and which n per group reproduce a published P from its means and SDs
+//!   (statcheck/GRIM-style).
 //! - [`format`](mod@format): Prism's stars and P display. [`distribution`]: normal, t, F, chi-square tails.
 //!
 //! Every test returns a [`TestResult`] with the statistic, df, unrounded two-sided P and how P was
@@ -25,6 +27,7 @@
 //! ```
 
 pub mod anova;
+pub mod audit;
 pub mod contingency;
 mod descriptive;
 pub mod distribution;

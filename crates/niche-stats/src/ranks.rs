@@ -73,7 +73,7 @@ fn normal_approximation(
     Ok(((2.0 * normal_sf(z)).min(1.0), format!("normal approximation {what}")))
 }
 
-fn two_sided(lower: f64, upper: f64) -> f64 {
+pub(crate) fn two_sided(lower: f64, upper: f64) -> f64 {
     (2.0 * lower.min(upper)).min(1.0)
 }
 
@@ -127,6 +127,17 @@ fn mann_whitney_exact_no_ties(n1: usize, n2: usize, u: f64) -> f64 {
     let total = binomial(n1 + n2, n1);
     let lower: f64 = p.iter().sum::<f64>() / total;
     two_sided(lower, lower)
+}
+
+/// The null distribution of U for sizes `n1` and `n2` without ties: the counts of U = 0, 1, …,
+/// ⌊n₁n₂/2⌋ (the lower half; the rest follows by symmetry, `#(U = u) = #(U = n₁n₂ − u)`) and their
+/// total `C(n₁ + n₂, n₁)`, from Löffler's recurrence. The two-sided exact P of an observed
+/// `u ≤ n₁n₂/2` is `min(1, 2·Σ_{v ≤ u} #(U = v) / C(n₁ + n₂, n₁))`, the same sum in the same order as
+/// [`mann_whitney`] with [`Method::Exact`].
+pub(crate) fn u_null_counts(n1: usize, n2: usize) -> (Vec<f64>, f64) {
+    let half = n1 * n2 / 2;
+    let sigma = loffler_sigma(n1, n2, half);
+    (loffler_counts(&sigma, half), binomial(n1 + n2, n1))
 }
 
 /// `σ(k) = Σ_{d | k, d ≤ n₁} d − Σ_{d | k, n₂ < d ≤ n₁+n₂} d` for k ≤ `limit`, by a sieve over the
