@@ -262,6 +262,37 @@ fn stats_compare_reports_the_seed_mann_whitney_and_anova_with_tukey() {
 }
 
 #[test]
+fn stats_audit_finds_which_tests_explain_the_published_p_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = niche(&["stats", "audit", "--format", "json"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let audit: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let check = |id: &str| audit["checks"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap().clone();
+    // 0.0079 = 2/252: two fully separated groups of five, by the exact Mann–Whitney test
+    let apoptosis = check("apoptosis_percent.coculture.p_vs_all_alone");
+    assert!(
+        apoptosis["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["test"] == "mann_whitney_exact" && m["n1"] == 5 && m["n2"] == 5 && m["u"] == 0)
+    );
+    // no t test explains it
+    assert!(apoptosis["matches"].as_array().unwrap().iter().all(|m| m["test"] == "mann_whitney_exact"));
+    assert!(audit["unexplained"].as_array().unwrap().iter().any(|id| id == "cxcr4_mfi.coculture.p_vs_all_alone"));
+    // a targets file of the user's, and a broken one
+    let seed = niche_model::targets::SEED_TARGETS_TOML;
+    std::fs::write(tmp.path().join("t.toml"), seed.replace("p = 0.0809", "p = 0.0794")).unwrap();
+    let o = niche(&["stats", "audit", "t.toml"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Student t (pooled)              n = 6 vs 6: P = 0.0793"), "{}", stdout(&o));
+    std::fs::write(tmp.path().join("bad.toml"), seed.replace("p = 0.0809", "p = \"<0.1\"")).unwrap();
+    let o = niche(&["stats", "audit", "bad.toml"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("bad.toml") && stderr(&o).contains("targets"), "{}", stderr(&o));
+}
+
+#[test]
 fn stats_compare_rejects_bad_data_with_the_line() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("bad.csv"), "group,value\nA,1\nA,x\nB,2\n").unwrap();

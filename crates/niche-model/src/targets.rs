@@ -400,6 +400,28 @@ impl SeedTargets {
         out
     }
 
+    /// Every published P as a check for [`niche_stats::audit`] (its id is the comparison's), with
+    /// the two groups' means and SDs where both are published. The printed precision is read from
+    /// the number as written in the file (so `0.0079` has four decimals; TOML keeps no trailing
+    /// zeros). The in vitro comparisons only: the cohort's group sizes are published (20 and 17).
+    pub fn audit_checks(&self) -> Result<Vec<niche_stats::audit::Check>> {
+        use niche_stats::audit::{Check, MeanSd};
+        let printed = |id: &str, p: f64| {
+            Check::printed(id, &format!("{p}")).map_err(|e| Error::Targets { reason: format!("{id}: {e}") })
+        };
+        let mut checks = Vec::new();
+        for c in self.comparisons() {
+            let check = printed(&c.id, c.p)?;
+            checks.push(match (self.mean(c.readout, &c.group), self.mean(c.readout, &c.reference)) {
+                (Some(a), Some(b)) => {
+                    check.with_means(MeanSd { mean: a.mean, sd: a.sd }, MeanSd { mean: b.mean, sd: b.sd })
+                }
+                _ => check,
+            });
+        }
+        Ok(checks)
+    }
+
     /// Total number of published records: means, comparisons, "undetectable", blot directions
     /// and the cohort's two means and P.
     pub fn record_count(&self) -> usize {

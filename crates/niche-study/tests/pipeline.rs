@@ -208,11 +208,18 @@ fn blot_verdicts_come_from_a_test_and_show_their_cv_sensitivity() {
         assert!(x.cv_sensitivity.iter().all(|c| (0.0..=1.0).contains(&c.probability)));
         let effect = x.effect.as_ref().expect("a mean log ratio with its CI");
         assert_eq!(effect.name, "mean log ratio");
-        assert!(effect.ci95.0 <= effect.value && effect.value <= effect.ci95.1);
-        // an up or down verdict needs P < α: a wide CI spanning 0 cannot be one
-        if effect.ci95.0 < 0.0 && effect.ci95.1 > 0.0 {
-            assert!(x.reproduced.starts_with("unchanged"), "{}: {}", x.id, x.reproduced);
-        }
+        // the t test and its CI are computed apart, and agree: P < 0.05 exactly when the 95 % CI
+        // of the mean log ratio excludes 0; an up or down verdict needs both
+        let p = r
+            .results
+            .comparisons
+            .iter()
+            .find(|c| x.id == format!("western.{}.{}_vs_{}", c.group, c.readout.name(), c.reference))
+            .and_then(|c| c.p)
+            .expect("a P for every blot comparison");
+        let excludes_zero = effect.ci95.0 > 0.0 || effect.ci95.1 < 0.0;
+        assert_eq!(p < 0.05, excludes_zero, "{}: P {p}, CI {:?}", x.id, effect.ci95);
+        assert_eq!(x.reproduced.starts_with("unchanged"), !excludes_zero, "{}: {}", x.id, x.reproduced);
     }
     // a change the model makes large is found more often at a small CV than at a large one
     let vcr_bax = r.records.iter().find(|x| x.id == "western.coculture_vcr.bax_vs_coculture").unwrap();

@@ -23,6 +23,25 @@ pub enum StatsCommand {
     /// Mann–Whitney or Kruskal–Wallis, categorical ones as n (%) with Fisher's exact or
     /// chi-square; empty, NA and . cells are missing and counted.
     Table1(Table1Args),
+    /// Which tests and group sizes reproduce each published P value (a statcheck/GRIM-style
+    /// consistency check): Student's and Welch's t from the printed means and SDs, and the exact
+    /// Mann–Whitney P values attainable without ties, for n = 3…10 per group, each kept when it
+    /// rounds to the P as printed. Computed, never looked up.
+    ///
+    /// TARGETS.toml is a targets file in the format of the seed study's (`[design]` groups,
+    /// `[results.<readout>.<group>]` with `mean`, `sd`, `p`, `p_vs`); without it, the embedded seed
+    /// targets.
+    Audit(AuditArgs),
+}
+
+#[derive(Args)]
+pub struct AuditArgs {
+    /// A targets file (default: the seed study's, embedded in niche).
+    targets: Option<PathBuf>,
+    /// `text` for people, `json` for programs (`checks` with `id`, `published_p`, `matches`;
+    /// `unexplained`).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
 }
 
 #[derive(Args)]
@@ -196,7 +215,51 @@ pub fn run(command: StatsCommand) -> Result<()> {
     match command {
         StatsCommand::Compare(args) => compare(&args),
         StatsCommand::Table1(args) => table1(&args),
+        StatsCommand::Audit(args) => audit(&args),
     }
+}
+
+fn audit(args: &AuditArgs) -> Result<()> {
+    let checks = match &args.targets {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+            niche_model::targets::SeedTargets::parse(&text)
+                .and_then(|t| t.audit_checks())
+                .with_context(|| path.display().to_string())?
+        }
+        None => niche_model::targets::seed()?.audit_checks()?,
+    };
+    let audit = stats::audit::audit(&checks)?;
+    Output::Stdout.write_with(|out| {
+        match args.format {
+            Format::Json => {
+                serde_json::to_writer_pretty(&mut *out, &audit)?;
+                writeln!(out)?;
+            }
+            Format::Text => {
+                let (lo, hi) = (audit.options.min_n, audit.options.max_n);
+                writeln!(
+                    out,
+                    "published P values against Student's t, Welch's t and exact Mann–Whitney, n = {lo}…{hi} per group:"
+                )?;
+                for c in &audit.checks {
+                    let means = if c.had_means { "" } else { " (no means published: Mann–Whitney only)" };
+                    writeln!(out, "\n{}  P = {}{means}", c.id, c.published_p)?;
+                    if c.matches.is_empty() {
+                        writeln!(out, "  no test at any n explains it")?;
+                    }
+                    for m in &c.matches {
+                        let u = m.u.map_or(String::new(), |u| format!(", U = {u}"));
+                        writeln!(out, "  {:<31} n = {} vs {}{u}: P = {:.6}", m.test.label(), m.n1, m.n2, m.p)?;
+                    }
+                }
+                if !audit.unexplained.is_empty() {
+                    writeln!(out, "\nunexplained by every combination: {}", audit.unexplained.join(", "))?;
+                }
+            }
+        }
+        Ok(())
+    })
 }
 
 fn compare(args: &CompareArgs) -> Result<()> {
