@@ -3,7 +3,8 @@
 //! Without a file this is the seed study (five groups). A design file is TOML:
 //!
 //! ```toml
-//! replicates = 6          # independent experiments (one virtual donor each)
+//! replicates = 6          # independent experiments (one virtual donor each): flow tubes
+//! elisa_replicates = 5    # supernatants on the ELISA plate (the first ones; default: replicates)
 //! events = 20000          # events per FCS tube
 //! blot_replicates = 3     # blots, each with one lane per group
 //! blot_cv = 0.2           # CV of a normalised band between replicate blots (blot_imager::REPLICATE_CV)
@@ -43,9 +44,13 @@ pub struct Design {
     /// Groups.
     #[serde(rename = "group")]
     pub groups: Vec<Group>,
-    /// Independent replicates (virtual donors) per group.
+    /// Independent replicates (virtual donors) per group, measured by flow.
     #[serde(default = "default_replicates")]
     pub replicates: usize,
+    /// Replicates per group on the ELISA plate (the first `elisa_replicates` donors; default:
+    /// `replicates`).
+    #[serde(default)]
+    pub elisa_replicates: Option<usize>,
     /// Events per FCS tube.
     #[serde(default = "default_events")]
     pub events: usize,
@@ -75,10 +80,12 @@ fn default_blot_cv() -> f64 {
 }
 
 impl Design {
-    /// The seed study: its groups from the embedded targets file ([`niche_model::targets`]), six
-    /// replicates, 20,000 events per tube, three blots (the paper's "3 replicates"), random
+    /// The seed study: its groups from the embedded targets file ([`niche_model::targets`]), as
+    /// many replicates per group as the published P values support ([`Design::seed_n`]; flow and
+    /// ELISA alike), 20,000 events per tube, three blots (the paper's "3 replicates"), random
     /// sampling.
     pub fn seed() -> Design {
+        let n = Design::seed_n().map_or(6, |s| s.n);
         let groups = niche_model::targets::seed()
             .map(|t| {
                 t.design
@@ -95,12 +102,29 @@ impl Design {
             .unwrap_or_default();
         Design {
             groups,
-            replicates: 6,
+            replicates: n,
+            elisa_replicates: None,
             events: 20_000,
             blot_replicates: 3,
             blot_cv: crate::blot_imager::REPLICATE_CV,
             sampling: Sampling::Random,
         }
+    }
+
+    /// The group size the seed paper's P values support (`niche stats audit`), computed once.
+    pub fn seed_n() -> Option<niche_model::targets::SupportedN> {
+        static N: std::sync::OnceLock<Option<niche_model::targets::SupportedN>> = std::sync::OnceLock::new();
+        N.get_or_init(|| niche_model::targets::seed().ok()?.supported_n().ok()?).clone()
+    }
+
+    /// Replicates on the ELISA plate.
+    pub fn elisa_n(&self) -> usize {
+        self.elisa_replicates.unwrap_or(self.replicates)
+    }
+
+    /// Donors to simulate: enough for every assay.
+    pub fn donors(&self) -> usize {
+        self.replicates.max(self.elisa_n())
     }
 
     /// Parses and checks a design file (errors name the line or the field).
@@ -119,6 +143,9 @@ impl Design {
         if !(1..=100).contains(&self.replicates) {
             return bad(format!("replicates = {}: give 1 to 100", self.replicates));
         }
+        if self.elisa_replicates.is_some_and(|n| !(1..=100).contains(&n)) {
+            return bad(format!("elisa_replicates = {}: give 1 to 100", self.elisa_n()));
+        }
         if !(100..=5_000_000).contains(&self.events) {
             return bad(format!("events = {}: give 100 to 5,000,000 per tube", self.events));
         }
@@ -131,12 +158,12 @@ impl Design {
         if self.groups.len() > 20 {
             return bad(format!("{} groups: a blot has at most 20 lanes", self.groups.len()));
         }
-        if self.groups.len() * self.replicates > crate::plate_reader::MAX_SAMPLES {
+        if self.groups.len() * self.elisa_n() > crate::plate_reader::MAX_SAMPLES {
             return bad(format!(
                 "{} groups × {} replicates are {} ELISA samples: one plate holds {} in duplicate beside the standards",
                 self.groups.len(),
-                self.replicates,
-                self.groups.len() * self.replicates,
+                self.elisa_n(),
+                self.groups.len() * self.elisa_n(),
                 crate::plate_reader::MAX_SAMPLES
             ));
         }

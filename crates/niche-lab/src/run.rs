@@ -73,7 +73,8 @@ pub fn run(design: &Design, seed: u64, dir: &Path) -> Result<(Manifest, Truth)> 
     let msc_of = |group: &str| design.groups.iter().find(|g| g.id == group).is_some_and(|g| g.msc);
 
     // Flow: three tubes per well.
-    let tubes: Vec<(&WellTruth, Tube)> = wells.iter().flat_map(|w| Tube::ALL.map(|t| (w, t))).collect();
+    let tubes: Vec<(&WellTruth, Tube)> =
+        wells.iter().filter(|w| w.replicate <= design.replicates).flat_map(|w| Tube::ALL.map(|t| (w, t))).collect();
     let mut files: Vec<FileEntry> = tubes
         .par_iter()
         .map(|&(well, tube)| {
@@ -92,8 +93,11 @@ pub fn run(design: &Design, seed: u64, dir: &Path) -> Result<(Manifest, Truth)> 
         .collect::<Result<_>>()?;
 
     // ELISA: one plate with every well's supernatant.
-    let samples: Vec<(String, f64)> =
-        wells.iter().map(|w| (format!("{}_r{}", w.group, w.replicate), w.readouts.cxcl12_ng_per_ml)).collect();
+    let samples: Vec<(String, f64)> = wells
+        .iter()
+        .filter(|w| w.replicate <= design.elisa_n())
+        .map(|w| (format!("{}_r{}", w.group, w.replicate), w.readouts.cxcl12_ng_per_ml))
+        .collect();
     let (csv, layout) = plate_reader::plate(&samples, seed, "elisa/cxcl12_plate.csv");
     std::fs::create_dir_all(dir.join("elisa")).map_err(|source| Error::Write { path: dir.join("elisa"), source })?;
     write_atomic(&dir.join("elisa/cxcl12_plate.csv"), csv.as_bytes())?;
@@ -113,7 +117,7 @@ pub fn run(design: &Design, seed: u64, dir: &Path) -> Result<(Manifest, Truth)> 
     let blots: Vec<(FileEntry, BlotTruth)> = (0..design.blot_replicates)
         .into_par_iter()
         .map(|b| {
-            let replicate = b % design.replicates + 1;
+            let replicate = b % design.donors() + 1;
             let lanes: Vec<(String, f64, f64)> = design
                 .groups
                 .iter()

@@ -1,7 +1,7 @@
 //! The truth per well: one virtual donor per replicate (shared by all groups, as one patient's
 //! cells go into every group of an experiment), simulated for 24 h in every group, plus the
-//! well's share of the between-experiment variation the donor model does not explain
-//! ([`niche_model::residual`]), at the paper's magnitude.
+//! well's share of the between-experiment variation the donor model does not explain: the variance
+//! function of [`niche_model::residual`], evaluated at the well's condition.
 //!
 //! Donors and well effects are drawn as the design's `sampling` says ([`niche_model::sampling`]):
 //! the typical experiment (Latin hypercube with moment matching across the replicates, per donor
@@ -10,7 +10,7 @@
 
 use niche_model::calibrate::Readout;
 use niche_model::donors::Variability;
-use niche_model::residual::{ResidualSd, Residuals};
+use niche_model::residual::{BetweenSd, ResidualSd, VarianceFit, VarianceFunction};
 use niche_model::sampling::{Sampling, match_moments, normal_scores};
 use niche_model::simulate::{CULTURE_HOURS, Readouts, Tolerances, simulate};
 use niche_model::{Condition, Parameters};
@@ -34,6 +34,9 @@ pub struct WellTruth {
     pub readouts: Readouts,
     /// The donor's model readouts alone.
     pub model: Readouts,
+    /// The between-experiment SD of each readout at this well's condition (the variance function),
+    /// in the readouts' units.
+    pub between_sd: BetweenSd,
 }
 
 /// The replicate SD each readout's assay adds by itself: the ELISA's (see
@@ -46,17 +49,21 @@ pub fn assay_sd(readout: Readout, mean: f64) -> f64 {
     }
 }
 
-/// The fitted variance structure: donors and residuals.
-pub fn variance_structure(p: &Parameters) -> Result<(Variability, Residuals)> {
+/// The fitted variance structure: donors and the between-experiment variance function.
+pub fn variance_structure(p: &Parameters) -> Result<(Variability, VarianceFit)> {
     let (variability, sds) = Variability::fit(p)?;
-    Ok((variability, Residuals::fit(&sds, assay_sd)))
+    Ok((variability, VarianceFunction::fit(p, &sds, assay_sd)?))
 }
 
 /// Simulates every group × replicate.
 pub fn simulate_wells(design: &Design, seed: u64) -> Result<Vec<WellTruth>> {
     let p = Parameters::default();
-    let (variability, residuals) = variance_structure(&p)?;
-    let n = design.replicates;
+    let (variability, variance) = variance_structure(&p)?;
+    let residuals: Vec<(ResidualSd, BetweenSd)> = (0..design.groups.len())
+        .into_par_iter()
+        .map(|g| Ok(variance.function.residual(&p, &condition(design, g))?))
+        .collect::<Result<_>>()?;
+    let n = design.donors();
     let donors = variability.donors(&p, n, seed, design.sampling);
     let jobs: Vec<(usize, usize)> = (0..design.groups.len()).flat_map(|g| (0..n).map(move |r| (g, r))).collect();
     let models: Vec<Readouts> = jobs
@@ -79,13 +86,14 @@ pub fn simulate_wells(design: &Design, seed: u64) -> Result<Vec<WellTruth>> {
                 uncorrelate(&mut z, d, &donor_part);
             }
         }
-        let residual = residuals.of(&condition(design, g));
+        let (residual, between_sd) = residuals[g];
         for (r, (m, z)) in model.iter().zip(&z).enumerate() {
             wells.push(WellTruth {
                 group: group.id.clone(),
                 replicate: r + 1,
                 readouts: residual.apply(m, [z[0], z[1], z[2]]),
                 model: *m,
+                between_sd,
             });
         }
     }

@@ -42,6 +42,8 @@ pub struct Variability {
 /// One target's SD: published and as the fitted variability predicts (linearised).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SdFit {
+    /// The target's id ([`crate::calibrate::Target::id`]).
+    pub id: String,
     /// Group id.
     pub group: String,
     /// Readout.
@@ -75,12 +77,13 @@ impl Variability {
             }
         }
         let a: Vec<[f64; 4]> = s.iter().zip(&targets).map(|(row, t)| row.map(|x| x * x / (t.sd * t.sd))).collect();
-        let variances = non_negative_least_squares(&a);
+        let variances = non_negative_least_squares(&a, &vec![1.0; a.len()]);
         let sigma = variances.map(f64::sqrt);
         let fits = targets
             .iter()
             .zip(&s)
             .map(|(t, row)| SdFit {
+                id: t.id.clone(),
                 group: t.group.clone(),
                 readout: t.readout,
                 published: t.published,
@@ -108,17 +111,18 @@ impl Variability {
     }
 }
 
-/// `min Σ_t (Σ_k a_tk x_k − 1)²` over `x ≥ 0` (four unknowns: active-set over all subsets).
-fn non_negative_least_squares(a: &[[f64; 4]]) -> [f64; 4] {
-    let mut best = ([0.0; 4], f64::INFINITY);
-    for mask in 1u32..16 {
-        let free: Vec<usize> = (0..4).filter(|k| mask & (1 << k) != 0).collect();
+/// `min Σ_t (Σ_k a_tk x_k − b_t)²` over `x ≥ 0` for a few unknowns `K`: every subset of them
+/// free, the best non-negative least-squares solution kept.
+pub(crate) fn non_negative_least_squares<const K: usize>(a: &[[f64; K]], b: &[f64]) -> [f64; K] {
+    let mut best = ([0.0; K], b.iter().map(|v| v * v).sum::<f64>());
+    for mask in 1u32..(1 << K) {
+        let free: Vec<usize> = (0..K).filter(|k| mask & (1 << k) != 0).collect();
         let m = free.len();
         let mut ata = vec![0.0; m * m];
         let mut atb = vec![0.0; m];
-        for row in a {
+        for (row, &bt) in a.iter().zip(b) {
             for (i, &ki) in free.iter().enumerate() {
-                atb[i] += row[ki];
+                atb[i] += row[ki] * bt;
                 for (j, &kj) in free.iter().enumerate() {
                     ata[i * m + j] += row[ki] * row[kj];
                 }
@@ -128,10 +132,13 @@ fn non_negative_least_squares(a: &[[f64; 4]]) -> [f64; 4] {
         if x.iter().any(|&v| v < 0.0) {
             continue;
         }
-        let mut full = [0.0; 4];
+        let mut full = [0.0; K];
         free.iter().zip(&x).for_each(|(&k, &v)| full[k] = v);
-        let loss: f64 =
-            a.iter().map(|row| (row.iter().zip(&full).map(|(r, f)| r * f).sum::<f64>() - 1.0).powi(2)).sum();
+        let loss: f64 = a
+            .iter()
+            .zip(b)
+            .map(|(row, bt)| (row.iter().zip(&full).map(|(r, f)| r * f).sum::<f64>() - bt).powi(2))
+            .sum();
         if loss < best.1 {
             best = (full, loss);
         }

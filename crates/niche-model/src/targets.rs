@@ -193,6 +193,29 @@ impl std::fmt::Display for Direction {
 /// The readouts the paper gives per group, with their table names in the targets file.
 pub const READOUTS: [&str; 3] = ["cxcr4_mfi", "cxcl12_ng", "apoptosis_percent"];
 
+/// The group size the published P values support ([`SeedTargets::supported_n`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SupportedN {
+    /// Replicates per group.
+    pub n: usize,
+    /// The P values a test at n vs n reproduces to their printed precision.
+    pub explained: Vec<String>,
+    /// The P values audited.
+    pub of: usize,
+}
+
+impl std::fmt::Display for SupportedN {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "n = {} per group, which explains {} of {} published P values (niche stats audit)",
+            self.n,
+            self.explained.len(),
+            self.of
+        )
+    }
+}
+
 /// A published group mean ± SD.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PublishedMean {
@@ -281,6 +304,11 @@ impl SeedTargets {
                         });
                     }
                 }
+                if r.p.is_some() && targets.reference_of(r).is_none() {
+                    return Err(Error::Targets {
+                        reason: format!("results.{readout}.{group}: a P needs p_vs or a relation naming a group"),
+                    });
+                }
                 if r.p.is_some_and(|p| !(p > 0.0 && p <= 1.0)) || r.sd.is_some_and(|sd| sd.is_nan() || sd <= 0.0) {
                     return Err(Error::Targets { reason: format!("results.{readout}.{group}: P or SD out of range") });
                 }
@@ -292,6 +320,16 @@ impl SeedTargets {
             }
         }
         Ok(targets)
+    }
+
+    /// The reference group of a P value: `p_vs`, or else the design group its relation names
+    /// ("not different from coculture").
+    fn reference_of(&self, r: &GroupResult) -> Option<String> {
+        if let Some(g) = &r.p_vs {
+            return Some(g.clone());
+        }
+        let words = r.relation.as_deref()?.split(|c: char| !(c.is_alphanumeric() || c == '_'));
+        words.into_iter().find(|w| self.group(w).is_some()).map(String::from)
     }
 
     /// The results table of a readout (`cxcr4_mfi`, `cxcl12_ng`, `apoptosis_percent`), in the
@@ -341,7 +379,7 @@ impl SeedTargets {
             let rows = self.readout(readout);
             for (group, r) in &rows {
                 let Some(p) = r.p else { continue };
-                let reference = r.p_vs.clone().unwrap_or_else(|| "coculture".into());
+                let Some(reference) = self.reference_of(r) else { continue };
                 let mean_of = |g: &str| rows.iter().find(|(id, _)| id.as_str() == g).and_then(|(_, r)| r.mean);
                 let relation = r.relation.clone();
                 let (effect, sign) = match (relation.as_deref(), r.mean, mean_of(&reference)) {
@@ -422,6 +460,27 @@ impl SeedTargets {
         Ok(checks)
     }
 
+    /// The equal group size that explains the most published P values by
+    /// [`niche_stats::audit`] (Student, Welch or exact Mann–Whitney at n = 3…10 per group), with
+    /// the number of P values it explains; `None` when no equal size explains any.
+    pub fn supported_n(&self) -> Result<Option<SupportedN>> {
+        let audit = niche_stats::audit::audit(&self.audit_checks()?)
+            .map_err(|e| Error::Targets { reason: format!("audit: {e}") })?;
+        let mut best: Option<SupportedN> = None;
+        for n in audit.options.min_n..=audit.options.max_n {
+            let explained: Vec<String> = audit
+                .checks
+                .iter()
+                .filter(|c| c.matches.iter().any(|m| m.n1 == n && m.n2 == n))
+                .map(|c| c.id.clone())
+                .collect();
+            if !explained.is_empty() && best.as_ref().is_none_or(|b| explained.len() > b.explained.len()) {
+                best = Some(SupportedN { n, explained, of: audit.checks.len() });
+            }
+        }
+        Ok(best)
+    }
+
     /// Total number of published records: means, comparisons, "undetectable", blot directions
     /// and the cohort's two means and P.
     pub fn record_count(&self) -> usize {
@@ -464,6 +523,15 @@ mod tests {
         assert_eq!(c("apoptosis_percent.coculture_amd.p_vs_coculture").effect, Effect::Increased);
         assert_eq!(c("cxcl12_ng.coculture_amd.p_vs_coculture").effect, Effect::NotDifferent);
         assert_eq!(c("cxcl12_ng.coculture_amd.p_vs_coculture").sign, 0);
+    }
+
+    #[test]
+    fn the_published_p_values_support_five_per_group() {
+        // 0.0079 = 2/252, the exact Mann–Whitney minimum for 5 vs 5: six P values say so
+        let n = seed().unwrap().supported_n().unwrap().unwrap();
+        assert_eq!(n.n, 5);
+        assert_eq!(n.explained.len(), 6, "{:?}", n.explained);
+        assert!(n.explained.contains(&"apoptosis_percent.coculture_amd.p_vs_coculture".to_string()));
     }
 
     #[test]

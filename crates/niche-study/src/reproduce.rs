@@ -561,6 +561,11 @@ pub fn compare(grounds: &Grounds, results: &Results, cohort: &Cohort, design: &D
 
     // Figures 2 and 3: means
     let n = design.replicates as f64;
+    // the group size, when the seed design took it from the audit of the published P values
+    let n_note = Design::seed_n()
+        .filter(|s| s.n == design.replicates)
+        .map(|s| format!("{s}"))
+        .unwrap_or_else(|| format!("n = {} per group, as designed", design.replicates));
     for m in targets.means() {
         let Some(readout) = readout_of_table(m.readout) else { continue };
         let reproduced = results.summary(readout, &m.group).map_or(f64::NAN, |s| s.mean);
@@ -575,6 +580,8 @@ pub fn compare(grounds: &Grounds, results: &Results, cohort: &Cohort, design: &D
             .min_by(|a, b| (a.mean - reproduced).abs().total_cmp(&(b.mean - reproduced).abs()))
             .is_some_and(|o| o.group == m.group);
         let scored = basis == Basis::Fitted;
+        let mut uses = uses;
+        uses.push(format!("SEM with {n_note}"));
         records.push(Record {
             id: m.id.clone(),
             group: m.group.clone(),
@@ -649,6 +656,8 @@ pub fn compare(grounds: &Grounds, results: &Results, cohort: &Cohort, design: &D
         } else {
             (basis, uses)
         };
+        let mut uses = uses;
+        uses.push(n_note.clone());
         let means = match (targets.mean(c.readout, &c.group), targets.mean(c.readout, &c.reference)) {
             (Some(a), Some(b)) => format!(" ({} vs {})", a.mean, b.mean),
             _ => String::new(),

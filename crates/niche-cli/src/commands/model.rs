@@ -216,6 +216,7 @@ fn simulate_command(a: &SimulateArgs) -> Result<()> {
 fn fit_command(a: &FitArgs) -> Result<()> {
     let report = if a.no_refit { evaluate(&Parameters::default())? } else { calibrate(&Parameters::literature())? };
     let (variability, sds) = Variability::fit(&report.parameters)?;
+    let (_, variance) = niche_lab::wells::variance_structure(&report.parameters)?;
     let mfi_parts = niche_model::calibrate::mfi_decomposition(&report.parameters)?;
     Output::Stdout.write_with(|out| {
         match a.format {
@@ -230,6 +231,7 @@ fn fit_command(a: &FitArgs) -> Result<()> {
                     "parameters": report.parameters.provenance(),
                     "mfi_decomposition": mfi_parts,
                     "donor_variability": {"parameters": niche_model::donors::DONOR_PARAMETERS, "sigma": variability.sigma, "sd_fit": sds},
+                    "variance_function": variance,
                 });
                 serde_json::to_writer_pretty(&mut *out, &value)?;
                 writeln!(out)?;
@@ -253,8 +255,11 @@ fn fit_command(a: &FitArgs) -> Result<()> {
                     writeln!(out, "  {:<20} {:>8.1} = {:>8.1} + {:>8.1} + {:>8.1}", m.group, m.total, m.masking, m.synthesis, m.trafficking)?;
                 }
                 writeln!(out, "\ndonor variability (log-normal σ): {}", niche_model::donors::DONOR_PARAMETERS.iter().zip(variability.sigma).map(|(n, s)| format!("{n} {s:.3}")).collect::<Vec<_>>().join(", "))?;
-                for s in &sds {
-                    writeln!(out, "  {:<20} {:<18} SD published {:>8.3}  model {:>8.3}", s.group, format!("{:?}", s.readout), s.published_sd, s.model_sd)?;
+                let f = &variance.function;
+                writeln!(out, "\nbetween-experiment variance function (niche_model::residual): relative CXCR4 {:.3}, CXCL12 {:.3}, apoptosis (logit) {:.3}; MSC strength CV {:.3}; antibody competition CV {:.3}", f.relative[0], f.relative[1], f.relative[2], f.msc_strength_cv, f.antibody_competition_cv)?;
+                writeln!(out, "  {:<40} {:>9} {:>9} {:>9} {:>9} {:>9}  matched (±25 %)", "published SD", "published", "donors", "assay", "between", "model")?;
+                for s in &variance.sds {
+                    writeln!(out, "  {:<40} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3}  {}", s.id, s.published_sd, s.donor_sd, s.assay_sd, s.between_sd, s.model_sd, if s.matched { "yes" } else { "NO" })?;
                 }
             }
         }
