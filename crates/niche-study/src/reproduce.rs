@@ -208,6 +208,10 @@ pub struct Reproduction {
     pub records: Vec<Record>,
     /// The lab's manifest.
     pub manifest: Manifest,
+    /// The between-experiment variance function and its account of every published SD.
+    pub variance: niche_model::residual::VarianceFit,
+    /// Which tests and group sizes reproduce the published P values.
+    pub audit: niche_stats::audit::Audit,
 }
 
 /// The records counted by basis: the reproduction's headline.
@@ -356,6 +360,8 @@ pub struct Grounds {
     targets: &'static SeedTargets,
     calibration: Vec<niche_model::calibrate::Target>,
     reliance: Reliance,
+    variance: niche_model::residual::VarianceFit,
+    audit: niche_stats::audit::Audit,
 }
 
 impl Grounds {
@@ -365,6 +371,9 @@ impl Grounds {
             targets: niche_model::targets::seed()?,
             calibration: niche_model::calibrate::seed_targets()?,
             reliance: Reliance::of(&Parameters::default())?,
+            variance: niche_lab::wells::variance_structure(&Parameters::default())?.1,
+            audit: niche_stats::audit::audit(&niche_model::targets::seed()?.audit_checks()?)
+                .map_err(|source| Error::Statistics { what: "audit of the published P values".into(), source })?,
         })
     }
 
@@ -432,7 +441,14 @@ fn reproduce_with(
     let results = analyze(&study, progress)?;
     let cohort = cohort(seed, sampling)?;
     let records = compare(grounds, &results, &cohort, &design)?;
-    Ok(Reproduction { results, cohort, records, manifest })
+    Ok(Reproduction {
+        results,
+        cohort,
+        records,
+        manifest,
+        variance: grounds.variance.clone(),
+        audit: grounds.audit.clone(),
+    })
 }
 
 /// Replicates the whole study `repeats` times with independent draws (random sampling, seeds
