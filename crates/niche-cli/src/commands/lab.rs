@@ -20,13 +20,15 @@ pub enum LabCommand {
     /// reproducible from `--seed`.
     ///
     /// Without `--study` the seed study is simulated: five groups (ALL alone, co-culture, with
-    /// AMD3100, with VCR, with VCR and AMD3100), six replicates, three blots. A design file is TOML
-    /// with `replicates`, `events`, `blot_replicates`, `sampling` and `[[group]]` tables (`id`,
-    /// `msc`, `vcr_umol_per_l`, `amd3100_ug_per_ml`).
+    /// AMD3100, with VCR, with VCR and AMD3100), five replicates (what the paper's P values
+    /// support: `niche stats audit`), three blots. A design file is TOML with `replicates` (flow),
+    /// `elisa_replicates`, `events`, `blot_replicates`, `blot_cv`, `sampling` and `[[group]]` tables
+    /// (`id`, `msc`, `vcr_umol_per_l`, `amd3100_ug_per_ml`).
     ///
     /// Each well holds its donor's model state plus the between-experiment variation the donor
-    /// model does not explain, at the seed paper's magnitude per condition (`niche_model::residual`);
-    /// `truth.json` gives both (`model` and `readouts`).
+    /// model does not explain, from a variance function of the condition fitted to the paper's SDs
+    /// (`niche_model::residual`); `truth.json` gives the donor's state (`model`), the well's
+    /// (`readouts`) and the well's between-experiment SD per readout (`between_sd`).
     Run(RunArgs),
 }
 
