@@ -47,7 +47,17 @@ pub fn one_sample_t(n: usize, mean: f64, sd: f64, alpha: f64) -> Result<Verdicts
     let c = t_quantile(1.0 - alpha / 2.0, nu);
     // density of w = √V: 2w · w^(ν−2) e^(−w²/2) / (2^(ν/2) Γ(ν/2))
     let ln_norm = (nu / 2.0) * std::f64::consts::LN_2 + ln_gamma(nu / 2.0);
-    let density = |w: f64| if w <= 0.0 { 0.0 } else { 2.0 * ((nu - 1.0) * w.ln() - w * w / 2.0 - ln_norm).exp() };
+    let density = |w: f64| {
+        // w^(ν−1) is 1 at w = 0 for ν = 1 (the density does not vanish there) and 0 for ν > 1
+        let power = if nu == 1.0 {
+            0.0
+        } else if w <= 0.0 {
+            return 0.0;
+        } else {
+            (nu - 1.0) * w.ln()
+        };
+        2.0 * (power - w * w / 2.0 - ln_norm).exp()
+    };
     let (upper, steps) = (40.0 + 6.0 * nu.sqrt(), 4000);
     let h = upper / steps as f64;
     let (mut up, mut down) = (0.0, 0.0);
