@@ -8,11 +8,13 @@
 //! | `logicle` | see [`Logicle`] | T, W, M, A |
 //! | `hyperlog` | see [`Hyperlog`] | T, W, M, A |
 //! | `fratio` | `A · (x − B) / (y − C)` of two channels | A, B, C |
+//! | `biex` (FlowJo, not Gating-ML) | see [`FlowJoBiex`] | neg, width, pos, maxRange |
 //!
 //! A transformation's `boundMin`/`boundMax` clamp its result (Gating-ML 2.0, section 4.2).
 
 use crate::biexponential::{Hyperlog, Logicle};
 use crate::error::{Error, Result};
+use crate::flowjo::FlowJoBiex;
 
 const LN_10: f64 = std::f64::consts::LN_10;
 
@@ -88,6 +90,8 @@ pub enum Scale {
     Logicle(Logicle),
     /// `hyperlog`.
     Hyperlog(Hyperlog),
+    /// FlowJo's biexponential transform (FlowJo workspaces; no Gating-ML 2.0 equivalent).
+    FlowJoBiex(FlowJoBiex),
 }
 
 impl Scale {
@@ -142,6 +146,7 @@ impl Scale {
             Scale::Asinh { t, m, a } => (asinh(x * (m * LN_10).sinh() / t) + a * LN_10) / ((m + a) * LN_10),
             Scale::Logicle(l) => l.apply(x),
             Scale::Hyperlog(h) => h.apply(x),
+            Scale::FlowJoBiex(b) => b.apply(x),
         }
     }
 
@@ -195,6 +200,7 @@ impl Scale {
             Scale::Asinh { t, m, a } => t * ((m + a) * LN_10 * y - a * LN_10).sinh() / (m * LN_10).sinh(),
             Scale::Logicle(l) => l.inverse(y),
             Scale::Hyperlog(h) => h.inverse(y),
+            Scale::FlowJoBiex(b) => b.inverse(y),
         }
     }
 
@@ -206,6 +212,7 @@ impl Scale {
             Scale::Asinh { .. } => "fasinh",
             Scale::Logicle(_) => "logicle",
             Scale::Hyperlog(_) => "hyperlog",
+            Scale::FlowJoBiex(_) => "biex",
         }
     }
 }

@@ -1,0 +1,276 @@
+//! One workspace sample → a niche [`GatingStrategy`].
+
+use std::collections::HashMap;
+
+use super::{
+    FlowJoBiex, FlowJoWorkspace, WspCompensation, WspNode, WspPopulation, WspSample, WspShape, WspTransform,
+    path_string,
+};
+use crate::compensation::Compensation;
+use crate::error::{Error, Result};
+use crate::gate::{BooleanOp, CompensationRef, Dimension, Gate, Shape, Source};
+use crate::strategy::{GatingResults, GatingStrategy};
+use crate::transform::{Scale, TransformKind, Transformation};
+
+/// FlowJo's ellipse coordinates are bins of a 256-bin display.
+const ELLIPSE_BINS: f64 = 256.0;
+
+/// A sample's gating as a niche strategy, with each population's path and FlowJo count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampleStrategy {
+    /// The strategy niche's engine evaluates; gate ids are the escaped population paths.
+    pub strategy: GatingStrategy,
+    /// The populations, in workspace order.
+    pub populations: Vec<StrategyPopulation>,
+}
+
+/// One population of a [`SampleStrategy`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StrategyPopulation {
+    /// Names from the root.
+    pub path: Vec<String>,
+    /// The gate id in the strategy ([`path_string`] of the path).
+    pub id: String,
+    /// FlowJo's count (`None` where FlowJo did not compute one).
+    pub flowjo_count: Option<u64>,
+}
+
+/// A population's FlowJo count beside niche's.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CountComparison {
+    /// [`path_string`] of the population's path.
+    pub population: String,
+    /// FlowJo's stored count.
+    pub flowjo_count: Option<u64>,
+    /// niche's count.
+    pub niche_count: usize,
+}
+
+impl SampleStrategy {
+    /// Pairs FlowJo's counts with the counts of `results` (from [`GatingStrategy::apply`] of
+    /// this strategy).
+    pub fn compare(&self, results: &GatingResults) -> Result<Vec<CountComparison>> {
+        self.populations
+            .iter()
+            .map(|p| {
+                let r = results.population(&p.id).ok_or_else(|| Error::UnknownReference {
+                    kind: "population",
+                    id: p.id.clone(),
+                    by: "the workspace".into(),
+                })?;
+                Ok(CountComparison { population: p.id.clone(), flowjo_count: p.flowjo_count, niche_count: r.count })
+            })
+            .collect()
+    }
+}
+
+impl WspTransform {
+    /// The niche transformation that puts values on FlowJo's display, as a fraction of it.
+    pub fn transformation(&self, id: String) -> Result<Transformation> {
+        let (scale, bound_min) = match *self {
+            WspTransform::Linear { min_range, max_range } => {
+                if max_range.partial_cmp(&min_range) != Some(std::cmp::Ordering::Greater) {
+                    return Err(Error::InvalidTransform {
+                        name: "linear",
+                        reason: format!("minRange={min_range}, maxRange={max_range}: need maxRange > minRange"),
+                    });
+                }
+                (Scale::Linear { t: max_range, a: -min_range }, None)
+            }
+            // log10(max(x, offset) / offset) / decades = flog(T = offset·10^decades, M = decades), ≥ 0
+            WspTransform::Log { offset, decades } => (Scale::log(offset * 10f64.powf(decades), decades)?, Some(0.0)),
+            WspTransform::Logicle { t, w, m, a } => (Scale::logicle(t, w, m, a)?, None),
+            WspTransform::Biex { neg, width, pos, max_range, length } => {
+                (Scale::FlowJoBiex(FlowJoBiex::new(neg, width, pos, max_range, length)?), None)
+            }
+            WspTransform::Asinh { t, m, a } => (Scale::asinh(t, m, a)?, None),
+        };
+        Ok(Transformation { id, kind: TransformKind::Scale(scale), bound_min, bound_max: None })
+    }
+}
+
+/// Resolves FlowJo parameter names to niche dimensions, creating transformations as needed.
+struct Dimensions<'s> {
+    sample: &'s WspSample,
+    compensation: Option<(String, &'s str, &'s str, &'s [String])>,
+    transformations: HashMap<String, Transformation>,
+    order: Vec<String>,
+}
+
+impl<'s> Dimensions<'s> {
+    fn new(sample: &'s WspSample) -> Self {
+        let compensation = match &sample.compensation {
+            WspCompensation::None => None,
+            WspCompensation::Matrix { name, id, prefix, suffix, parameters, .. } => {
+                Some((compensation_id(name, id), prefix.as_str(), suffix.as_str(), parameters.as_slice()))
+            }
+        };
+        Dimensions { sample, compensation, transformations: HashMap::new(), order: Vec::new() }
+    }
+
+    /// The dimension of FlowJo parameter `name`, and its transformation when the sample has one.
+    fn resolve(&mut self, name: &str) -> Result<(Dimension, Option<Transformation>)> {
+        let mut dimension = Dimension::channel(name);
+        if let Some((id, prefix, suffix, parameters)) = &self.compensation {
+            let stripped = name.strip_prefix(prefix).and_then(|n| n.strip_suffix(suffix));
+            if let Some(channel) =
+                stripped.filter(|c| (!prefix.is_empty() || !suffix.is_empty()) && parameters.iter().any(|p| p == c))
+            {
+                dimension = Dimension {
+                    source: Source::Channel(channel.to_string()),
+                    compensation: CompensationRef::Named(id.clone()),
+                    transformation: None,
+                };
+            }
+        }
+        let Some((_, t)) = self.sample.transforms.iter().find(|(p, _)| p == name) else {
+            return Ok((dimension, None));
+        };
+        let id = format!("FlowJo transform of {name}");
+        if !self.transformations.contains_key(&id) {
+            self.transformations.insert(id.clone(), t.transformation(id.clone())?);
+            self.order.push(id.clone());
+        }
+        dimension.transformation = Some(id.clone());
+        Ok((dimension, self.transformations.get(&id).cloned()))
+    }
+}
+
+fn compensation_id(name: &str, id: &str) -> String {
+    if name.is_empty() { id.to_string() } else { name.to_string() }
+}
+
+/// A coordinate in a dimension's scale units.
+fn scaled(t: &Option<Transformation>, v: f64) -> f64 {
+    match t {
+        Some(t) => match &t.kind {
+            TransformKind::Scale(s) => t.bound(s.apply(v)),
+            TransformKind::Ratio { .. } => v,
+        },
+        None => v,
+    }
+}
+
+impl FlowJoWorkspace {
+    /// Converts `sample`'s population tree into a strategy for niche's engine.
+    pub fn strategy(&self, sample: &WspSample) -> Result<SampleStrategy> {
+        let mut dims = Dimensions::new(sample);
+        let mut gates = Vec::new();
+        let mut populations = Vec::new();
+        let ids: Vec<String> = sample.populations.iter().map(|p| path_string(&p.path)).collect();
+        for (index, p) in sample.populations.iter().enumerate() {
+            let id = ids[index].clone();
+            let parent = p.parent.map(|i| ids[i].clone());
+            match &p.node {
+                WspNode::Gate { dimensions, shape, events_inside } => {
+                    let resolved: Vec<(Dimension, Option<Transformation>)> =
+                        dimensions.iter().map(|d| dims.resolve(d)).collect::<Result<_>>()?;
+                    let shape = convert_shape(&id, shape, &resolved)?;
+                    let dimensions: Vec<Dimension> = resolved.into_iter().map(|(d, _)| d).collect();
+                    if *events_inside {
+                        gates.push(Gate { id: id.clone(), parent, dimensions, shape });
+                    } else {
+                        let inside = format!("{id} (inside, complemented by FlowJo's eventsInside=0)");
+                        gates.push(Gate { id: inside.clone(), parent: parent.clone(), dimensions, shape });
+                        gates.push(Gate {
+                            id: id.clone(),
+                            parent,
+                            dimensions: Vec::new(),
+                            shape: Shape::Boolean { op: BooleanOp::Not, operands: vec![(inside, false)] },
+                        });
+                    }
+                }
+                WspNode::Boolean { op, dependents } => {
+                    let operands = dependents
+                        .iter()
+                        .map(|d| resolve_dependent(&sample.populations, &ids, d).map(|i| (ids[i].clone(), false)))
+                        .collect::<Option<Vec<_>>>()
+                        .ok_or_else(|| Error::UnknownReference {
+                            kind: "population",
+                            id: dependents.join(", "),
+                            by: id.clone(),
+                        })?;
+                    gates.push(Gate {
+                        id: id.clone(),
+                        parent,
+                        dimensions: Vec::new(),
+                        shape: Shape::Boolean { op: *op, operands },
+                    });
+                }
+            }
+            populations.push(StrategyPopulation { path: p.path.clone(), id, flowjo_count: p.flowjo_count });
+        }
+        let mut strategy = GatingStrategy::default();
+        if let WspCompensation::Matrix { name, id, parameters, matrix, .. } = &sample.compensation {
+            strategy.compensations.push(Compensation::new(
+                compensation_id(name, id),
+                parameters.clone(),
+                parameters.clone(),
+                matrix.clone(),
+            )?);
+        }
+        let order = std::mem::take(&mut dims.order);
+        strategy.transformations = order.into_iter().filter_map(|id| dims.transformations.remove(&id)).collect();
+        strategy.gates = gates;
+        strategy.validate()?;
+        Ok(SampleStrategy { strategy, populations })
+    }
+}
+
+/// The population a FlowJo `Dependent` names: its `/`-joined path (FlowJo does not escape `/`
+/// inside names, so the raw join is compared), or a unique population whose path ends with it.
+fn resolve_dependent(populations: &[WspPopulation], ids: &[String], dependent: &str) -> Option<usize> {
+    let raw: Vec<String> = populations.iter().map(|p| p.path.join("/")).collect();
+    let exact: Vec<usize> = (0..raw.len()).filter(|&i| raw[i] == dependent || ids[i] == dependent).collect();
+    if let [i] = exact.as_slice() {
+        return Some(*i);
+    }
+    let suffix = format!("/{dependent}");
+    let ending: Vec<usize> = (0..raw.len()).filter(|&i| raw[i].ends_with(&suffix)).collect();
+    match ending.as_slice() {
+        [i] => Some(*i),
+        _ => None,
+    }
+}
+
+fn convert_shape(id: &str, shape: &WspShape, dims: &[(Dimension, Option<Transformation>)]) -> Result<Shape> {
+    let invalid = |reason: String| Error::InvalidGate { id: id.to_string(), reason };
+    Ok(match shape {
+        WspShape::Rectangle { bounds } => Shape::Rectangle {
+            bounds: bounds
+                .iter()
+                .zip(dims)
+                .map(|((lo, hi), (_, t))| (lo.map(|v| scaled(t, v)), hi.map(|v| scaled(t, v))))
+                .collect(),
+        },
+        WspShape::Polygon { vertices } => Shape::Polygon {
+            vertices: vertices.iter().map(|&(x, y)| (scaled(&dims[0].1, x), scaled(&dims[1].1, y))).collect(),
+        },
+        WspShape::Ellipse { foci, edge } => {
+            // display bins → scale units (a fraction of the display) where a transform gives the scale
+            let unit = |v: f64, t: &Option<Transformation>| if t.is_some() { v / ELLIPSE_BINS } else { v };
+            let p = |(x, y): (f64, f64)| (unit(x, &dims[0].1), unit(y, &dims[1].1));
+            let (f0, f1) = (p(foci[0]), p(foci[1]));
+            let (e0, e1, e2, e3) = (p(edge[0]), p(edge[1]), p(edge[2]), p(edge[3]));
+            let centre = ((f0.0 + f1.0) / 2.0, (f0.1 + f1.1) / 2.0);
+            let dist = |a: (f64, f64), b: (f64, f64)| ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt();
+            let (a, b) = (dist(e0, e1) / 2.0, dist(e2, e3) / 2.0);
+            if !(a > 0.0 && b > 0.0 && a.is_finite() && b.is_finite()) {
+                return Err(invalid(format!("ellipse with semi-axes {a} and {b}")));
+            }
+            let (ux, uy) = ((e1.0 - e0.0) / (2.0 * a), (e1.1 - e0.1) / (2.0 * a));
+            let (vx, vy) = (-uy, ux);
+            let (a2, b2) = (a * a, b * b);
+            Shape::Ellipsoid {
+                mean: vec![centre.0, centre.1],
+                covariance: vec![
+                    a2 * ux * ux + b2 * vx * vx,
+                    a2 * ux * uy + b2 * vx * vy,
+                    a2 * ux * uy + b2 * vx * vy,
+                    a2 * uy * uy + b2 * vy * vy,
+                ],
+                distance_square: 1.0,
+            }
+        }
+    })
+}
