@@ -82,6 +82,14 @@ pub enum Error {
     /// A FlowJo workspace is not well-formed XML (or holds a DTD, which is refused).
     #[error("FlowJo workspace is not well-formed XML: {0}")]
     WorkspaceXml(String),
+    /// A workspace sample whose FCS file cannot be found, or is ambiguous.
+    #[error("sample {sample:?}: {reason}")]
+    SampleFile {
+        /// The sample's name.
+        sample: String,
+        /// Why.
+        reason: String,
+    },
     /// A FlowJo workspace larger than the reader accepts.
     #[error("FlowJo workspace of {bytes} bytes exceeds the {limit}-byte limit")]
     WorkspaceTooLarge {

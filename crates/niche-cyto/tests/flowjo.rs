@@ -184,3 +184,46 @@ fn eight_colour_workspaces_parse_completely() {
     }
     assert!(booleans > 0, "the boolean workspace's And/Or/Not nodes were found");
 }
+
+#[test]
+fn gatingml_exports_read_back_to_the_same_strategy_and_the_same_counts() {
+    let Some(data) = data() else { return };
+    let mut exported = 0;
+    for folder in ["eight_color", "simple_diamond", "simple_line"] {
+        for wsp in workspaces(&data.join(folder)) {
+            let ws = flowjo::parse(&std::fs::read_to_string(&wsp).unwrap()).unwrap();
+            for s in &ws.samples {
+                let export = ws.gatingml_export(s).unwrap();
+                let back = niche_cyto::gatingml::parse(&niche_cyto::gatingml::write(&export.strategy))
+                    .unwrap_or_else(|e| panic!("{}, {}: {e}", wsp.display(), s.name));
+                assert_eq!(back, export.strategy, "{}, {}", wsp.display(), s.name);
+                exported += 1;
+            }
+        }
+    }
+    assert_eq!(exported, 12 + 3 + 2);
+    // on the files we have, the exported strategy counts what FlowJo counted
+    for (folder, wsp) in
+        [("simple_diamond", "test_data_diamond_biex_rect.wsp"), ("simple_line", "single_ellipse_51_events.wsp")]
+    {
+        let dir = data.join(folder);
+        let ws = flowjo::parse(&std::fs::read_to_string(dir.join(wsp)).unwrap()).unwrap();
+        let s = &ws.samples[0];
+        let export = ws.gatingml_export(s).unwrap();
+        assert!(
+            export
+                .strategy
+                .transformations
+                .iter()
+                .all(|t| !matches!(t.kind, niche_cyto::TransformKind::Scale(niche_cyto::Scale::FlowJoBiex(_))))
+        );
+        let file = dir.join(s.file_name().unwrap());
+        let fcs = fcs::read(&file).unwrap();
+        let sample = Sample::from_dataset("f", &fcs.datasets[0], fcs::Values::Scaled).unwrap();
+        let results = export.strategy.apply(&sample).unwrap();
+        for p in &s.populations {
+            let id = flowjo::path_string(&p.path);
+            assert_eq!(Some(results.population(&id).unwrap().count as u64), p.flowjo_count, "{wsp}: {id}");
+        }
+    }
+}

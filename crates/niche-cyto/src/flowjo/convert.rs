@@ -274,3 +274,97 @@ fn convert_shape(id: &str, shape: &WspShape, dims: &[(Dimension, Option<Transfor
         }
     })
 }
+
+/// A sample's strategy in the form Gating-ML 2.0 writes, with what it cannot express.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GatingMlExport {
+    /// The strategy to write with [`crate::gatingml::write`].
+    pub strategy: GatingStrategy,
+    /// What differs from FlowJo's definition, one sentence each.
+    pub notes: Vec<String>,
+}
+
+impl FlowJoWorkspace {
+    /// `sample`'s strategy rewritten for Gating-ML 2.0:
+    /// - FlowJo `linear` with `minRange > 0` has no `flin` (A would be negative): its gates are
+    ///   written in data coordinates (an affine map keeps rectangles, polygons and ellipses);
+    /// - rectangles and ranges on FlowJo `biex` are written in data coordinates (the transform is
+    ///   increasing, so the gate is the same); polygons and ellipses on `biex` keep FlowJo's
+    ///   `transforms:biex`, which Gating-ML 2.0 readers other than niche do not know (noted);
+    /// - FlowJo `log` becomes `flog` with `boundMin = 0`; FlowJo puts values ≤ 0 at the axis
+    ///   minimum, Gating-ML leaves them undefined (outside every gate) (noted when used).
+    pub fn gatingml_export(&self, sample: &WspSample) -> Result<GatingMlExport> {
+        let SampleStrategy { mut strategy, .. } = self.strategy(sample)?;
+        let mut notes = Vec::new();
+        let transformations = strategy.transformations.clone();
+        let find = |id: &str| transformations.iter().find(|t| t.id == id);
+        for gate in &mut strategy.gates {
+            for k in 0..gate.dimensions.len() {
+                let Some(t) = gate.dimensions[k].transformation.clone().and_then(|id| find(&id).cloned()) else {
+                    continue;
+                };
+                let TransformKind::Scale(scale) = t.kind else { continue };
+                let to_data = match (scale, &gate.shape) {
+                    (Scale::Linear { a, .. }, _) if a < 0.0 => true,
+                    (Scale::FlowJoBiex(_), Shape::Rectangle { .. }) => true,
+                    (Scale::FlowJoBiex(_), _) => {
+                        notes.push(format!(
+                            "gate {:?}: FlowJo biex on {} has no Gating-ML 2.0 form; written as FlowJo's transforms:biex",
+                            gate.id, t.id
+                        ));
+                        false
+                    }
+                    (Scale::Log { .. }, _) => {
+                        notes.push(format!(
+                            "gate {:?}: {} is written as flog with boundMin=0; values ≤ 0, which FlowJo shows at the axis minimum, are outside every Gating-ML gate",
+                            gate.id, t.id
+                        ));
+                        false
+                    }
+                    _ => false,
+                };
+                if to_data {
+                    to_data_space(&mut gate.shape, k, &scale);
+                    gate.dimensions[k].transformation = None;
+                }
+            }
+        }
+        let used: std::collections::HashSet<String> =
+            strategy.gates.iter().flat_map(|g| g.dimensions.iter().filter_map(|d| d.transformation.clone())).collect();
+        strategy.transformations.retain(|t| used.contains(&t.id));
+        notes.sort();
+        notes.dedup();
+        strategy.validate()?;
+        Ok(GatingMlExport { strategy, notes })
+    }
+}
+
+/// Rewrites dimension `k` of a shape from scale units to data values.
+fn to_data_space(shape: &mut Shape, k: usize, scale: &Scale) {
+    match shape {
+        Shape::Rectangle { bounds } => {
+            let (lo, hi) = &mut bounds[k];
+            *lo = lo.map(|v| scale.inverse(v));
+            *hi = hi.map(|v| scale.inverse(v));
+        }
+        Shape::Polygon { vertices } => vertices.iter_mut().for_each(|v| {
+            if k == 0 {
+                v.0 = scale.inverse(v.0);
+            } else {
+                v.1 = scale.inverse(v.1);
+            }
+        }),
+        Shape::Ellipsoid { mean, covariance, .. } => {
+            // only reached for affine scales (linear): x = y·(t + a) − a
+            if let Scale::Linear { t, a } = *scale {
+                let n = mean.len();
+                mean[k] = scale.inverse(mean[k]);
+                for j in 0..n {
+                    covariance[k * n + j] *= t + a;
+                    covariance[j * n + k] *= t + a;
+                }
+            }
+        }
+        Shape::Quadrants { .. } | Shape::Boolean { .. } => {}
+    }
+}

@@ -34,7 +34,7 @@ mod biex;
 mod convert;
 
 pub use biex::FlowJoBiex;
-pub use convert::{CountComparison, SampleStrategy, StrategyPopulation};
+pub use convert::{CountComparison, GatingMlExport, SampleStrategy, StrategyPopulation};
 
 use roxmltree::{Document, Node, ParsingOptions};
 
@@ -577,6 +577,56 @@ fn population_gate(doc: &Document, node: Node) -> Result<WspNode> {
     Ok(WspNode::Gate { dimensions, shape, events_inside })
 }
 
+impl WspSample {
+    /// The file name of its URI (decoded), when it has one.
+    pub fn file_name(&self) -> Option<String> {
+        self.uri.as_deref().map(uri_file_name).filter(|f| !f.is_empty())
+    }
+
+    /// Finds this sample's FCS file among `candidates` (path, `$FIL`): first by the file name of
+    /// its URI (whatever foreign path precedes it), then by `$FIL` equal to that file name or to
+    /// the sample's name. No match, or more than one, is an error naming the sample.
+    pub fn locate<'c>(&self, candidates: &'c [(std::path::PathBuf, Option<String>)]) -> Result<&'c std::path::Path> {
+        let wanted = self.file_name();
+        let unique = |found: Vec<&'c std::path::PathBuf>, how: &str| -> Result<Option<&'c std::path::Path>> {
+            match found.as_slice() {
+                [] => Ok(None),
+                [one] => Ok(Some(one.as_path())),
+                many => Err(Error::SampleFile {
+                    sample: self.name.clone(),
+                    reason: format!(
+                        "{} files match by {how}: {}",
+                        many.len(),
+                        many.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                    ),
+                }),
+            }
+        };
+        if let Some(w) = &wanted {
+            let by_name = candidates
+                .iter()
+                .filter(|(p, _)| p.file_name().is_some_and(|f| f.to_string_lossy() == w.as_str()))
+                .map(|(p, _)| p)
+                .collect();
+            if let Some(p) = unique(by_name, "file name")? {
+                return Ok(p);
+            }
+        }
+        let by_fil = candidates
+            .iter()
+            .filter(|(_, fil)| fil.as_deref().is_some_and(|f| Some(f) == wanted.as_deref() || f == self.name))
+            .map(|(p, _)| p)
+            .collect();
+        unique(by_fil, "$FIL")?.ok_or_else(|| Error::SampleFile {
+            sample: self.name.clone(),
+            reason: format!(
+                "no FCS file named {:?} and none with $FIL matching",
+                wanted.unwrap_or_else(|| self.name.clone())
+            ),
+        })
+    }
+}
+
 impl FlowJoWorkspace {
     /// The sample named `name` (`SampleNode@name`, or the file name of its URI).
     pub fn sample(&self, name: &str) -> Option<&WspSample> {
@@ -619,6 +669,30 @@ mod tests {
         let s = path_string(&path);
         assert_eq!(s, "CD4+\\/CD8+/a\\\\b/Q1: x- , y+");
         assert_eq!(split_path(&s), path);
+    }
+
+    #[test]
+    fn samples_find_their_files_by_uri_then_fil() {
+        let sample = WspSample {
+            id: "1".into(),
+            name: "tube 1".into(),
+            uri: Some("file:/V:/lab/run%201/A01.fcs".into()),
+            flowjo_count: None,
+            compensation: WspCompensation::None,
+            transforms: Vec::new(),
+            keywords: Vec::new(),
+            populations: Vec::new(),
+        };
+        let c = |p: &str, fil: Option<&str>| (std::path::PathBuf::from(p), fil.map(str::to_string));
+        let files = vec![c("d/A01.fcs", None), c("d/B.fcs", Some("A01.fcs"))];
+        assert_eq!(sample.locate(&files).unwrap(), std::path::Path::new("d/A01.fcs"));
+        let files = vec![c("d/x.fcs", Some("A01.fcs")), c("d/y.fcs", Some("other"))];
+        assert_eq!(sample.locate(&files).unwrap(), std::path::Path::new("d/x.fcs"));
+        let files = vec![c("d/x.fcs", Some("A01.fcs")), c("d/y.fcs", Some("tube 1"))];
+        let e = sample.locate(&files).unwrap_err().to_string();
+        assert!(e.contains("tube 1") && e.contains("2 files match by $FIL"), "{e}");
+        let e = sample.locate(&[c("d/z.fcs", None)]).unwrap_err().to_string();
+        assert!(e.contains("tube 1") && e.contains("A01.fcs"), "{e}");
     }
 
     #[test]
