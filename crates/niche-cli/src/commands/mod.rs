@@ -10,3 +10,4 @@ pub mod model;
 pub mod output;
 pub mod stats;
 pub mod study;
+pub mod wsp;
