@@ -3,8 +3,9 @@
 //! Reads `RectangleGate`, `PolygonGate`, `EllipsoidGate`, `QuadrantGate`, `BooleanGate`,
 //! `transformation` (`flin`, `flog`, `fasinh`, `logicle`, `hyperlog`, `fratio`) and
 //! `spectrumMatrix` (square or with more detectors than fluorochromes, `matrix-inverted-already`
-//! or not), and FlowJo's `biex` as FlowJo writes it (an extension: [`write()`] emits it for a
-//! strategy that uses [`Scale::FlowJoBiex`], and other readers will not know it); `custom_info` is ignored. Anything else inside the document, and every
+//! or not), and FlowJo's `biex` and `log` as FlowJo writes them (an extension: [`write()`] emits
+//! them for a strategy that uses [`Scale::FlowJoBiex`] or [`Scale::FlowJoLog`], and other readers
+//! will not know them); `custom_info` is ignored. Anything else inside the document, and every
 //! malformed value, is an [`Error::GatingMl`] naming the element and its line. Attributes are
 //! matched by local name, so documents that omit the namespace prefix on attributes also read.
 //! [`write()`] produces a document that [`parse()`] reads back to the same strategy.
@@ -242,7 +243,8 @@ fn transformation(doc: &Document, node: Node) -> Result<Transformation> {
         "fasinh" => scale(Scale::asinh(p("T")?, p("M")?, p("A")?))?,
         "logicle" => scale(Scale::logicle(p("T")?, p("W")?, p("M")?, p("A")?))?,
         "hyperlog" => scale(Scale::hyperlog(p("T")?, p("W")?, p("M")?, p("A")?))?,
-        // FlowJo's own element, as FlowJo writes it in workspaces (not Gating-ML 2.0)
+        // FlowJo's own elements, as FlowJo writes them in workspaces (not Gating-ML 2.0)
+        "log" => scale(Scale::flowjo_log(p("offset")?, p("decades")?))?,
         "biex" => scale(
             crate::flowjo::FlowJoBiex::new(p("neg")?, p("width")?, p("pos")?, p("maxRange")?, p("length")?)
                 .map(Scale::FlowJoBiex),
@@ -393,6 +395,7 @@ fn write_transformation(x: &mut String, t: &Transformation) {
                     let (t, w, m, a) = h.params();
                     p(&[("T", t), ("W", w), ("M", m), ("A", a)])
                 }
+                Scale::FlowJoLog { offset, decades } => p(&[("offset", offset), ("decades", decades)]),
                 Scale::FlowJoBiex(b) => {
                     let (neg, width, pos, max_range, length) = b.params();
                     p(&[("neg", neg), ("width", width), ("pos", pos), ("maxRange", max_range), ("length", length)])

@@ -92,6 +92,15 @@ pub enum Scale {
     Hyperlog(Hyperlog),
     /// FlowJo's biexponential transform (FlowJo workspaces; no Gating-ML 2.0 equivalent).
     FlowJoBiex(FlowJoBiex),
+    /// FlowJo's `log`: `log10(x / offset) / decades`, and −∞ for `x ≤ 0` (FlowJo shows every value
+    /// below `offset` at the axis minimum: use it with `boundMin = 0`). Gating-ML's `flog` is the
+    /// same curve but undefined for `x ≤ 0`.
+    FlowJoLog {
+        /// `offset`, the data value at the axis minimum.
+        offset: f64,
+        /// `decades`.
+        decades: f64,
+    },
 }
 
 impl Scale {
@@ -122,6 +131,17 @@ impl Scale {
         Ok(Scale::Asinh { t, m, a })
     }
 
+    /// FlowJo's `log` with checks (`offset > 0`, `decades > 0`).
+    pub fn flowjo_log(offset: f64, decades: f64) -> Result<Scale> {
+        if !(offset > 0.0 && decades > 0.0 && offset.is_finite() && decades.is_finite()) {
+            return Err(Error::InvalidTransform {
+                name: "log",
+                reason: format!("offset={offset}, decades={decades}: need offset > 0, decades > 0"),
+            });
+        }
+        Ok(Scale::FlowJoLog { offset, decades })
+    }
+
     /// `logicle` with checks.
     pub fn logicle(t: f64, w: f64, m: f64, a: f64) -> Result<Scale> {
         Logicle::new(t, w, m, a).map(Scale::Logicle)
@@ -147,6 +167,15 @@ impl Scale {
             Scale::Logicle(l) => l.apply(x),
             Scale::Hyperlog(h) => h.apply(x),
             Scale::FlowJoBiex(b) => b.apply(x),
+            Scale::FlowJoLog { offset, decades } => {
+                if x > 0.0 {
+                    (x / offset).log10() / decades
+                } else if x.is_nan() {
+                    f64::NAN
+                } else {
+                    f64::NEG_INFINITY
+                }
+            }
         }
     }
 
@@ -201,6 +230,7 @@ impl Scale {
             Scale::Logicle(l) => l.inverse(y),
             Scale::Hyperlog(h) => h.inverse(y),
             Scale::FlowJoBiex(b) => b.inverse(y),
+            Scale::FlowJoLog { offset, decades } => offset * 10f64.powf(y * decades),
         }
     }
 
@@ -213,6 +243,7 @@ impl Scale {
             Scale::Logicle(_) => "logicle",
             Scale::Hyperlog(_) => "hyperlog",
             Scale::FlowJoBiex(_) => "biex",
+            Scale::FlowJoLog { .. } => "log",
         }
     }
 }

@@ -77,8 +77,8 @@ impl WspTransform {
                 }
                 (Scale::Linear { t: max_range, a: -min_range }, None)
             }
-            // log10(max(x, offset) / offset) / decades = flog(T = offset·10^decades, M = decades), ≥ 0
-            WspTransform::Log { offset, decades } => (Scale::log(offset * 10f64.powf(decades), decades)?, Some(0.0)),
+            // log10(max(x, offset) / offset) / decades: values below offset (x ≤ 0 included) at 0
+            WspTransform::Log { offset, decades } => (Scale::flowjo_log(offset, decades)?, Some(0.0)),
             WspTransform::Logicle { t, w, m, a } => (Scale::logicle(t, w, m, a)?, None),
             WspTransform::Biex { neg, width, pos, max_range, length } => {
                 (Scale::FlowJoBiex(FlowJoBiex::new(neg, width, pos, max_range, length)?), None)
@@ -286,13 +286,14 @@ pub struct GatingMlExport {
 
 impl FlowJoWorkspace {
     /// `sample`'s strategy rewritten for Gating-ML 2.0:
-    /// - FlowJo `linear` with `minRange > 0` has no `flin` (A would be negative): its gates are
+    /// - FlowJo `linear` with `minRange > 0` (or `maxRange ≤ 0`) has no `flin` (A would be
+    ///   negative, or T not positive): its gates are
     ///   written in data coordinates (an affine map keeps rectangles, polygons and ellipses);
     /// - rectangles and ranges on FlowJo `biex` are written in data coordinates (the transform is
     ///   increasing, so the gate is the same); polygons and ellipses on `biex` keep FlowJo's
     ///   `transforms:biex`, which Gating-ML 2.0 readers other than niche do not know (noted);
-    /// - FlowJo `log` becomes `flog` with `boundMin = 0`; FlowJo puts values ≤ 0 at the axis
-    ///   minimum, Gating-ML leaves them undefined (outside every gate) (noted when used).
+    /// - likewise for FlowJo `log` (which puts every value below its offset, ≤ 0 included, at the
+    ///   axis minimum): rectangles in data coordinates, other shapes keep `transforms:log` (noted).
     pub fn gatingml_export(&self, sample: &WspSample) -> Result<GatingMlExport> {
         let SampleStrategy { mut strategy, .. } = self.strategy(sample)?;
         let mut notes = Vec::new();
@@ -305,7 +306,7 @@ impl FlowJoWorkspace {
                 };
                 let TransformKind::Scale(scale) = t.kind else { continue };
                 let to_data = match (scale, &gate.shape) {
-                    (Scale::Linear { a, .. }, _) if a < 0.0 => true,
+                    (Scale::Linear { t, a }, _) if !(t > 0.0 && a >= 0.0) => true,
                     (Scale::FlowJoBiex(_), Shape::Rectangle { .. }) => true,
                     (Scale::FlowJoBiex(_), _) => {
                         notes.push(format!(
@@ -314,9 +315,10 @@ impl FlowJoWorkspace {
                         ));
                         false
                     }
-                    (Scale::Log { .. }, _) => {
+                    (Scale::FlowJoLog { .. }, Shape::Rectangle { .. }) => true,
+                    (Scale::FlowJoLog { .. }, _) => {
                         notes.push(format!(
-                            "gate {:?}: {} is written as flog with boundMin=0; values ≤ 0, which FlowJo shows at the axis minimum, are outside every Gating-ML gate",
+                            "gate {:?}: FlowJo log on {} (values below its offset at the axis minimum) has no Gating-ML 2.0 form; written as FlowJo's transforms:log",
                             gate.id, t.id
                         ));
                         false
@@ -324,7 +326,7 @@ impl FlowJoWorkspace {
                     _ => false,
                 };
                 if to_data {
-                    to_data_space(&mut gate.shape, k, &scale);
+                    to_data_space(&mut gate.shape, k, &scale, t.bound_min);
                     gate.dimensions[k].transformation = None;
                 }
             }
@@ -340,12 +342,13 @@ impl FlowJoWorkspace {
 }
 
 /// Rewrites dimension `k` of a shape from scale units to data values.
-fn to_data_space(shape: &mut Shape, k: usize, scale: &Scale) {
+fn to_data_space(shape: &mut Shape, k: usize, scale: &Scale, bound_min: Option<f64>) {
     match shape {
         Shape::Rectangle { bounds } => {
             let (lo, hi) = &mut bounds[k];
-            *lo = lo.map(|v| scale.inverse(v));
-            *hi = hi.map(|v| scale.inverse(v));
+            // a minimum at or below the scale's clamp admits everything the clamp raises to it
+            *lo = lo.filter(|&v| bound_min.is_none_or(|b| v > b)).map(|v| scale.inverse(v));
+            *hi = hi.map(|v| if bound_min.is_some_and(|b| v <= b) { f64::NEG_INFINITY } else { scale.inverse(v) });
         }
         Shape::Polygon { vertices } => vertices.iter_mut().for_each(|v| {
             if k == 0 {
@@ -366,5 +369,112 @@ fn to_data_space(shape: &mut Shape, k: usize, scale: &Scale) {
             }
         }
         Shape::Quadrants { .. } | Shape::Boolean { .. } => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse;
+    use crate::Sample;
+    use niche_fcs as fcs;
+
+    const WSP: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<Workspace version="20.0" flowJoVersion="10.8.1"
+    xmlns:gating="http://www.isac-net.org/std/Gating-ML/v2.0/gating"
+    xmlns:transforms="http://www.isac-net.org/std/Gating-ML/v2.0/transformations"
+    xmlns:data-type="http://www.isac-net.org/std/Gating-ML/v2.0/datatypes">
+ <SampleList><Sample>
+  <DataSet uri="file:/V:/lab/tube.fcs" sampleID="7"/>
+  <transforms:spilloverMatrix prefix="Comp-" suffix="" name="Acquisition-defined" transforms:id="m1">
+   <data-type:parameters><data-type:parameter data-type:name="FL1-H"/><data-type:parameter data-type:name="FL2-H"/></data-type:parameters>
+   <transforms:spillover data-type:parameter="FL1-H">
+    <transforms:coefficient data-type:parameter="FL1-H" transforms:value="1"/><transforms:coefficient data-type:parameter="FL2-H" transforms:value="0.1"/>
+   </transforms:spillover>
+   <transforms:spillover data-type:parameter="FL2-H">
+    <transforms:coefficient data-type:parameter="FL1-H" transforms:value="0"/><transforms:coefficient data-type:parameter="FL2-H" transforms:value="1"/>
+   </transforms:spillover>
+  </transforms:spilloverMatrix>
+  <Transformations>
+   <transforms:log transforms:offset="1" transforms:decades="4"><data-type:parameter data-type:name="Comp-FL1-H"/></transforms:log>
+   <transforms:linear transforms:minRange="0" transforms:maxRange="1000"><data-type:parameter data-type:name="Comp-FL2-H"/></transforms:linear>
+  </Transformations>
+  <SampleNode name="tube 7" count="5" sampleID="7"><Subpopulations>
+   <Population name="bright/FL1" owningGroup="" count="2"><Gate><gating:RectangleGate eventsInside="1">
+     <gating:dimension gating:min="50"><data-type:fcs-dimension data-type:name="Comp-FL1-H"/></gating:dimension>
+    </gating:RectangleGate></Gate>
+    <Subpopulations>
+     <Population name="hi2" count="1"><Gate><gating:RectangleGate>
+       <gating:dimension gating:min="50"><data-type:fcs-dimension data-type:name="Comp-FL2-H"/></gating:dimension>
+      </gating:RectangleGate></Gate></Population>
+     <NotNode name="not hi2" count="-1"><Dependents><Dependent name="bright/FL1/hi2"/></Dependents></NotNode>
+    </Subpopulations>
+   </Population>
+   <Population name="dim" count="3"><Gate><gating:RectangleGate eventsInside="0">
+     <gating:dimension gating:min="50"><data-type:fcs-dimension data-type:name="Comp-FL1-H"/></gating:dimension>
+    </gating:RectangleGate></Gate></Population>
+   <Population name="low" count="3"><Gate><gating:RectangleGate>
+     <gating:dimension gating:max="20"><data-type:fcs-dimension data-type:name="Comp-FL1-H"/></gating:dimension>
+    </gating:RectangleGate></Gate></Population>
+   <OrNode name="dim or hi2" count="4"><Dependents><Dependent name="dim"/><Dependent name="bright/FL1/hi2"/></Dependents></OrNode>
+  </Subpopulations></SampleNode>
+ </Sample></SampleList>
+</Workspace>"#;
+
+    #[test]
+    fn compensation_log_complement_and_booleans_evaluate_as_flowjo_defines_them() {
+        let ws = parse(WSP).unwrap();
+        let s = &ws.samples[0];
+        assert_eq!((s.name.as_str(), s.file_name().as_deref(), s.flowjo_count), ("tube 7", Some("tube.fcs"), Some(5)));
+        let strategy = ws.strategy(s).unwrap();
+        // detector values of dyes FL1 = [10, 100, 1000, 5, -3] and FL2 = [1, 10, 100, 50, 0.3]
+        let fl1 = vec![10.0, 100.0, 1000.0, 5.0, -3.0];
+        let fl2: Vec<f64> = [1.0, 10.0, 100.0, 50.0, 0.3].iter().zip(&fl1).map(|(b, a)| b + 0.1 * a).collect();
+        let events = fcs::Events::from_columns(vec!["FL1-H".into(), "FL2-H".into()], vec![fl1, fl2]).unwrap();
+        let results = strategy.strategy.apply(&Sample { id: "t".into(), events, spillover: None }).unwrap();
+        let rows: Vec<(String, Option<u64>, usize)> = strategy
+            .compare(&results)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.population, c.flowjo_count, c.niche_count))
+            .collect();
+        let expected = [
+            ("bright\\/FL1", Some(2), 2),
+            ("bright\\/FL1/hi2", Some(1), 1),
+            ("bright\\/FL1/not hi2", None, 1),
+            // −3 is below the log offset: FlowJo shows it at the axis minimum, outside "min 50",
+            // so the complement holds it
+            ("dim", Some(3), 3),
+            // and inside "max 20", with 10 and 5
+            ("low", Some(3), 3),
+            ("dim or hi2", Some(4), 4),
+        ];
+        let expected: Vec<(String, Option<u64>, usize)> =
+            expected.iter().map(|(p, f, n)| (p.to_string(), *f, *n)).collect();
+        assert_eq!(rows, expected);
+        // the Gating-ML export (rectangles on FlowJo log in data coordinates) counts the same
+        let export = ws.gatingml_export(s).unwrap();
+        assert!(export.strategy.transformations.iter().all(|t| t.id.contains("FL2")), "{:?}", export.strategy);
+        let back = crate::gatingml::parse(&crate::gatingml::write(&export.strategy)).unwrap();
+        let fl1 = vec![10.0, 100.0, 1000.0, 5.0, -3.0];
+        let fl2: Vec<f64> = [1.0, 10.0, 100.0, 50.0, 0.3].iter().zip(&fl1).map(|(b, a)| b + 0.1 * a).collect();
+        let events = fcs::Events::from_columns(vec!["FL1-H".into(), "FL2-H".into()], vec![fl1, fl2]).unwrap();
+        let again = back.apply(&Sample { id: "t".into(), events, spillover: None }).unwrap();
+        for (p, _, n) in &expected {
+            assert_eq!(again.population(p).unwrap().count, *n, "{p}");
+        }
+    }
+
+    #[test]
+    fn unknown_dependents_and_unsupported_transforms_are_errors() {
+        let ws = parse(&WSP.replace(r#"<Dependent name="dim"/>"#, r#"<Dependent name="nowhere"/>"#)).unwrap();
+        let e = ws.strategy(&ws.samples[0]).unwrap_err().to_string();
+        assert!(e.contains("nowhere") && e.contains("dim or hi2"), "{e}");
+        let e = parse(
+            &WSP.replace("transforms:log ", "transforms:hyperlog ")
+                .replace("</transforms:log>", "</transforms:hyperlog>"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("<hyperlog> is not supported") && e.contains("line"), "{e}");
     }
 }
