@@ -1,5 +1,5 @@
 //! FlowJo 10 workspaces (`.wsp`): samples, groups, compensation, transforms, gates and the
-//! population tree with FlowJo's own counts, turned into a [`GatingStrategy`] per sample.
+//! population tree with FlowJo's own counts, turned into a [`GatingStrategy`](crate::GatingStrategy) per sample.
 //!
 //! [`parse`] reads the XML into a [`FlowJoWorkspace`]; [`FlowJoWorkspace::strategy`] converts one
 //! sample's tree into a [`SampleStrategy`] that niche's engine evaluates like any Gating-ML
