@@ -29,6 +29,9 @@ enum Command {
     /// Apply a Gating-ML 2.0 gating strategy, or a FlowJo workspace sample's gates, to an FCS file:
     /// counts, percentages, statistics and per-event memberships.
     Gate(commands::gate::GateArgs),
+    /// A spillover matrix from single-stain controls and an unstained tube (CSV, $SPILLOVER, or
+    /// Gating-ML spectrumMatrix).
+    Comp(commands::comp::CompArgs),
     /// FlowJo workspaces (.wsp): inspect, check niche's counts against FlowJo's, export Gating-ML.
     #[command(subcommand)]
     Wsp(commands::wsp::WspCommand),
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         Command::Fcs(command) => commands::fcs::run(command),
         Command::Gate(args) => commands::gate::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Wsp(command) => commands::wsp::run(command),
+        Command::Comp(args) => commands::comp::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Stats(command) => commands::stats::run(command).map(|()| ExitCode::SUCCESS),
         Command::Elisa(command) => commands::elisa::run(command).map(|()| ExitCode::SUCCESS),
         Command::Blot(command) => commands::blot::run(command).map(|()| ExitCode::SUCCESS),

@@ -367,6 +367,7 @@ fn help_snapshots() {
         vec!["lab", "--help"],
         vec!["wsp", "--help"],
         vec!["wsp", "check", "--help"],
+        vec!["comp", "--help"],
     ] {
         let o = niche(&args, tmp.path());
         assert!(o.status.success());
@@ -735,4 +736,28 @@ fn a_hostile_workspace_is_a_clear_error() {
     let o = niche(&["wsp", "info", "bomb.wsp"], tmp.path());
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("bomb.wsp") && stderr(&o).contains("not well-formed XML"), "{}", stderr(&o));
+}
+
+#[test]
+fn comp_computes_the_facscalibur_spillover_from_its_controls() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/fcs/facscalibur_compensation");
+    if !data.is_dir() {
+        assert!(std::env::var("CI").map_or(true, |v| v != "true"), "CI=true but ../shared/data is missing");
+        eprintln!("skipping: ../shared/data not found");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let f = |n: &str| data.join(n).to_str().unwrap().to_string();
+    let (a, b, c, d, u) = (f("060909.002"), f("060909.003"), f("060909.004"), f("060909.005"), f("060909.001"));
+    let o = niche(&["comp", &a, &b, &c, &d, "--unstained", &u, "--format", "spillover"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("4,FL1-H,FL2-H,FL4-H,FL3-H,1.0,0.2505956702645736,"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("060909.002") && stderr(&o).contains("primary FL1-H"), "{}", stderr(&o));
+    let o = niche(&["comp", &a, &b, &c, &d, "--unstained", &u, "--format", "gatingml", "-o", "m.xml"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let xml = std::fs::read_to_string(tmp.path().join("m.xml")).unwrap();
+    assert!(xml.contains("spectrumMatrix") && xml.contains("0.2505956702645736"), "{xml}");
+    // the output never replaces an input
+    let o = niche(&["comp", &a, "--unstained", &u, "-o", &a, "--force"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
 }

@@ -8,6 +8,7 @@
 //!   gathered in a [`GatingStrategy`] that [`gatingml::parse`] reads and [`gatingml::write`] writes.
 //! - [`GatingStrategy::apply`] gives [`GatingResults`]: per population `count`,
 //!   `absolute_percent`, `relative_percent` and one membership flag per event;
+//! - [`controls::spillover_from_controls`] estimates a spillover matrix from single-stain controls;
 //! - [`flowjo::parse`] reads a FlowJo workspace; [`flowjo::FlowJoWorkspace::strategy`] turns a
 //!   sample's tree into a [`GatingStrategy`] (with FlowJo's `biex` as [`Scale::FlowJoBiex`]);
 //!   [`stats::population_stats`] describes a channel within a population.
@@ -32,6 +33,7 @@
 
 mod biexponential;
 mod compensation;
+pub mod controls;
 mod error;
 mod evaluate;
 pub mod flowjo;

@@ -1,6 +1,7 @@
 //! One module per subcommand group.
 
 pub mod blot;
+pub mod comp;
 pub mod csv;
 pub mod elisa;
 pub mod fcs;
