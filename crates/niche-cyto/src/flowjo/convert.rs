@@ -346,9 +346,12 @@ fn to_data_space(shape: &mut Shape, k: usize, scale: &Scale, bound_min: Option<f
     match shape {
         Shape::Rectangle { bounds } => {
             let (lo, hi) = &mut bounds[k];
-            // a minimum at or below the scale's clamp admits everything the clamp raises to it
-            *lo = lo.filter(|&v| bound_min.is_none_or(|b| v > b)).map(|v| scale.inverse(v));
-            *hi = hi.map(|v| if bound_min.is_some_and(|b| v <= b) { f64::NEG_INFINITY } else { scale.inverse(v) });
+            // a minimum at or below the scale's clamp admits every value (the clamp raises them
+            // to it), a maximum there admits none; Gating-ML needs finite bounds, and the most
+            // negative finite number says both for finite data
+            let clamped = |v: f64| bound_min.is_some_and(|b| v <= b);
+            *lo = lo.map(|v| if clamped(v) { f64::MIN } else { scale.inverse(v) });
+            *hi = hi.map(|v| if clamped(v) { f64::MIN } else { scale.inverse(v) });
         }
         Shape::Polygon { vertices } => vertices.iter_mut().for_each(|v| {
             if k == 0 {
@@ -412,6 +415,9 @@ mod tests {
    <Population name="dim" count="3"><Gate><gating:RectangleGate eventsInside="0">
      <gating:dimension gating:min="50"><data-type:fcs-dimension data-type:name="Comp-FL1-H"/></gating:dimension>
     </gating:RectangleGate></Gate></Population>
+   <Population name="any" count="5"><Gate><gating:RectangleGate>
+     <gating:dimension gating:min="0.5"><data-type:fcs-dimension data-type:name="Comp-FL1-H"/></gating:dimension>
+    </gating:RectangleGate></Gate></Population>
    <Population name="low" count="3"><Gate><gating:RectangleGate>
      <gating:dimension gating:max="20"><data-type:fcs-dimension data-type:name="Comp-FL1-H"/></gating:dimension>
     </gating:RectangleGate></Gate></Population>
@@ -444,7 +450,8 @@ mod tests {
             // −3 is below the log offset: FlowJo shows it at the axis minimum, outside "min 50",
             // so the complement holds it
             ("dim", Some(3), 3),
-            // and inside "max 20", with 10 and 5
+            // and inside "min 0.5" (below the offset: every event) and "max 20", with 10 and 5
+            ("any", Some(5), 5),
             ("low", Some(3), 3),
             ("dim or hi2", Some(4), 4),
         ];

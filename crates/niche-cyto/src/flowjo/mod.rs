@@ -569,6 +569,11 @@ fn population_gate(doc: &Document, node: Node) -> Result<WspNode> {
     if dimensions.len() != expected {
         return Err(wsp_err(doc, shape_node, format!("{} dimensions, expected {expected}", dimensions.len())));
     }
+    if let WspShape::Rectangle { bounds } = &shape {
+        if let Some(k) = bounds.iter().position(|b| b.0.is_none() && b.1.is_none()) {
+            return Err(wsp_err(doc, dims[k], "a rectangle dimension needs min or max".into()));
+        }
+    }
     if let WspShape::Polygon { vertices } = &shape {
         if vertices.len() < 3 {
             return Err(wsp_err(doc, shape_node, format!("a polygon needs 3 vertices, has {}", vertices.len())));
@@ -720,6 +725,11 @@ mod tests {
         let e = parse(&deep).unwrap_err().to_string();
         assert!(e.contains("deeper than"), "{e}");
         assert!(matches!(parse("<Gating-ML/>"), Err(Error::Workspace { .. })));
+        let unbounded = r#"<Workspace><SampleList><Sample><SampleNode name="s"><Subpopulations>
+            <Population name="p"><Gate><RectangleGate><dimension><fcs-dimension name="A"/></dimension>
+            </RectangleGate></Gate></Population></Subpopulations></SampleNode></Sample></SampleList></Workspace>"#;
+        let e = parse(unbounded).unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("needs min or max"), "{e}");
         assert!(matches!(parse("<Workspace"), Err(Error::WorkspaceXml(_))));
     }
 }
