@@ -385,14 +385,23 @@ impl<'t> DataSpaceRange<'t> {
         let band = |t: f64| if t.is_finite() { 1e-9 * t.abs().max(1e-300) } else { -1.0 };
         let (lower_band, upper_band) = (band(lower), band(upper));
         let positive_only = self.positive_only;
+        let borderline = |x: f64| ((x - lower).abs() <= lower_band) | ((x - upper).abs() <= upper_band);
+        // a branch-free pass (it vectorises) that keeps borderline events for now, then, only when
+        // there are any, the exact forward test for them
+        let mut any_borderline = false;
         for (keep, &x) in m.iter_mut().zip(xs) {
             let pass = (x >= lower) & (upper_always | (x < upper)) & (!positive_only | (x > 0.0));
-            let borderline = ((x - lower).abs() <= lower_band) | ((x - upper).abs() <= upper_band);
-            if borderline & *keep {
-                let y = self.transformation.bound(self.scale.apply(x));
-                *keep = (!positive_only | (x > 0.0)) & self.lo.is_none_or(|l| y >= l) & self.hi.is_none_or(|h| y < h);
-            } else {
-                *keep &= pass;
+            let near = borderline(x);
+            any_borderline |= near & *keep;
+            *keep &= pass | near;
+        }
+        if any_borderline {
+            for (keep, &x) in m.iter_mut().zip(xs) {
+                if *keep && borderline(x) {
+                    let y = self.transformation.bound(self.scale.apply(x));
+                    *keep =
+                        (!positive_only | (x > 0.0)) & self.lo.is_none_or(|l| y >= l) & self.hi.is_none_or(|h| y < h);
+                }
             }
         }
     }
