@@ -227,3 +227,45 @@ fn gatingml_exports_read_back_to_the_same_strategy_and_the_same_counts() {
         }
     }
 }
+
+#[test]
+fn eight_colour_polygons_match_flowkits_gatingml_of_the_same_gates() {
+    // 8_color_ICS.xml is FlowKit's Gating-ML of the first gates of 8_color_ICS.wsp, with its own
+    // names; FlowKit and niche put the FlowJo vertices through the same scales (flin 0..262144 and
+    // logicle), so the polygons must agree, as must the compensation matrix
+    let Some(data) = data() else { return };
+    let dir = data.join("eight_color");
+    let ws = flowjo::parse(&std::fs::read_to_string(dir.join("8_color_ICS.wsp")).unwrap()).unwrap();
+    let ours = ws.strategy(&ws.samples[0]).unwrap().strategy;
+    let flowkit = niche_cyto::gatingml::parse(&std::fs::read_to_string(dir.join("8_color_ICS.xml")).unwrap()).unwrap();
+    let pairs = [
+        ("Singlets", "Time/Singlets"),
+        ("aAmine-", "Time/Singlets/aAmine-"),
+        ("CD3-pos", "Time/Singlets/aAmine-/CD3+"),
+        ("CD4-pos", "Time/Singlets/aAmine-/CD3+/CD4+"),
+        ("CD8-pos", "Time/Singlets/aAmine-/CD3+/CD8+"),
+    ];
+    for (theirs, mine) in pairs {
+        let (a, b) = (flowkit.gate_of(theirs).unwrap(), ours.gate_of(mine).unwrap());
+        let (niche_cyto::Shape::Polygon { vertices: va }, niche_cyto::Shape::Polygon { vertices: vb }) =
+            (&a.shape, &b.shape)
+        else {
+            panic!("{theirs}: not two polygons")
+        };
+        assert_eq!(va.len(), vb.len(), "{theirs}");
+        for (p, q) in va.iter().zip(vb) {
+            assert!((p.0 - q.0).abs() < 1e-9 && (p.1 - q.1).abs() < 1e-9, "{theirs}: {p:?} vs {q:?}");
+        }
+        for (da, db) in a.dimensions.iter().zip(&b.dimensions) {
+            assert_eq!(da.source, db.source, "{theirs}");
+            assert_eq!(
+                da.compensation == niche_cyto::CompensationRef::Uncompensated,
+                db.compensation == niche_cyto::CompensationRef::Uncompensated,
+                "{theirs}"
+            );
+        }
+    }
+    let (ca, cb) = (&flowkit.compensations[0], &ours.compensations[0]);
+    assert_eq!(ca.detectors, cb.detectors);
+    ca.spectrum.iter().zip(&cb.spectrum).for_each(|(x, y)| assert!((x - y).abs() < 1e-12));
+}
