@@ -714,6 +714,25 @@ fn wsp_info_gate_and_export_agree() {
     let o = niche(&["gate", fcs.to_str().unwrap(), "--gatingml", "e.xml", "--format", "json"], tmp.path());
     let again: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(again["populations"], gated["populations"]);
+    // the sample's gates as a template for a batch of files
+    let o = niche(
+        &[
+            "wsp",
+            "apply",
+            wsp.to_str().unwrap(),
+            "--sample",
+            "data_set_simple_line_100.fcs",
+            fcs.to_str().unwrap(),
+            fcs.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+    assert!(rows.as_array().unwrap().iter().all(|r| r["population"] == "ellipse1" && r["count"] == 51));
     // an unknown sample names the ones there are
     let o = niche(&["wsp", "export-gatingml", wsp.to_str().unwrap(), "--sample", "nope", "-o", "f.xml"], tmp.path());
     assert_eq!(o.status.code(), Some(1));
