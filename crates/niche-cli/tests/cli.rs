@@ -755,6 +755,11 @@ fn a_hostile_workspace_is_a_clear_error() {
     let o = niche(&["wsp", "info", "bomb.wsp"], tmp.path());
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("bomb.wsp") && stderr(&o).contains("not well-formed XML"), "{}", stderr(&o));
+    // a huge file (sparse here) is refused before it is read
+    std::fs::File::create(tmp.path().join("huge.wsp")).unwrap().set_len(600 << 20).unwrap();
+    let o = niche(&["wsp", "info", "huge.wsp"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("huge.wsp") && stderr(&o).contains("exceeds the"), "{}", stderr(&o));
 }
 
 #[test]

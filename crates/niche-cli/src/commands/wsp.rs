@@ -108,6 +108,12 @@ pub fn run(command: WspCommand) -> Result<ExitCode> {
 
 /// Reads and parses a workspace.
 pub fn read(path: &Path) -> Result<FlowJoWorkspace> {
+    // refuse a huge file before reading it into memory
+    let len = std::fs::metadata(path).with_context(|| path.display().to_string())?.len();
+    if len > flowjo::MAX_BYTES as u64 {
+        let e = cyto::Error::WorkspaceTooLarge { bytes: len as usize, limit: flowjo::MAX_BYTES };
+        return Err(anyhow::Error::new(e).context(path.display().to_string()));
+    }
     let xml = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
     flowjo::parse(&xml).with_context(|| path.display().to_string())
 }
