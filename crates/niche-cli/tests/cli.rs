@@ -781,6 +781,26 @@ fn comp_computes_the_facscalibur_spillover_from_its_controls() {
     assert!(o.status.success(), "{}", stderr(&o));
     let xml = std::fs::read_to_string(tmp.path().join("m.xml")).unwrap();
     assert!(xml.contains("spectrumMatrix") && xml.contains("0.2505956702645736"), "{xml}");
+    // niche gate uses it for compensation-ref="FCS" instead of the file's (absent) spillover
+    let o = niche(&["comp", &a, &b, &c, &d, "--unstained", &u, "--format", "spillover", "-o", "m.txt"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let gates = r#"<gating:Gating-ML xmlns:gating="http://www.isac-net.org/std/Gating-ML/v2.0/gating"
+        xmlns:data-type="http://www.isac-net.org/std/Gating-ML/v2.0/datatypes">
+      <gating:RectangleGate gating:id="PE+">
+        <gating:dimension gating:compensation-ref="FCS" gating:min="100"><data-type:fcs-dimension data-type:name="FL2-H"/></gating:dimension>
+      </gating:RectangleGate></gating:Gating-ML>"#;
+    std::fs::write(tmp.path().join("g.xml"), gates).unwrap();
+    let count = |extra: &[&str]| {
+        let mut args = vec!["gate", a.as_str(), "--gatingml", "g.xml", "--format", "json"];
+        args.extend_from_slice(extra);
+        let o = niche(&args, tmp.path());
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        v["populations"][0]["count"].as_u64().unwrap()
+    };
+    // the FITC control spills a quarter of its light into FL2: compensation removes that
+    let (raw, compensated) = (count(&[]), count(&["--spillover", "m.txt"]));
+    assert!(compensated < raw, "{compensated} vs {raw}");
     // the output never replaces an input
     let o = niche(&["comp", &a, "--unstained", &u, "-o", &a, "--force"], tmp.path());
     assert_eq!(o.status.code(), Some(1));

@@ -53,6 +53,10 @@ pub struct GateArgs {
     /// Which data set, counted from 1.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     dataset: u64,
+    /// A spillover matrix to use instead of the file's own (for compensation-ref="FCS" and
+    /// --stats): a file holding a $SPILLOVER value, as `niche comp --format spillover` writes.
+    #[arg(long, value_name = "MATRIX")]
+    spillover: Option<PathBuf>,
     /// Recover from known FCS file faults, with warnings (see `niche fcs info --help`).
     #[arg(long)]
     lenient: bool,
@@ -113,7 +117,19 @@ pub fn run(args: &GateArgs) -> Result<()> {
         }
         (None, None) => bail!("give --gatingml or --wsp"),
     };
-    let sample = cyto::Sample::from_dataset(&file_name, ds, fcs::Values::Scaled).with_context(|| file_name.clone())?;
+    let mut sample =
+        cyto::Sample::from_dataset(&file_name, ds, fcs::Values::Scaled).with_context(|| file_name.clone())?;
+    if let Some(path) = &args.spillover {
+        let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+        let mut keywords = fcs::Keywords::new();
+        keywords.insert("$SPILLOVER", text.trim());
+        sample.spillover = fcs::Spillover::from_keywords(&keywords, &ds.parameters)
+            .with_context(|| path.display().to_string())?
+            .filter(|s| !s.channels.is_empty());
+        if sample.spillover.is_none() {
+            bail!("{}: holds no $SPILLOVER matrix", path.display());
+        }
+    }
     let results = strategy.apply(&sample).with_context(|| file_name.clone())?;
 
     let mut warnings: Vec<String> = ds.warnings.iter().map(ToString::to_string).collect();
