@@ -28,9 +28,15 @@ enum Command {
     /// Read, inspect and export Flow Cytometry Standard (FCS 2.0–3.2) files.
     #[command(subcommand)]
     Fcs(commands::fcs::FcsCommand),
-    /// Apply a Gating-ML 2.0 gating strategy to an FCS file: counts, percentages, statistics and
-    /// per-event memberships.
+    /// Apply a Gating-ML 2.0 gating strategy, or a FlowJo workspace sample's gates, to an FCS file:
+    /// counts, percentages, statistics and per-event memberships.
     Gate(commands::gate::GateArgs),
+    /// A spillover matrix from single-stain controls and an unstained tube (CSV, $SPILLOVER, or
+    /// Gating-ML spectrumMatrix).
+    Comp(commands::comp::CompArgs),
+    /// FlowJo workspaces (.wsp): inspect, check niche's counts against FlowJo's, export Gating-ML.
+    #[command(subcommand)]
+    Wsp(commands::wsp::WspCommand),
     /// ELISA standard curves (4PL/5PL) and sample concentrations from plate-reader exports.
     #[command(subcommand)]
     Elisa(commands::elisa::ElisaCommand),
@@ -55,6 +61,8 @@ fn main() -> ExitCode {
         Command::Analyze(args) => commands::study::analyze(&args).map(|()| ExitCode::SUCCESS),
         Command::Fcs(command) => commands::fcs::run(command),
         Command::Gate(args) => commands::gate::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Wsp(command) => commands::wsp::run(command),
+        Command::Comp(args) => commands::comp::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Stats(command) => commands::stats::run(command).map(|()| ExitCode::SUCCESS),
         Command::Elisa(command) => commands::elisa::run(command).map(|()| ExitCode::SUCCESS),
         Command::Blot(command) => commands::blot::run(command).map(|()| ExitCode::SUCCESS),

@@ -135,6 +135,47 @@ fn lenient_recovers_offset_discrepancies() {
     assert!(stdout(&o).contains("warning: HEADER and TEXT disagree"));
 }
 
+/// An FCS 3.1 file with one I16 parameter, DATA after TEXT; `header_data` overrides the HEADER's
+/// DATA offsets.
+fn fcs31(values: &[u16], header_data: Option<(u64, u64)>) -> Vec<u8> {
+    let text = |b: u64, e: u64| {
+        format!(
+            "/$BYTEORD/1,2/$DATATYPE/I/$MODE/L/$PAR/1/$TOT/{}/$P1N/FL1/$P1B/16/$P1R/1024/$P1E/0,0/\
+             $BEGINDATA/{b:>8}/$ENDDATA/{e:>8}/$BEGINANALYSIS/0/$ENDANALYSIS/0/$BEGINSTEXT/0/$ENDSTEXT/0/",
+            values.len()
+        )
+    };
+    let start = 58 + text(0, 0).len() as u64;
+    let end = start + 2 * values.len() as u64 - 1;
+    let (hs, he) = header_data.unwrap_or((start, end));
+    let mut bytes = format!("FCS3.1    {:>8}{:>8}{hs:>8}{he:>8}{:>8}{:>8}", 58, start - 1, 0, 0).into_bytes();
+    bytes.extend(text(start, end).as_bytes());
+    values.iter().for_each(|v| bytes.extend(v.to_le_bytes()));
+    bytes
+}
+
+#[test]
+fn zero_header_offsets_read_by_default_and_a_file_without_data_shows_its_keywords() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("zero.fcs"), fcs31(&[5, 7, 9], Some((0, 0)))).unwrap();
+    let o = niche(&["fcs", "export", "zero.fcs"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "FL1\n5\n7\n9\n");
+    assert!(stderr(&o).contains("HEADER DATA offsets are zero"), "{}", stderr(&o));
+
+    let whole = fcs31(&[5, 7, 9], None);
+    std::fs::write(tmp.path().join("cut.fcs"), &whole[..whole.len() - 6]).unwrap();
+    let o = niche(&["fcs", "info", "cut.fcs"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("cut.fcs"), "{}", stderr(&o));
+    let o = niche(&["fcs", "info", "--lenient", "cut.fcs"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("0 events x 1 parameters"), "{text}");
+    assert!(text.contains("warning: DATA is missing"), "{text}");
+    assert!(text.contains("$P1N = FL1"), "{text}");
+}
+
 #[test]
 fn help_teaches_the_commands() {
     let tmp = tempfile::tempdir().unwrap();
@@ -355,6 +396,9 @@ fn help_snapshots() {
         vec!["blot", "--help"],
         vec!["model", "--help"],
         vec!["lab", "--help"],
+        vec!["wsp", "--help"],
+        vec!["wsp", "check", "--help"],
+        vec!["comp", "--help"],
     ] {
         let o = niche(&args, tmp.path());
         assert!(o.status.success());
@@ -633,4 +677,183 @@ fn analyze_reports_study_errors_with_line_and_field() {
     let o = niche(&["analyze", "missing.toml"], tmp.path());
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("missing.toml"), "{}", stderr(&o));
+}
+
+/// `../shared/data/flowjo`, or None (skipping) — but a failure under `CI=true`.
+fn flowjo_data() -> Option<PathBuf> {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/flowjo");
+    if !data.is_dir() {
+        assert!(std::env::var("CI").map_or(true, |v| v != "true"), "CI=true but ../shared/data is missing");
+        eprintln!("skipping: ../shared/data/flowjo not found");
+        return None;
+    }
+    Some(data.canonicalize().unwrap())
+}
+
+#[test]
+fn wsp_check_gives_flowjos_counts_and_fails_on_a_difference() {
+    let Some(data) = flowjo_data() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = data.join("simple_diamond");
+    let wsp = dir.join("simple_diamond_example_quad_gate.wsp");
+    let o = niche(
+        &["wsp", "check", wsp.to_str().unwrap(), "--fcs-dir", dir.to_str().unwrap(), "--format", "json"],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let counts: Vec<(String, u64)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert_eq!(r["match"], true);
+            assert_eq!(r["flowjo_count"], r["niche_count"]);
+            (r["population"].as_str().unwrap().to_string(), r["niche_count"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(counts.iter().map(|c| c.1).collect::<Vec<_>>(), vec![49671, 50596, 50330, 49403]);
+
+    // a stored count that is off by one is reported, and the exit status says so
+    let xml = std::fs::read_to_string(&wsp).unwrap().replace("count=\"49671\"", "count=\"49672\"");
+    std::fs::write(tmp.path().join("stale.wsp"), &xml).unwrap();
+    let o = niche(&["wsp", "check", "stale.wsp", "--fcs-dir", dir.to_str().unwrap()], tmp.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("49672        49671  NO"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("1 populations differ"), "{}", stderr(&o));
+    // within a tolerance of 0.01 % it passes
+    let o =
+        niche(&["wsp", "check", "stale.wsp", "--fcs-dir", dir.to_str().unwrap(), "--tolerance", "0.01"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // a directory without the FCS file is an error naming the sample
+    let o = niche(&["wsp", "check", wsp.to_str().unwrap(), "--fcs-dir", "."], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("sample \"test_data_diamond_01.fcs\"") && stderr(&o).contains("no FCS file"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn wsp_info_gate_and_export_agree() {
+    let Some(data) = flowjo_data() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = data.join("simple_line");
+    let wsp = dir.join("single_ellipse_51_events.wsp");
+    let fcs = dir.join("data_set_simple_line_100.fcs");
+    let o = niche(&["wsp", "info", "--format", "json", wsp.to_str().unwrap()], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let info: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(info["samples"][0]["populations"][0]["flowjo_count"], 51);
+    assert_eq!(info["samples"][0]["populations"][0]["node"]["shape"]["kind"], "ellipse");
+    let o = niche(&["wsp", "info", data.join("simple_line/simple_poly_and_rect.wsp").to_str().unwrap()], tmp.path());
+    assert!(stdout(&o).contains("poly1 [polygon] null"), "{}", stdout(&o));
+
+    let o = niche(&["gate", fcs.to_str().unwrap(), "--wsp", wsp.to_str().unwrap(), "--format", "json"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let gated: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(gated["populations"][0]["id"], "ellipse1");
+    assert_eq!(gated["populations"][0]["count"], 51);
+
+    let o = niche(
+        &["wsp", "export-gatingml", wsp.to_str().unwrap(), "--sample", "data_set_simple_line_100.fcs", "-o", "e.xml"],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("everything expressed"), "{}", stderr(&o));
+    let o = niche(&["gate", fcs.to_str().unwrap(), "--gatingml", "e.xml", "--format", "json"], tmp.path());
+    let again: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(again["populations"], gated["populations"]);
+    // the sample's gates as a template for a batch of files
+    let o = niche(
+        &[
+            "wsp",
+            "apply",
+            wsp.to_str().unwrap(),
+            "--sample",
+            "data_set_simple_line_100.fcs",
+            fcs.to_str().unwrap(),
+            fcs.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+    assert!(rows.as_array().unwrap().iter().all(|r| r["population"] == "ellipse1" && r["count"] == 51));
+    // an unknown sample names the ones there are
+    let o = niche(&["wsp", "export-gatingml", wsp.to_str().unwrap(), "--sample", "nope", "-o", "f.xml"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("data_set_simple_line_100.fcs"), "{}", stderr(&o));
+    // polygons on FlowJo biex are reported as not Gating-ML
+    let eight = data.join("eight_color/8_color_ICS_simple.wsp");
+    let o = niche(&["wsp", "info", "--format", "json", eight.to_str().unwrap()], tmp.path());
+    let info: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let name = info["samples"][0]["name"].as_str().unwrap().to_string();
+    let o = niche(&["wsp", "export-gatingml", eight.to_str().unwrap(), "--sample", &name, "-o", "g.xml"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(tmp.path().join("g.xml").is_file());
+}
+
+#[test]
+fn a_hostile_workspace_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bomb = r#"<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><Workspace>&b;</Workspace>"#;
+    std::fs::write(tmp.path().join("bomb.wsp"), bomb).unwrap();
+    let o = niche(&["wsp", "info", "bomb.wsp"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("bomb.wsp") && stderr(&o).contains("not well-formed XML"), "{}", stderr(&o));
+    // a huge file (sparse here) is refused before it is read
+    std::fs::File::create(tmp.path().join("huge.wsp")).unwrap().set_len(600 << 20).unwrap();
+    let o = niche(&["wsp", "info", "huge.wsp"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("huge.wsp") && stderr(&o).contains("exceeds the"), "{}", stderr(&o));
+}
+
+#[test]
+fn comp_computes_the_facscalibur_spillover_from_its_controls() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/fcs/facscalibur_compensation");
+    if !data.is_dir() {
+        assert!(std::env::var("CI").map_or(true, |v| v != "true"), "CI=true but ../shared/data is missing");
+        eprintln!("skipping: ../shared/data not found");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let f = |n: &str| data.join(n).to_str().unwrap().to_string();
+    let (a, b, c, d, u) = (f("060909.002"), f("060909.003"), f("060909.004"), f("060909.005"), f("060909.001"));
+    let o = niche(&["comp", &a, &b, &c, &d, "--unstained", &u, "--format", "spillover"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("4,FL1-H,FL2-H,FL4-H,FL3-H,1.0,0.2505956702645736,"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("060909.002") && stderr(&o).contains("primary FL1-H"), "{}", stderr(&o));
+    let o = niche(&["comp", &a, &b, &c, &d, "--unstained", &u, "--format", "gatingml", "-o", "m.xml"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let xml = std::fs::read_to_string(tmp.path().join("m.xml")).unwrap();
+    assert!(xml.contains("spectrumMatrix") && xml.contains("0.2505956702645736"), "{xml}");
+    // niche gate uses it for compensation-ref="FCS" instead of the file's (absent) spillover
+    let o = niche(&["comp", &a, &b, &c, &d, "--unstained", &u, "--format", "spillover", "-o", "m.txt"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let gates = r#"<gating:Gating-ML xmlns:gating="http://www.isac-net.org/std/Gating-ML/v2.0/gating"
+        xmlns:data-type="http://www.isac-net.org/std/Gating-ML/v2.0/datatypes">
+      <gating:RectangleGate gating:id="PE+">
+        <gating:dimension gating:compensation-ref="FCS" gating:min="100"><data-type:fcs-dimension data-type:name="FL2-H"/></gating:dimension>
+      </gating:RectangleGate></gating:Gating-ML>"#;
+    std::fs::write(tmp.path().join("g.xml"), gates).unwrap();
+    let count = |extra: &[&str]| {
+        let mut args = vec!["gate", a.as_str(), "--gatingml", "g.xml", "--format", "json"];
+        args.extend_from_slice(extra);
+        let o = niche(&args, tmp.path());
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        v["populations"][0]["count"].as_u64().unwrap()
+    };
+    // the FITC control spills a quarter of its light into FL2: compensation removes that
+    let (raw, compensated) = (count(&[]), count(&["--spillover", "m.txt"]));
+    assert!(compensated < raw, "{compensated} vs {raw}");
+    // the output never replaces an input
+    let o = niche(&["comp", &a, "--unstained", &u, "-o", &a, "--force"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
 }

@@ -28,7 +28,7 @@ fn gating(c: &mut Criterion) {
     for (gates, data) in [("gates1.xml", "data1.fcs"), ("gates2.xml", "data2.fcs")] {
         let strategy = gatingml::parse(&std::fs::read_to_string(suite.join(gates)).unwrap()).unwrap();
         let sample = repeated_sample(&suite.join(data), 1_000_000);
-        let mut workspace = niche_cyto::Workspace::default();
+        let mut workspace = niche_cyto::BufferPool::default();
         group.bench_function(gates, |b| {
             b.iter(|| {
                 let results = strategy.apply_with(&sample, &mut workspace).unwrap();

@@ -6,7 +6,7 @@
 //!   and spillover, so that the compliance gates apply to them unchanged.
 //! - `bench_gating time FILE GATES [REPEATS]`: reads FILE, parses GATES, and times applying every
 //!   gate on one thread; prints the median and fastest milliseconds and the population counts.
-//!   One [`niche_cyto::Workspace`] is kept across the repeats, as across the samples of a batch,
+//!   One [`niche_cyto::BufferPool`] is kept across the repeats, as across the samples of a batch,
 //!   and each repeat's results are recycled into it once read.
 
 use std::time::Instant;
@@ -55,7 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let sample = Sample::from_dataset(path.as_str(), &file.datasets[0], fcs::Values::Scaled)?;
             let mut times = Vec::new();
             let mut counts = Vec::new();
-            let mut workspace = niche_cyto::Workspace::default();
+            let mut workspace = niche_cyto::BufferPool::default();
             for _ in 0..repeats {
                 let start = Instant::now();
                 let results = strategy.apply_with(&sample, &mut workspace)?;

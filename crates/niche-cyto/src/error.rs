@@ -69,6 +69,35 @@ pub enum Error {
     /// A Gating-ML document that is not XML.
     #[error("Gating-ML is not well-formed XML: {0}")]
     Xml(String),
+    /// A FlowJo workspace element is malformed or unsupported.
+    #[error("FlowJo workspace line {line}, <{element}>: {reason}")]
+    Workspace {
+        /// 1-based line of the element.
+        line: u32,
+        /// The element's local name.
+        element: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A FlowJo workspace is not well-formed XML (or holds a DTD, which is refused).
+    #[error("FlowJo workspace is not well-formed XML: {0}")]
+    WorkspaceXml(String),
+    /// A workspace sample whose FCS file cannot be found, or is ambiguous.
+    #[error("sample {sample:?}: {reason}")]
+    SampleFile {
+        /// The sample's name.
+        sample: String,
+        /// Why.
+        reason: String,
+    },
+    /// A FlowJo workspace larger than the reader accepts.
+    #[error("FlowJo workspace of {bytes} bytes exceeds the {limit}-byte limit")]
+    WorkspaceTooLarge {
+        /// Its size.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// Reading the FCS data failed.
     #[error(transparent)]
     Fcs(#[from] niche_fcs::Error),

@@ -33,13 +33,13 @@ impl Deref for Column<'_> {
 /// Column buffers kept between samples, so that gating many samples in a row reuses memory the
 /// process has already touched instead of faulting in fresh pages for every dimension.
 #[derive(Debug, Default)]
-pub struct Workspace {
+pub struct BufferPool {
     buffers: Vec<Vec<f64>>,
     flags: Vec<Vec<bool>>,
     tables: crate::table::TableCache,
 }
 
-impl Workspace {
+impl BufferPool {
     /// Takes back the membership vectors of results the caller is done with, for the next sample.
     pub fn recycle(&mut self, results: crate::strategy::GatingResults) {
         self.flags.extend(results.populations.into_iter().map(|p| p.membership).filter(|m| m.capacity() > 0));
@@ -89,7 +89,7 @@ type CompensatedColumns = Arc<HashMap<String, Arc<Vec<f64>>>>;
 
 /// Per-sample caches of dimension values, compensated channels and memberships.
 pub(crate) struct Context<'a, 'w> {
-    workspace: &'w mut Workspace,
+    pool: &'w mut BufferPool,
     strategy: &'a GatingStrategy,
     sample: &'a Sample,
     dims: HashMap<Dimension, Column<'a>>,
@@ -100,9 +100,9 @@ pub(crate) struct Context<'a, 'w> {
 }
 
 impl<'a, 'w> Context<'a, 'w> {
-    pub fn new(strategy: &'a GatingStrategy, sample: &'a Sample, workspace: &'w mut Workspace) -> Self {
+    pub fn new(strategy: &'a GatingStrategy, sample: &'a Sample, pool: &'w mut BufferPool) -> Self {
         Context {
-            workspace,
+            pool,
             strategy,
             sample,
             dims: HashMap::new(),
@@ -113,7 +113,7 @@ impl<'a, 'w> Context<'a, 'w> {
         }
     }
 
-    /// The memberships computed and the warnings raised; column buffers go back to the workspace.
+    /// The memberships computed and the warnings raised; column buffers go back to the pool.
     pub fn finish(mut self) -> (HashMap<String, Arc<Vec<bool>>>, Vec<String>) {
         let mut shared: Vec<Arc<Vec<f64>>> = Vec::new();
         shared.extend(self.dims.drain().filter_map(|(_, c)| match c {
@@ -130,7 +130,7 @@ impl<'a, 'w> Context<'a, 'w> {
         // free once the last holder lets go.
         for v in shared {
             if let Ok(buffer) = Arc::try_unwrap(v) {
-                self.workspace.give(buffer);
+                self.pool.give(buffer);
             }
         }
         (self.memberships, self.warnings)
@@ -168,7 +168,7 @@ impl<'a, 'w> Context<'a, 'w> {
                 };
                 let detectors: Vec<&[f64]> = comp.detectors.iter().map(|d| sample.channel(d)).collect::<Result<_>>()?;
                 let n = sample.n_events();
-                let outputs = (0..comp.fluorochromes.len()).map(|_| self.workspace.take(n)).collect();
+                let outputs = (0..comp.fluorochromes.len()).map(|_| self.pool.take(n)).collect();
                 let columns = comp.apply_into(&detectors, outputs);
                 let table: HashMap<String, Arc<Vec<f64>>> =
                     comp.fluorochromes.iter().cloned().zip(columns.into_iter().map(Arc::new)).collect();
@@ -200,15 +200,15 @@ impl<'a, 'w> Context<'a, 'w> {
                     Some(v) => Arc::clone(v),
                     None => {
                         let base = self.dimension(&key.0)?;
-                        let mut out = self.workspace.take(base.len());
-                        scale.apply_into_cached(&base, &mut out, &mut self.workspace.tables);
+                        let mut out = self.pool.take(base.len());
+                        scale.apply_into_cached(&base, &mut out, &mut self.pool.tables);
                         let values = Arc::new(out);
                         self.scaled.insert(key, Arc::clone(&values));
                         values
                     }
                 };
                 if t.bound_min.is_some() || t.bound_max.is_some() {
-                    Column::Shared(Arc::new(self.workspace.collect(scaled.len(), scaled.iter().map(|&v| t.bound(v)))))
+                    Column::Shared(Arc::new(self.pool.collect(scaled.len(), scaled.iter().map(|&v| t.bound(v)))))
                 } else {
                     Column::Shared(scaled)
                 }
@@ -230,7 +230,7 @@ impl<'a, 'w> Context<'a, 'w> {
                 let x = self.channel(numerator, &d.compensation)?;
                 let y = self.channel(denominator, &d.compensation)?;
                 let ratios = x.iter().zip(y.iter()).map(|(&x, &y)| t.bound(Transformation::ratio_of(*a, *b, *c, x, y)));
-                Ok(Column::Shared(Arc::new(self.workspace.collect(x.len(), ratios))))
+                Ok(Column::Shared(Arc::new(self.pool.collect(x.len(), ratios))))
             }
         }
     }
@@ -263,7 +263,7 @@ impl<'a, 'w> Context<'a, 'w> {
             by: "strategy".into(),
         })?;
         let n = self.sample.n_events();
-        let mut m = self.workspace.take_flags(n);
+        let mut m = self.pool.take_flags(n);
         match &g.parent {
             Some(p) => {
                 let parent = self.membership(p)?;
@@ -296,7 +296,7 @@ impl<'a, 'w> Context<'a, 'w> {
                 }
             }
             Shape::Boolean { op, operands } => {
-                let mut combined = self.workspace.take_flags(n);
+                let mut combined = self.pool.take_flags(n);
                 combined.resize(n, *op == BooleanOp::And);
                 for (id, complement) in operands {
                     let other = self.membership(id)?;
@@ -309,7 +309,7 @@ impl<'a, 'w> Context<'a, 'w> {
                     }
                 }
                 m.iter_mut().zip(&combined).for_each(|(m, &c)| *m &= c);
-                self.workspace.flags.push(combined);
+                self.pool.flags.push(combined);
             }
         }
         let m = Arc::new(m);
@@ -385,14 +385,23 @@ impl<'t> DataSpaceRange<'t> {
         let band = |t: f64| if t.is_finite() { 1e-9 * t.abs().max(1e-300) } else { -1.0 };
         let (lower_band, upper_band) = (band(lower), band(upper));
         let positive_only = self.positive_only;
+        let borderline = |x: f64| ((x - lower).abs() <= lower_band) | ((x - upper).abs() <= upper_band);
+        // a branch-free pass (it vectorises) that keeps borderline events for now, then, only when
+        // there are any, the exact forward test for them
+        let mut any_borderline = false;
         for (keep, &x) in m.iter_mut().zip(xs) {
             let pass = (x >= lower) & (upper_always | (x < upper)) & (!positive_only | (x > 0.0));
-            let borderline = ((x - lower).abs() <= lower_band) | ((x - upper).abs() <= upper_band);
-            if borderline & *keep {
-                let y = self.transformation.bound(self.scale.apply(x));
-                *keep = (!positive_only | (x > 0.0)) & self.lo.is_none_or(|l| y >= l) & self.hi.is_none_or(|h| y < h);
-            } else {
-                *keep &= pass;
+            let near = borderline(x);
+            any_borderline |= near & *keep;
+            *keep &= pass | near;
+        }
+        if any_borderline {
+            for (keep, &x) in m.iter_mut().zip(xs) {
+                if *keep && borderline(x) {
+                    let y = self.transformation.bound(self.scale.apply(x));
+                    *keep =
+                        (!positive_only | (x > 0.0)) & self.lo.is_none_or(|l| y >= l) & self.hi.is_none_or(|h| y < h);
+                }
             }
         }
     }

@@ -2,7 +2,10 @@
 //!
 //! Reads `RectangleGate`, `PolygonGate`, `EllipsoidGate`, `QuadrantGate`, `BooleanGate`,
 //! `transformation` (`flin`, `flog`, `fasinh`, `logicle`, `hyperlog`, `fratio`) and
-//! `spectrumMatrix`; `custom_info` is ignored. Anything else inside the document, and every
+//! `spectrumMatrix` (square or with more detectors than fluorochromes, `matrix-inverted-already`
+//! or not), and FlowJo's `biex` and `log` as FlowJo writes them (an extension: [`write()`] emits
+//! them for a strategy that uses [`Scale::FlowJoBiex`] or [`Scale::FlowJoLog`], and other readers
+//! will not know them); `custom_info` is ignored. Anything else inside the document, and every
 //! malformed value, is an [`Error::GatingMl`] naming the element and its line. Attributes are
 //! matched by local name, so documents that omit the namespace prefix on attributes also read.
 //! [`write()`] produces a document that [`parse()`] reads back to the same strategy.
@@ -240,6 +243,12 @@ fn transformation(doc: &Document, node: Node) -> Result<Transformation> {
         "fasinh" => scale(Scale::asinh(p("T")?, p("M")?, p("A")?))?,
         "logicle" => scale(Scale::logicle(p("T")?, p("W")?, p("M")?, p("A")?))?,
         "hyperlog" => scale(Scale::hyperlog(p("T")?, p("W")?, p("M")?, p("A")?))?,
+        // FlowJo's own elements, as FlowJo writes them in workspaces (not Gating-ML 2.0)
+        "log" => scale(Scale::flowjo_log(p("offset")?, p("decades")?))?,
+        "biex" => scale(
+            crate::flowjo::FlowJoBiex::new(p("neg")?, p("width")?, p("pos")?, p("maxRange")?, p("length")?)
+                .map(Scale::FlowJoBiex),
+        )?,
         "fratio" => {
             let names: Vec<&str> =
                 children(body, "fcs-dimension").map(|d| required(doc, d, "name")).collect::<Result<_>>()?;
@@ -266,19 +275,42 @@ fn spectrum_matrix(doc: &Document, node: Node) -> Result<Compensation> {
         children(g, "fcs-dimension").map(|d| required(doc, d, "name").map(str::to_string)).collect()
     };
     let (fluorochromes, detectors) = (names("fluorochromes")?, names("detectors")?);
-    let mut spectrum = Vec::new();
-    for row in children(node, "spectrum") {
+    let inverted = match attr(node, "matrix-inverted-already").map(str::trim) {
+        None | Some("false" | "0") => false,
+        Some("true" | "1") => true,
+        Some(other) => {
+            return Err(err(doc, node, format!("matrix-inverted-already is {other:?}, expected true or false")));
+        }
+    };
+    // A spectrum matrix has one row per fluorochrome with a coefficient per detector; an inverted
+    // one (the unmixing matrix itself) has one row per detector with a coefficient per fluorochrome.
+    let (rows_of, row_names, columns_of, column_names) = if inverted {
+        ("detectors", &detectors, "fluorochromes", &fluorochromes)
+    } else {
+        ("fluorochromes", &fluorochromes, "detectors", &detectors)
+    };
+    let rows: Vec<Node> = children(node, "spectrum").collect();
+    if rows.len() != row_names.len() {
+        return Err(err(doc, node, format!("{} spectrum rows for {} {rows_of}", rows.len(), row_names.len())));
+    }
+    let mut matrix = Vec::new();
+    for row in rows {
         let coefficients = coordinates(doc, row, "coefficient")?;
-        if coefficients.len() != detectors.len() {
+        if coefficients.len() != column_names.len() {
             return Err(err(
                 doc,
                 row,
-                format!("{} coefficients for {} detectors", coefficients.len(), detectors.len()),
+                format!("{} coefficients for {} {columns_of}", coefficients.len(), column_names.len()),
             ));
         }
-        spectrum.extend(coefficients);
+        matrix.extend(coefficients);
     }
-    Compensation::new(id, fluorochromes, detectors, spectrum).map_err(|e| err(doc, node, e.to_string()))
+    let built = if inverted {
+        Compensation::from_unmixing(id, fluorochromes, detectors, matrix)
+    } else {
+        Compensation::new(id, fluorochromes, detectors, matrix)
+    };
+    built.map_err(|e| err(doc, node, e.to_string()))
 }
 
 /// Writes a strategy as a Gating-ML 2.0 document.
@@ -313,7 +345,8 @@ fn num(v: f64) -> String {
 }
 
 fn write_spectrum(x: &mut String, c: &Compensation) {
-    let _ = writeln!(x, r#"  <transforms:spectrumMatrix transforms:id="{}">"#, esc(&c.id));
+    let inverted = if c.inverted_already() { r#" transforms:matrix-inverted-already="true""# } else { "" };
+    let _ = writeln!(x, r#"  <transforms:spectrumMatrix transforms:id="{}"{inverted}>"#, esc(&c.id));
     for (group, names) in [("fluorochromes", &c.fluorochromes), ("detectors", &c.detectors)] {
         let _ = writeln!(x, "    <transforms:{group}>");
         for n in names {
@@ -321,7 +354,12 @@ fn write_spectrum(x: &mut String, c: &Compensation) {
         }
         let _ = writeln!(x, "    </transforms:{group}>");
     }
-    for row in c.spectrum.chunks(c.detectors.len()) {
+    let rows = if c.inverted_already() {
+        c.unmixing().chunks(c.fluorochromes.len().max(1))
+    } else {
+        c.spectrum.chunks(c.detectors.len().max(1))
+    };
+    for row in rows {
         x.push_str("    <transforms:spectrum>\n");
         for v in row {
             let _ = writeln!(x, r#"      <transforms:coefficient transforms:value="{}"/>"#, num(*v));
@@ -356,6 +394,11 @@ fn write_transformation(x: &mut String, t: &Transformation) {
                 Scale::Hyperlog(h) => {
                     let (t, w, m, a) = h.params();
                     p(&[("T", t), ("W", w), ("M", m), ("A", a)])
+                }
+                Scale::FlowJoLog { offset, decades } => p(&[("offset", offset), ("decades", decades)]),
+                Scale::FlowJoBiex(b) => {
+                    let (neg, width, pos, max_range, length) = b.params();
+                    p(&[("neg", neg), ("width", width), ("pos", pos), ("maxRange", max_range), ("length", length)])
                 }
             };
             let _ = writeln!(x, "    <transforms:{}{attrs}/>", s.element());

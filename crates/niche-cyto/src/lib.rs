@@ -8,6 +8,9 @@
 //!   gathered in a [`GatingStrategy`] that [`gatingml::parse`] reads and [`gatingml::write`] writes.
 //! - [`GatingStrategy::apply`] gives [`GatingResults`]: per population `count`,
 //!   `absolute_percent`, `relative_percent` and one membership flag per event;
+//! - [`controls::spillover_from_controls`] estimates a spillover matrix from single-stain controls;
+//! - [`flowjo::parse`] reads a FlowJo workspace; [`flowjo::FlowJoWorkspace::strategy`] turns a
+//!   sample's tree into a [`GatingStrategy`] (with FlowJo's `biex` as [`Scale::FlowJoBiex`]);
 //!   [`stats::population_stats`] describes a channel within a population.
 //!
 //! ```
@@ -30,8 +33,10 @@
 
 mod biexponential;
 mod compensation;
+pub mod controls;
 mod error;
 mod evaluate;
+pub mod flowjo;
 mod gate;
 pub mod gatingml;
 mod sample;
@@ -43,7 +48,8 @@ mod transform;
 pub use biexponential::{Hyperlog, Logicle};
 pub use compensation::Compensation;
 pub use error::{Error, Result};
-pub use evaluate::Workspace;
+pub use evaluate::BufferPool;
+pub use flowjo::FlowJoBiex;
 pub use gate::{BooleanOp, CompensationRef, Dimension, Divider, Gate, Quadrant, Shape, Source};
 pub use sample::Sample;
 pub use strategy::{GatingResults, GatingStrategy, PopulationResult};

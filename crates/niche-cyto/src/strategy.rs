@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::compensation::Compensation;
 use crate::error::{Error, Result};
-use crate::evaluate::{Context, Workspace};
+use crate::evaluate::{BufferPool, Context};
 use crate::gate::{CompensationRef, Dimension, Gate, Shape, Source};
 use crate::sample::Sample;
 use crate::transform::{TransformKind, Transformation};
@@ -192,14 +192,14 @@ impl GatingStrategy {
 
     /// Applies every gate to `sample`.
     pub fn apply(&self, sample: &Sample) -> Result<GatingResults> {
-        self.apply_with(sample, &mut Workspace::default())
+        self.apply_with(sample, &mut BufferPool::default())
     }
 
-    /// Applies every gate to `sample`, reusing the column buffers of `workspace` (keep one
-    /// workspace across a batch of samples).
-    pub fn apply_with(&self, sample: &Sample, workspace: &mut Workspace) -> Result<GatingResults> {
+    /// Applies every gate to `sample`, reusing the column buffers of `pool` (keep one
+    /// pool across a batch of samples).
+    pub fn apply_with(&self, sample: &Sample, pool: &mut BufferPool) -> Result<GatingResults> {
         self.validate()?;
-        let mut ctx = Context::new(self, sample, workspace);
+        let mut ctx = Context::new(self, sample, pool);
         let n = sample.n_events();
         let mut counts = Vec::new();
         for g in &self.gates {
@@ -238,7 +238,7 @@ impl GatingStrategy {
 
     /// The values of several dimensions of `sample`, sharing compensation and transform work.
     pub fn dimensions_values(&self, sample: &Sample, dimensions: &[Dimension]) -> Result<Vec<Vec<f64>>> {
-        let mut workspace = Workspace::default();
+        let mut workspace = BufferPool::default();
         let mut ctx = Context::new(self, sample, &mut workspace);
         dimensions
             .iter()
@@ -251,7 +251,7 @@ impl GatingStrategy {
 
     /// Applies the strategy to many samples in parallel.
     pub fn apply_all(&self, samples: &[Sample]) -> Vec<Result<GatingResults>> {
-        samples.par_iter().map_init(Workspace::default, |w, s| self.apply_with(s, w)).collect()
+        samples.par_iter().map_init(BufferPool::default, |w, s| self.apply_with(s, w)).collect()
     }
 }
 

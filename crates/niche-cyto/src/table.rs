@@ -130,6 +130,6 @@ impl Table {
     }
 }
 
-/// Tables already built, by scale and binade range, kept in a [`crate::Workspace`] so that
+/// Tables already built, by scale and binade range, kept in a [`crate::BufferPool`] so that
 /// dimensions and samples on the same scale share them.
 pub(crate) type TableCache = std::collections::HashMap<(String, i32, i32), std::sync::Arc<Table>>;

@@ -8,11 +8,13 @@
 //! | `logicle` | see [`Logicle`] | T, W, M, A |
 //! | `hyperlog` | see [`Hyperlog`] | T, W, M, A |
 //! | `fratio` | `A · (x − B) / (y − C)` of two channels | A, B, C |
+//! | `biex` (FlowJo, not Gating-ML) | see [`FlowJoBiex`] | neg, width, pos, maxRange |
 //!
 //! A transformation's `boundMin`/`boundMax` clamp its result (Gating-ML 2.0, section 4.2).
 
 use crate::biexponential::{Hyperlog, Logicle};
 use crate::error::{Error, Result};
+use crate::flowjo::FlowJoBiex;
 
 const LN_10: f64 = std::f64::consts::LN_10;
 
@@ -88,6 +90,17 @@ pub enum Scale {
     Logicle(Logicle),
     /// `hyperlog`.
     Hyperlog(Hyperlog),
+    /// FlowJo's biexponential transform (FlowJo workspaces; no Gating-ML 2.0 equivalent).
+    FlowJoBiex(FlowJoBiex),
+    /// FlowJo's `log`: `log10(x / offset) / decades`, and −∞ for `x ≤ 0` (FlowJo shows every value
+    /// below `offset` at the axis minimum: use it with `boundMin = 0`). Gating-ML's `flog` is the
+    /// same curve but undefined for `x ≤ 0`.
+    FlowJoLog {
+        /// `offset`, the data value at the axis minimum.
+        offset: f64,
+        /// `decades`.
+        decades: f64,
+    },
 }
 
 impl Scale {
@@ -118,6 +131,17 @@ impl Scale {
         Ok(Scale::Asinh { t, m, a })
     }
 
+    /// FlowJo's `log` with checks (`offset > 0`, `decades > 0`).
+    pub fn flowjo_log(offset: f64, decades: f64) -> Result<Scale> {
+        if !(offset > 0.0 && decades > 0.0 && offset.is_finite() && decades.is_finite()) {
+            return Err(Error::InvalidTransform {
+                name: "log",
+                reason: format!("offset={offset}, decades={decades}: need offset > 0, decades > 0"),
+            });
+        }
+        Ok(Scale::FlowJoLog { offset, decades })
+    }
+
     /// `logicle` with checks.
     pub fn logicle(t: f64, w: f64, m: f64, a: f64) -> Result<Scale> {
         Logicle::new(t, w, m, a).map(Scale::Logicle)
@@ -142,6 +166,16 @@ impl Scale {
             Scale::Asinh { t, m, a } => (asinh(x * (m * LN_10).sinh() / t) + a * LN_10) / ((m + a) * LN_10),
             Scale::Logicle(l) => l.apply(x),
             Scale::Hyperlog(h) => h.apply(x),
+            Scale::FlowJoBiex(b) => b.apply(x),
+            Scale::FlowJoLog { offset, decades } => {
+                if x > 0.0 {
+                    (x / offset).log10() / decades
+                } else if x.is_nan() {
+                    f64::NAN
+                } else {
+                    f64::NEG_INFINITY
+                }
+            }
         }
     }
 
@@ -195,6 +229,8 @@ impl Scale {
             Scale::Asinh { t, m, a } => t * ((m + a) * LN_10 * y - a * LN_10).sinh() / (m * LN_10).sinh(),
             Scale::Logicle(l) => l.inverse(y),
             Scale::Hyperlog(h) => h.inverse(y),
+            Scale::FlowJoBiex(b) => b.inverse(y),
+            Scale::FlowJoLog { offset, decades } => offset * 10f64.powf(y * decades),
         }
     }
 
@@ -206,6 +242,8 @@ impl Scale {
             Scale::Asinh { .. } => "fasinh",
             Scale::Logicle(_) => "logicle",
             Scale::Hyperlog(_) => "hyperlog",
+            Scale::FlowJoBiex(_) => "biex",
+            Scale::FlowJoLog { .. } => "log",
         }
     }
 }

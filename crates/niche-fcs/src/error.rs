@@ -270,12 +270,28 @@ pub enum Warning {
         /// End offset used.
         end: u64,
     },
-    /// HEADER DATA offsets were zero; TEXT offsets were used.
-    ZeroHeaderOffsets,
+    /// HEADER DATA offsets were zero although the TEXT offsets would have fit in the HEADER's
+    /// 8 digits; the TEXT offsets were used.
+    ZeroHeaderOffsets {
+        /// `$BEGINDATA`.
+        start: u64,
+        /// `$ENDDATA`.
+        end: u64,
+    },
     /// Bytes after the last event in the DATA segment were ignored.
     TrailingDataBytes {
         /// How many.
         count: u64,
+    },
+    /// The file ends before its DATA segment begins (HEADER and TEXT only, e.g. a truncated
+    /// download): no events were read.
+    DataMissing {
+        /// Absolute offset where DATA should begin.
+        start: u64,
+        /// Absolute offset of its last byte.
+        end: u64,
+        /// The file's length.
+        file_len: u64,
     },
     /// DATA held fewer events than `$TOT`; the whole events present were kept.
     DataTruncated {
@@ -336,7 +352,15 @@ impl fmt::Display for Warning {
             Warning::OffsetMismatchRecovered { segment, used, start, end } => {
                 write!(f, "HEADER and TEXT disagree on the {segment} segment; used the {used} offsets {start}..={end}")
             }
-            Warning::ZeroHeaderOffsets => write!(f, "HEADER DATA offsets are zero; used the TEXT offsets"),
+            Warning::ZeroHeaderOffsets { start, end } => write!(
+                f,
+                "HEADER DATA offsets are zero although $BEGINDATA..$ENDDATA ({start}..{end}) fit in its 8 digits; \
+                 used the TEXT offsets"
+            ),
+            Warning::DataMissing { start, end, file_len } => write!(
+                f,
+                "DATA is missing: bytes {start}..={end} lie past the end of the {file_len}-byte file; no events read"
+            ),
             Warning::TrailingDataBytes { count } => write!(f, "ignored {count} bytes after the last event in DATA"),
             Warning::DataTruncated { tot, kept } => {
                 write!(f, "DATA holds fewer than $TOT = {tot} events; kept the {kept} whole events present")

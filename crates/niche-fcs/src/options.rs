@@ -4,7 +4,8 @@
 /// than rejecting the file with a typed [`crate::Error`].
 ///
 /// [`ReadOptions::default`] is strict except for `$ENDDATA` one past the data, a fault so
-/// common (Beckman Coulter, BD Diva exports) that FlowIO, FlowKit and flowCore all read it;
+/// common (Beckman Coulter, BD Diva exports) that FlowIO, FlowKit and flowCore all read it, and
+/// zero HEADER DATA offsets where TEXT gives them (FlowJo, FlowKit and fcsparser read these);
 /// [`ReadOptions::strict`] rejects even that, and [`ReadOptions::lenient`] recovers from all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadOptions {
@@ -12,11 +13,14 @@ pub struct ReadOptions {
     pub recover_enddata_off_by_one: bool,
     /// HEADER and TEXT DATA offsets disagree: use the pair whose length fits `$TOT` (TEXT first).
     pub recover_offset_mismatch: bool,
-    /// HEADER DATA offsets are zero in a small file: use the TEXT offsets.
+    /// HEADER DATA offsets are zero although `$BEGINDATA`/`$ENDDATA` would fit in its 8 digits:
+    /// use the TEXT offsets. On by default (FlowJo, FlowKit and fcsparser read such files); when
+    /// the offsets do not fit, zero HEADER offsets are the standard's own mechanism and always read.
     pub recover_zero_header_offsets: bool,
     /// DATA longer than `$TOT` events need: ignore the trailing bytes.
     pub recover_trailing_data: bool,
-    /// DATA shorter than `$TOT` events need (or cut by the end of file): keep the whole events.
+    /// DATA shorter than `$TOT` events need (or cut by the end of file): keep the whole events;
+    /// a file that ends before its DATA begins (HEADER and TEXT only) reads with no events.
     pub recover_short_data: bool,
     /// A required keyword with a sensible default is missing: assume the default
     /// (`$TOT` from the DATA length, `$PnN` = `Pn`, `$PnE` = `0,0`, `$PnR` from `$PnB`,
@@ -26,7 +30,7 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { recover_enddata_off_by_one: true, ..ReadOptions::strict() }
+        ReadOptions { recover_enddata_off_by_one: true, recover_zero_header_offsets: true, ..ReadOptions::strict() }
     }
 }
 

@@ -303,7 +303,7 @@ impl Reader {
         if !self.options.recover_zero_header_offsets {
             return Err(Error::ZeroHeaderOffsets { text_start: text.start, text_end: text.end });
         }
-        warnings.push(Warning::ZeroHeaderOffsets);
+        warnings.push(Warning::ZeroHeaderOffsets { start: text.start, end: text.end });
         Ok(text)
     }
 
@@ -329,8 +329,12 @@ impl Reader {
                 file_len,
             });
         }
+        if available > 0 && start >= file_len && self.options.recover_short_data {
+            warnings.push(Warning::DataMissing { start, end: offset.saturating_add(segment.end), file_len });
+            return Ok((file_len..file_len, 0));
+        }
         if available > 0 && start.saturating_add(available) > file_len {
-            if !self.options.recover_short_data || start >= file_len {
+            if !self.options.recover_short_data {
                 return Err(Error::SegmentOutOfBounds {
                     segment: SegmentKind::Data,
                     start,

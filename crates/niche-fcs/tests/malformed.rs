@@ -126,14 +126,46 @@ fn offset_faults_in_fcs3() {
     assert!(matches!(strict(bytes.clone()), Err(fcs::Error::OffsetMismatch { .. })));
     let file = lenient(bytes).unwrap();
     assert_eq!(file.datasets[0].data_range.start, start);
-    // zero HEADER offsets in a small file
+    // zero HEADER offsets in a small file: read by default, with a warning naming the offsets
+    // that would have fit in the HEADER; only the strict options refuse it
     let bytes = build("3.1", &good, &data, Some((0, 0)));
-    assert!(matches!(strict(bytes.clone()), Err(fcs::Error::ZeroHeaderOffsets { .. })));
+    let strictest = fcs::Reader::new(fcs::ReadOptions::strict()).read_bytes(bytes.clone());
+    assert!(matches!(strictest, Err(fcs::Error::ZeroHeaderOffsets { .. })));
+    let file = strict(bytes.clone()).unwrap();
+    let ds = &file.datasets[0];
+    assert_eq!(ds.event_count, 2);
+    assert_eq!(ds.data_range, start..start + 4);
+    assert_eq!(ds.events::<f64>(fcs::Values::Raw).unwrap().column(0), &[1.0, 2.0]);
+    assert_eq!(ds.warnings, vec![fcs::Warning::ZeroHeaderOffsets { start, end: start + 3 }]);
+    assert!(ds.warnings[0].to_string().contains("8 digits"));
     assert_eq!(lenient(bytes).unwrap().datasets[0].event_count, 2);
     // missing $BEGINDATA in FCS 3.1
     let bytes = build("3.1", &text("2", ""), &data, None);
     assert!(matches!(strict(bytes.clone()), Err(fcs::Error::MissingKeyword { .. })));
     assert_eq!(lenient(bytes).unwrap().datasets[0].event_count, 2);
+}
+
+#[test]
+fn header_and_text_without_data() {
+    // a truncated download: HEADER and TEXT intact, DATA (and anything after it) gone
+    let data = [1u8, 0, 2, 0];
+    let t = |begin: u64, end: u64| text("2", &format!("$BEGINDATA/{begin}/$ENDDATA/{end}/"));
+    let start = 58 + t(100, 103).len() as u64;
+    let whole = build("3.1", &t(start, start + 3), &data, None);
+    let cut = whole[..start as usize].to_vec();
+    assert!(matches!(strict(cut.clone()), Err(fcs::Error::SegmentOutOfBounds { segment: fcs::SegmentKind::Data, .. })));
+    let file = lenient(cut.clone()).unwrap();
+    let ds = &file.datasets[0];
+    assert_eq!(ds.event_count, 0);
+    assert_eq!(ds.keywords.get("$P1N"), Some("FL1"));
+    assert_eq!(ds.warnings, vec![fcs::Warning::DataMissing { start, end: start + 3, file_len: start }]);
+    assert!(ds.warnings[0].to_string().contains("DATA is missing"));
+    assert_eq!(ds.events::<f64>(fcs::Values::Raw).unwrap().n_events(), 0);
+    // the same for FCS 2.0, where only the HEADER says where DATA is
+    let whole = build("2.0", &text("2", ""), &data, None);
+    let cut = whole[..whole.len() - data.len()].to_vec();
+    let file = lenient(cut).unwrap();
+    assert!(matches!(file.datasets[0].warnings[..], [fcs::Warning::DataMissing { .. }]));
 }
 
 #[test]

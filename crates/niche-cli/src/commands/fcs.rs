@@ -25,9 +25,10 @@ pub enum FcsCommand {
 
 #[derive(Args)]
 pub struct ReadArgs {
-    /// Recover from known file faults (HEADER/TEXT offset disagreement, zero HEADER offsets,
-    /// trailing or missing DATA bytes, missing keywords with a default), with a warning for each.
-    /// Without it such files are rejected; a $ENDDATA one byte too far is always tolerated.
+    /// Recover from known file faults (HEADER/TEXT offset disagreement, trailing or missing DATA
+    /// bytes, missing keywords with a default), with a warning for each; a file cut before its
+    /// DATA shows its keywords. Without it such files are rejected; a $ENDDATA one byte too far and
+    /// zero HEADER offsets with $BEGINDATA/$ENDDATA in TEXT are always read (with a warning).
     #[arg(long)]
     lenient: bool,
 }

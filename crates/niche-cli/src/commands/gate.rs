@@ -1,4 +1,4 @@
-//! `niche gate`: apply a Gating-ML 2.0 strategy to an FCS file.
+//! `niche gate`: apply a Gating-ML 2.0 strategy (or a FlowJo workspace sample's gates) to an FCS file.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use super::output::Output;
 
-/// Gate one FCS data set with a Gating-ML 2.0 strategy: one row per population with its parent,
-/// event count, percent of all events and percent of the parent.
+/// Gate one FCS data set with a Gating-ML 2.0 strategy or a FlowJo workspace's gates: one row per
+/// population with its parent, event count, percent of all events and percent of the parent.
 ///
 /// Values are the scaled ones ($PnE decoded, divided by $PnG), as Gating-ML expects; dimensions
 /// with compensation-ref="FCS" use the file's own spillover matrix.
@@ -21,8 +21,16 @@ pub struct GateArgs {
     /// The FCS file.
     file: PathBuf,
     /// The Gating-ML 2.0 strategy.
-    #[arg(long, value_name = "GATES.xml")]
-    gatingml: PathBuf,
+    #[arg(long, value_name = "GATES.xml", required_unless_present = "wsp", conflicts_with = "wsp")]
+    gatingml: Option<PathBuf>,
+    /// A FlowJo workspace instead: the gates of the sample given by --sample, or else of the
+    /// sample whose URI file name or name is this file's name or $FIL. Populations are named by
+    /// their path ("/"-joined, "/" in names escaped as "\/").
+    #[arg(long, value_name = "WSP")]
+    wsp: Option<PathBuf>,
+    /// With --wsp: the sample whose gates to apply (its name in FlowJo, or its FCS file name).
+    #[arg(long, requires = "wsp")]
+    sample: Option<String>,
     /// `text` for people; `json` and `csv` for programs.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -45,6 +53,10 @@ pub struct GateArgs {
     /// Which data set, counted from 1.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     dataset: u64,
+    /// A spillover matrix to use instead of the file's own (for compensation-ref="FCS" and
+    /// --stats): a file holding a $SPILLOVER value, as `niche comp --format spillover` writes.
+    #[arg(long, value_name = "MATRIX")]
+    spillover: Option<PathBuf>,
     /// Recover from known FCS file faults, with warnings (see `niche fcs info --help`).
     #[arg(long)]
     lenient: bool,
@@ -78,12 +90,46 @@ struct Row<'a> {
 
 pub fn run(args: &GateArgs) -> Result<()> {
     let file_name = args.file.display().to_string();
-    let xml = std::fs::read_to_string(&args.gatingml).with_context(|| args.gatingml.display().to_string())?;
-    let strategy = gatingml::parse(&xml).with_context(|| args.gatingml.display().to_string())?;
     let options = if args.lenient { fcs::ReadOptions::lenient() } else { fcs::ReadOptions::default() };
     let file = fcs::Reader::new(options).read_path(&args.file).with_context(|| file_name.clone())?;
     let ds = file.dataset(args.dataset as usize - 1).with_context(|| file_name.clone())?;
-    let sample = cyto::Sample::from_dataset(&file_name, ds, fcs::Values::Scaled).with_context(|| file_name.clone())?;
+    let strategy = match (&args.gatingml, &args.wsp) {
+        (Some(path), _) => {
+            let xml = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+            gatingml::parse(&xml).with_context(|| path.display().to_string())?
+        }
+        (None, Some(path)) => {
+            let ws = super::wsp::read(path)?;
+            let sample = match &args.sample {
+                Some(name) => super::wsp::sample(&ws, name)?,
+                None => {
+                    let candidate = [(args.file.clone(), ds.keywords.get("$FIL").map(|v| v.trim().to_string()))];
+                    let found: Vec<_> = ws.samples.iter().filter(|s| s.locate(&candidate).is_ok()).collect();
+                    match found.as_slice() {
+                        [one] => *one,
+                        _ if ws.samples.len() == 1 => &ws.samples[0],
+                        [] => bail!("{}: no sample matches {file_name} (name it with --sample)", path.display()),
+                        _ => bail!("{}: several samples match {file_name} (name one with --sample)", path.display()),
+                    }
+                }
+            };
+            ws.strategy(sample).with_context(|| format!("{}: sample {:?}", path.display(), sample.name))?.strategy
+        }
+        (None, None) => bail!("give --gatingml or --wsp"),
+    };
+    let mut sample =
+        cyto::Sample::from_dataset(&file_name, ds, fcs::Values::Scaled).with_context(|| file_name.clone())?;
+    if let Some(path) = &args.spillover {
+        let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+        let mut keywords = fcs::Keywords::new();
+        keywords.insert("$SPILLOVER", text.trim());
+        sample.spillover = fcs::Spillover::from_keywords(&keywords, &ds.parameters)
+            .with_context(|| path.display().to_string())?
+            .filter(|s| !s.channels.is_empty());
+        if sample.spillover.is_none() {
+            bail!("{}: holds no $SPILLOVER matrix", path.display());
+        }
+    }
     let results = strategy.apply(&sample).with_context(|| file_name.clone())?;
 
     let mut warnings: Vec<String> = ds.warnings.iter().map(ToString::to_string).collect();

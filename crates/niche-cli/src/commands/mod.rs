@@ -1,6 +1,7 @@
 //! One module per subcommand group.
 
 pub mod blot;
+pub mod comp;
 pub mod csv;
 pub mod elisa;
 pub mod fcs;
@@ -10,3 +11,4 @@ pub mod model;
 pub mod output;
 pub mod stats;
 pub mod study;
+pub mod wsp;
