@@ -1,7 +1,7 @@
-//! The virtual lab's replicates vary as the paper's did: in the typical experiment (the default
-//! sampling) each group's six wells show the published SD of every readout the paper gives one for,
-//! whether the model's donors or the residual carry it; with random sampling the spread is there on
-//! average.
+//! The virtual lab's replicates vary as the variance model says (donors and the between-experiment
+//! variance function, `niche_model::residual`): in the typical experiment each group's wells show
+//! the model's SD of every readout the paper gives one for; with random sampling (the default) the
+//! spread is there on average. Where the model's SD misses the paper's, `niche model fit` says so.
 
 use niche_lab::Design;
 use niche_lab::wells::{WellTruth, simulate_wells};
@@ -62,7 +62,7 @@ fn random_experiments_show_the_variance_models_sds_on_average() {
         }
     }
     for ((group, readout, expected), v) in expected.iter().zip(variance) {
-        // the mean sample variance estimates the population variance (±25 % in SD for 40 × 5 df)
+        // the mean sample variance estimates the population variance (±25 % in SD for 40 × 4 df)
         assert!(
             (v.sqrt() / expected - 1.0).abs() < 0.3,
             "{group} {readout}: √mean var {:.4} vs {expected:.4}",

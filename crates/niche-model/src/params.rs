@@ -229,8 +229,9 @@ impl Parameters {
                 "kd_cxcl12_nm",
                 p.kd_cxcl12_nm,
                 "nM",
-                Literature,
-                "KD,R4,L12 = 40 nM in Coggins et al. 2014 (BIOMD0000000599); 25–40 nM also Drury et al. 2011: 30",
+                Assumed,
+                "30 nM, within the 25–40 nM of the literature: KD,R4,L12 = 40 nM in Coggins et al. 2014 \
+                 (BIOMD0000000599); Drury et al. 2011",
             ),
             row(
                 "kint_ligand_per_h",

@@ -27,7 +27,15 @@ struct Perturbed {
 pub struct Reliance {
     base: Vec<(&'static str, Readouts)>,
     perturbed: Vec<Perturbed>,
+    /// Each parameter alone at ×0.01 and ×100 (fractions capped at 1), where the solver succeeds.
+    extremes: Vec<Vec<(&'static str, Readouts)>>,
 }
+
+/// The factors of [`Reliance::direction_is_fixed`].
+pub const EXTREME_FACTORS: [f64; 2] = [0.01, 100.0];
+
+/// Parameters that are fractions, 0–1.
+const FRACTIONS: [&str; 2] = ["secretion_contact_free", "amd_bound_visible"];
 
 /// Relative perturbation of each parameter.
 const STEP: f64 = 1.25;
@@ -39,14 +47,42 @@ impl Reliance {
         let tolerances = Tolerances { rtol: 1e-10, atol_scale: 1e-12 };
         let base = seed_readouts(p, tolerances)?;
         let mut perturbed = Vec::new();
+        let mut extremes = Vec::new();
         for row in p.provenance() {
             let mut q = *p;
             if let Some(v) = q.by_name_mut(row.name) {
                 *v *= STEP;
             }
             perturbed.push(Perturbed { name: row.name, kind: row.kind, readouts: seed_readouts(&q, tolerances)? });
+            for factor in EXTREME_FACTORS {
+                let mut q = *p;
+                if let Some(v) = q.by_name_mut(row.name) {
+                    *v *= factor;
+                    if FRACTIONS.contains(&row.name) {
+                        *v = v.min(1.0);
+                    }
+                }
+                // a solver failure at an extreme leaves that point out (and the direction unproven)
+                if let Ok(r) = seed_readouts(&q, Tolerances::default()) {
+                    extremes.push(r);
+                }
+            }
         }
-        Ok(Reliance { base, perturbed })
+        Ok(Reliance { base, perturbed, extremes })
+    }
+
+    /// Whether no parameter, changed alone to ×0.01 or ×100 of its value (fractions capped at 1)
+    /// or by 25 %, reverses the sign of `quantity` (nor makes it zero or undefined). One parameter
+    /// at a time: a screen, not a proof over the whole parameter space.
+    pub fn direction_is_fixed(&self, quantity: impl Fn(&GroupReadouts) -> Option<f64>) -> bool {
+        let Some(base) = quantity(&self.base).filter(|v| *v != 0.0) else { return false };
+        let expected = EXTREME_FACTORS.len() * self.perturbed.len();
+        self.extremes.len() == expected
+            && self
+                .extremes
+                .iter()
+                .chain(self.perturbed.iter().map(|p| &p.readouts))
+                .all(|r| quantity(r).is_some_and(|v| v.signum() == base.signum() && v != 0.0))
     }
 
     /// The quantity at the parameters themselves.
@@ -102,5 +138,15 @@ mod tests {
         assert!(names.contains(&"bcl2_contact_rise"), "{names:?}");
         // ... and not on VCR's Bcl-2 fall, which needs VCR
         assert!(!names.contains(&"bcl2_vcr_fall"), "{names:?}");
+        // MSC contact lowers Bax whatever the parameters (1/(1 + x·S) < 1), while VCR's effect on
+        // CXCR4 against the co-culture turns with the synthesis rise
+        let bax = |g: &GroupReadouts| {
+            Some((group_value(g, "coculture", |r| r.bax)? / group_value(g, "all_alone", |r| r.bax)?).ln())
+        };
+        assert!(r.direction_is_fixed(bax));
+        let vcr = |g: &GroupReadouts| {
+            Some(group_value(g, "coculture_vcr", |r| r.cxcr4_mfi)? - group_value(g, "coculture", |r| r.cxcr4_mfi)?)
+        };
+        assert!(!r.direction_is_fixed(vcr));
     }
 }

@@ -123,7 +123,11 @@ pub struct Patient {
 /// Patients are drawn independently or as the typical cohort (Latin hypercube with moment
 /// matching over each cohort, [`crate::sampling`]).
 pub fn cohort(p: &Parameters, per_cohort: Option<usize>, seed: u64, sampling: Sampling) -> Result<Vec<Patient>> {
-    let published = &crate::targets::seed()?.results.cohort_cxcr4_mfi;
+    let published = crate::targets::seed()?
+        .results
+        .cohort_cxcr4_mfi
+        .as_ref()
+        .ok_or_else(|| crate::Error::Targets { reason: "results.cohort_cxcr4_mfi is missing".into() })?;
     let mut rng = Pcg64::seed_from_u64(seed);
     let mut patients = Vec::new();
     for (name, arm) in

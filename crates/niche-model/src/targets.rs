@@ -39,15 +39,20 @@ pub fn seed() -> Result<&'static SeedTargets> {
         .map_err(|reason| Error::Targets { reason: reason.clone() })
 }
 
-/// A targets file: the study's facts, its design and its results.
+/// A targets file: the study's facts, its design and its results. Only `[design]` groups and
+/// the readout tables are required; `[study]`, the cohort and the blots may be left out.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct SeedTargets {
     /// Cohort sizes and the significance level.
-    pub study: StudyFacts,
+    #[serde(default)]
+    pub study: Option<StudyFacts>,
     /// The in vitro groups.
     pub design: DesignFacts,
     /// What the paper reports.
     pub results: Results,
+    /// The file's text, for the P values as printed.
+    #[serde(skip)]
+    source: String,
 }
 
 /// `[study]`.
@@ -98,19 +103,30 @@ impl GroupFacts {
     }
 }
 
-/// `[results]`: the readouts per group, the blots and the cohort.
+/// `[results]`: the readouts per group, the blots and the cohort. Another table is an error
+/// (niche would not compare it), except `table1`, the patients' characteristics, which is kept
+/// for readers.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Results {
     /// Figure 1: CXCR4 MFI of the patients.
-    pub cohort_cxcr4_mfi: CohortResult,
+    #[serde(default)]
+    pub cohort_cxcr4_mfi: Option<CohortResult>,
     /// Figure 2A: CXCL12 in the supernatant, ng/mL.
+    #[serde(default)]
     pub cxcl12_ng: BTreeMap<String, GroupResult>,
     /// Figure 2C: CXCR4 MFI ratio.
+    #[serde(default)]
     pub cxcr4_mfi: BTreeMap<String, GroupResult>,
     /// Figure 3B: apoptosis, %.
+    #[serde(default)]
     pub apoptosis_percent: BTreeMap<String, GroupResult>,
     /// Figure 3C: blot directions.
+    #[serde(default)]
     pub western: BTreeMap<String, WesternResult>,
+    /// Table 1 (patients' characteristics), as text for readers; niche does not compare it.
+    #[serde(default)]
+    pub table1: Option<toml::Table>,
 }
 
 /// Figure 1's two cohorts and their comparison.
@@ -148,10 +164,11 @@ pub struct GroupResult {
     pub sd: Option<f64>,
     /// A relation given in words (`not different from coculture`, `increased vs coculture, …`).
     pub relation: Option<String>,
-    /// The reference group of `p` (the co-culture when omitted).
+    /// The reference group of `p` (else the group its relation names).
     pub p_vs: Option<String>,
-    /// Two-sided P against `p_vs`.
-    pub p: Option<f64>,
+    /// Two-sided P against `p_vs`, with where it is written in the file (for its printed
+    /// precision).
+    pub p: Option<toml::Spanned<f64>>,
     /// A remark.
     pub note: Option<String>,
 }
@@ -241,6 +258,8 @@ pub enum Effect {
     Increased,
     /// The paper says the groups do not differ.
     NotDifferent,
+    /// Neither means nor a relation niche reads give the effect's direction.
+    Unstated,
 }
 
 /// A published P value of a group against a reference group.
@@ -256,6 +275,8 @@ pub struct PublishedComparison {
     pub reference: String,
     /// Two-sided P.
     pub p: f64,
+    /// The P as printed in the targets file (`0.0079`, `0.50`).
+    pub printed_p: String,
     /// The relation in words, when the paper gives one instead of a mean.
     pub relation: Option<String>,
     /// How the effect is stated.
@@ -293,7 +314,8 @@ pub struct PublishedUndetectable {
 impl SeedTargets {
     /// Parses a targets file and checks that every group it names is a design group.
     pub fn parse(text: &str) -> Result<SeedTargets> {
-        let targets: SeedTargets = toml::from_str(text).map_err(|e| Error::Targets { reason: e.to_string() })?;
+        let mut targets: SeedTargets = toml::from_str(text).map_err(|e| Error::Targets { reason: e.to_string() })?;
+        targets.source = text.to_string();
         let known = |g: &str| targets.design.groups.iter().any(|d| d.id == g);
         for readout in READOUTS {
             for (group, r) in targets.readout(readout) {
@@ -309,7 +331,9 @@ impl SeedTargets {
                         reason: format!("results.{readout}.{group}: a P needs p_vs or a relation naming a group"),
                     });
                 }
-                if r.p.is_some_and(|p| !(p > 0.0 && p <= 1.0)) || r.sd.is_some_and(|sd| sd.is_nan() || sd <= 0.0) {
+                if r.p.as_ref().map(|p| *p.get_ref()).is_some_and(|p| !(p > 0.0 && p <= 1.0))
+                    || r.sd.is_some_and(|sd| sd.is_nan() || sd <= 0.0)
+                {
                     return Err(Error::Targets { reason: format!("results.{readout}.{group}: P or SD out of range") });
                 }
             }
@@ -378,15 +402,20 @@ impl SeedTargets {
         for readout in READOUTS {
             let rows = self.readout(readout);
             for (group, r) in &rows {
-                let Some(p) = r.p else { continue };
+                let Some(spanned) = &r.p else { continue };
+                let p = *spanned.get_ref();
+                let printed_p =
+                    self.source.get(spanned.span()).map_or_else(|| format!("{p}"), |t| t.trim().to_string());
                 let Some(reference) = self.reference_of(r) else { continue };
                 let mean_of = |g: &str| rows.iter().find(|(id, _)| id.as_str() == g).and_then(|(_, r)| r.mean);
                 let relation = r.relation.clone();
                 let (effect, sign) = match (relation.as_deref(), r.mean, mean_of(&reference)) {
                     (Some(rel), _, _) if rel.starts_with("increased") => (Effect::Increased, 1),
                     (Some(rel), _, _) if rel.starts_with("not different") => (Effect::NotDifferent, 0),
-                    (_, Some(a), Some(b)) => (Effect::FromMeans, if a > b { 1 } else { -1 }),
-                    _ => (Effect::NotDifferent, 0),
+                    (_, Some(a), Some(b)) if a > b => (Effect::FromMeans, 1),
+                    (_, Some(a), Some(b)) if a < b => (Effect::FromMeans, -1),
+                    (_, Some(_), Some(_)) => (Effect::FromMeans, 0),
+                    _ => (Effect::Unstated, 0),
                 };
                 out.push(PublishedComparison {
                     id: format!("{readout}.{group}.p_vs_{reference}"),
@@ -394,6 +423,7 @@ impl SeedTargets {
                     group: (*group).clone(),
                     reference,
                     p,
+                    printed_p,
                     relation,
                     effect,
                     sign,
@@ -439,17 +469,15 @@ impl SeedTargets {
     }
 
     /// Every published P as a check for [`niche_stats::audit`] (its id is the comparison's), with
-    /// the two groups' means and SDs where both are published. The printed precision is read from
-    /// the number as written in the file (so `0.0079` has four decimals; TOML keeps no trailing
-    /// zeros). The in vitro comparisons only: the cohort's group sizes are published (20 and 17).
+    /// the two groups' means and SDs where both are published. The printed precision is that of
+    /// the number as written in the file (`0.50` has two decimals). The in vitro comparisons only:
+    /// the cohort's group sizes are published (20 and 17).
     pub fn audit_checks(&self) -> Result<Vec<niche_stats::audit::Check>> {
         use niche_stats::audit::{Check, MeanSd};
-        let printed = |id: &str, p: f64| {
-            Check::printed(id, &format!("{p}")).map_err(|e| Error::Targets { reason: format!("{id}: {e}") })
-        };
         let mut checks = Vec::new();
         for c in self.comparisons() {
-            let check = printed(&c.id, c.p)?;
+            let check =
+                Check::printed(&c.id, &c.printed_p).map_err(|e| Error::Targets { reason: format!("{}: {e}", c.id) })?;
             checks.push(match (self.mean(c.readout, &c.group), self.mean(c.readout, &c.reference)) {
                 (Some(a), Some(b)) => {
                     check.with_means(MeanSd { mean: a.mean, sd: a.sd }, MeanSd { mean: b.mean, sd: b.sd })
@@ -484,7 +512,13 @@ impl SeedTargets {
     /// Total number of published records: means, comparisons, "undetectable", blot directions
     /// and the cohort's two means and P.
     pub fn record_count(&self) -> usize {
-        self.means().len() + self.comparisons().len() + self.undetectable().len() + self.directions().len() + 3
+        let cohort = if self.results.cohort_cxcr4_mfi.is_some() { 3 } else { 0 };
+        self.means().len() + self.comparisons().len() + self.undetectable().len() + self.directions().len() + cohort
+    }
+
+    /// The significance level (`[study] alpha`, else 0.05).
+    pub fn alpha(&self) -> f64 {
+        self.study.as_ref().map_or(0.05, |s| s.alpha)
     }
 }
 
@@ -532,6 +566,25 @@ mod tests {
         assert_eq!(n.n, 5);
         assert_eq!(n.explained.len(), 6, "{:?}", n.explained);
         assert!(n.explained.contains(&"apoptosis_percent.coculture_amd.p_vs_coculture".to_string()));
+    }
+
+    #[test]
+    fn a_p_value_keeps_its_printed_precision_and_a_minimal_file_is_enough() {
+        let text = "[design]\nculture_hours = 24\n\
+                    [[design.group]]\nid = \"a\"\nlabel = \"A\"\nmsc = false\nvcr_umol_per_l = 0\namd3100_ug_per_ml = 0\n\
+                    [[design.group]]\nid = \"b\"\nlabel = \"B\"\nmsc = true\nvcr_umol_per_l = 0\namd3100_ug_per_ml = 0\n\
+                    [results.cxcr4_mfi]\na = { mean = 10.0, sd = 1.0 }\n\
+                    b = { mean = 10.0, sd = 2.0, p_vs = \"a\", p = 0.50 }\n";
+        let t = SeedTargets::parse(text).unwrap();
+        let c = &t.comparisons()[0];
+        assert_eq!(c.printed_p, "0.50");
+        // equal means state no direction
+        assert_eq!((c.effect, c.sign), (Effect::FromMeans, 0));
+        assert_eq!(t.audit_checks().unwrap()[0].decimals, 2);
+        assert_eq!(t.record_count(), 3);
+        // a readout niche does not know is an error, not silently skipped
+        let err = SeedTargets::parse(&text.replace("[results.cxcr4_mfi]", "[results.cd38]")).unwrap_err().to_string();
+        assert!(err.contains("cd38"), "{err}");
     }
 
     #[test]

@@ -132,14 +132,21 @@ fn variance_section(s: &mut String, r: &Reproduction) {
     let f = &v.function;
     let _ = write!(
         s,
-        "<h2>Where the replicates' spread comes from</h2><p>Donors differ log-normally in four parameters; what they \
+        "<h2>Where the replicates' spread comes from</h2><p>Donors differ log-normally in {} parameters; what they \
          leave of each published SD is the between-experiment variance function (<code>niche_model::residual</code>), \
-         with five parameters fitted jointly to the twelve published SDs: relative variation CXCR4 {:.3}, CXCL12 {:.3}, \
+         with {} parameters fitted jointly to the {} published SDs: relative variation CXCR4 {:.3}, CXCL12 {:.3}, \
          apoptosis (logit SD) {:.3}; MSC-strength CV {:.3}; antibody-competition CV {:.3}. It depends on a condition \
          only through the model's state there. SDs the model misses by more than 25 % are marked; the P values of \
          their groups then rest on a spread unlike the paper's.</p><table><tr><th>published SD</th><th>published</th>\
          <th>donors</th><th>assay</th><th>between</th><th>model</th><th>matched</th></tr>",
-        f.relative[0], f.relative[1], f.relative[2], f.msc_strength_cv, f.antibody_competition_cv
+        niche_study::reproduce::DONOR_PARAMETERS,
+        niche_study::reproduce::VARIANCE_PARAMETERS,
+        v.sds.len(),
+        f.relative[0],
+        f.relative[1],
+        f.relative[2],
+        f.msc_strength_cv,
+        f.antibody_competition_cv
     );
     for x in &v.sds {
         let verdict = if x.matched { "yes".to_string() } else { format!("no ({:+.0} %)", 100.0 * x.relative_error) };
@@ -433,7 +440,9 @@ figcaption {{ font-size: 12px; color: #444; }}
             "<p><em>fitted</em>: a calibration target, or a relation computed from calibration targets or resting on a \
              parameter set by hand to the paper's blots; its agreement shows that the fit worked, not that the model \
              predicts. <em>input</em>: drawn from the paper's own numbers. <em>structural</em>: true by the model's \
-             construction. <em>predicted</em>: nothing it uses was fitted or set by hand to the paper. \
+             construction (no parameter moves it, or none alone reverses its direction). <em>predicted</em>: out of \
+             sample: no calibration target of its own and no hand-set parameter; it rests on parameters calibrated \
+             to other numbers. \
              <em>variance = paper</em>: a published SD entered the spread (the donors' σ and the residual \
              between-experiment variation are fitted to the paper's SDs). Fitted means are scored by \
              z = (reproduced − published)/SEM, not passed.</p>\n",
@@ -453,7 +462,7 @@ figcaption {{ font-size: 12px; color: #444; }}
                 String::new()
             } else {
                 format!(
-                    "<br><small>P(published verdict) by replicate CV: {}</small>",
+                    "<br><small>P(published verdict) by replicate CV, blot noise only (donor variation left out): {}</small>",
                     x.cv_sensitivity
                         .iter()
                         .map(|c| format!("{:.0} %: {:.2}", 100.0 * c.cv, c.probability))

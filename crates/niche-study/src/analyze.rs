@@ -151,6 +151,11 @@ impl Results {
     pub fn summary(&self, readout: Readout, group: &str) -> Option<&Summary> {
         self.summaries.iter().find(|s| s.readout == readout && s.group == group)
     }
+
+    /// The comparison of a readout between a group and its reference.
+    pub fn comparison(&self, readout: Readout, group: &str, reference: &str) -> Option<&ComparisonResult> {
+        self.comparisons.iter().find(|c| c.readout == readout && c.group == group && c.reference == reference)
+    }
 }
 
 struct FlowOutcome {
@@ -295,7 +300,8 @@ pub fn analyze(study: &Study, progress: &(dyn Fn(usize, usize, &str) + Sync)) ->
                 p,
                 mean: mean(av),
                 reference_mean: mean(bv),
-                n: (av.len(), bv.len()),
+                // a paired test counts the pairs it used
+                n: log_ratios.as_ref().map_or((av.len(), bv.len()), |r| (r.len(), r.len())),
                 effect,
                 note,
             }

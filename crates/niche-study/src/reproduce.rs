@@ -34,16 +34,23 @@ use crate::analyze::{EffectEstimate, Results, analyze};
 use crate::error::{Error, Result};
 use crate::study::{Readout, Study};
 
-/// The test the seed paper used per readout (targets-file table name): t tests for the flow CXCR4
-/// MFI (its P values are reproduced by t tests on n = 6, not by Mann–Whitney), Mann–Whitney for
-/// CXCL12 and apoptosis (P = 0.0079 is the exact two-sided minimum for 5 vs 5), and a paired t
-/// test on log ratios for the blots.
+/// The test the seed paper most likely used per readout (targets-file table name): Student's t for
+/// the flow CXCR4 MFI (the paper reports means ± SD; `niche stats audit` finds no test and equal n
+/// that reproduces its CXCR4 P values to their printed precision, so this is a choice, not a
+/// finding), Mann–Whitney for CXCL12 and apoptosis (P = 0.0079 is the exact two-sided minimum for
+/// 5 vs 5), and a paired t test on log ratios for the blots.
 pub const SEED_TESTS: [(&str, &str); 4] = [
     ("cxcr4_mfi", "t"),
     ("cxcl12_ng", "mann_whitney"),
     ("apoptosis_percent", "mann_whitney"),
     ("western", "log_ratio"),
 ];
+
+/// Log-normal donor parameters of the virtual lab (for reports).
+pub const DONOR_PARAMETERS: usize = niche_model::donors::DONOR_PARAMETERS.len();
+
+/// Parameters of the between-experiment variance function (for reports).
+pub const VARIANCE_PARAMETERS: usize = niche_model::residual::VarianceFunction::PARAMETERS;
 
 /// The study readout of a targets-file table name (`cxcl12_ng` → CXCL12, `bax`, `bcl2`, …).
 pub fn readout_of_table(table: &str) -> Option<Readout> {
@@ -75,11 +82,13 @@ fn model_value(readout: Readout, r: &niche_model::Readouts) -> f64 {
 pub enum Basis {
     /// Taken from the paper (the cohort's distribution): reproducing it shows nothing.
     Input,
-    /// True by the model's construction, whatever its parameters.
+    /// True by the model's construction: no parameter moves it, or (for a direction) no parameter
+    /// alone reverses it.
     Structural,
     /// Rests on a calibration target or on a parameter set by hand to the paper.
     Fitted,
-    /// Nothing it uses was fitted or set by hand to the paper.
+    /// Out of sample: no calibration target of its own and no parameter set by hand to the paper;
+    /// it rests on parameters calibrated to other numbers.
     Predicted,
 }
 
@@ -243,15 +252,9 @@ impl Headline {
             (v.len(), v.iter().filter(|r| r.reproduced() == Some(true)).count())
         };
         let means: Vec<&Record> = by(Basis::Fitted).filter(|r| r.z.is_some()).collect();
-        let mut abs_z: Vec<f64> =
+        let abs_z: Vec<f64> =
             means.iter().filter_map(|r| r.replicated.and_then(|x| x.median_abs_z).or(r.z.map(f64::abs))).collect();
-        abs_z.sort_by(f64::total_cmp);
-        let median = if abs_z.is_empty() {
-            f64::NAN
-        } else {
-            let m = abs_z.len() / 2;
-            if abs_z.len() % 2 == 1 { abs_z[m] } else { (abs_z[m - 1] + abs_z[m]) / 2.0 }
-        };
+        let median = median(abs_z).unwrap_or(f64::NAN);
         Headline {
             fitted_means: means.len(),
             fitted_median_abs_z: median,
@@ -270,17 +273,19 @@ impl Headline {
         } else {
             String::new()
         };
+        let predicted = match self.predicted {
+            (0, _) => "none (nothing the model reproduces here is out of sample)".to_string(),
+            (m, k) => format!("{k} of {m} reproduced{over}"),
+        };
         format!(
             "fitted: {} means (calibration targets), median |z| {:.2}, and {} relations resting on them or on \
-             hand-set parameters, {} reproduced{over}; inputs: {}; structural: {}; predicted: {} of {} reproduced{over}",
+             hand-set parameters, {} reproduced{over}; inputs: {}; structural: {}; predicted: {predicted}",
             self.fitted_means,
             self.fitted_median_abs_z,
             self.fitted_relations.0,
             self.fitted_relations.1,
             self.inputs,
             self.structural,
-            self.predicted.1,
-            self.predicted.0,
         )
     }
 }
@@ -293,7 +298,8 @@ pub fn study_file(manifest: &Manifest, targets: &SeedTargets) -> String {
     let _ = writeln!(
         s,
         "name = \"Seed study, reproduced by niche (virtual lab, seed {})\"\nalpha = {}\ngating = \"builtin:seed\"\nmfi = \"median\"\n",
-        manifest.seed, targets.study.alpha
+        manifest.seed,
+        targets.alpha()
     );
     for g in &manifest.design.groups {
         let label = targets.group(&g.id).map_or(g.id.as_str(), |t| t.label.as_str());
@@ -386,10 +392,14 @@ impl Grounds {
     }
 
     /// What a model quantity of the given group readouts stands on: calibration targets of those
-    /// readouts, or else the hand-set parameters that move it; nothing at all → structural.
+    /// readouts, or else the hand-set parameters that move it; nothing at all → structural. For a
+    /// direction (`direction`: the quantity's sign is what is compared), a sign no parameter
+    /// reverses ([`Reliance::direction_is_fixed`]) is noted, and makes an otherwise predicted
+    /// record structural.
     fn stands_on(
         &self,
         parts: &[(Readout, &str)],
+        direction: bool,
         quantity: impl Fn(&GroupReadouts) -> Option<f64>,
     ) -> (Basis, Vec<String>) {
         let rests_on = self.reliance.rests_on(&quantity);
@@ -403,28 +413,25 @@ impl Grounds {
                 .filter(|(_, kind)| *kind == ParameterKind::SetToSeed)
                 .map(|(n, _)| format!("{n} (set by hand)")),
         );
-        let basis = if uses.is_empty() { Basis::Predicted } else { Basis::Fitted };
+        let fixed = direction && self.reliance.direction_is_fixed(&quantity);
+        let basis = match (uses.is_empty(), fixed) {
+            (false, _) => Basis::Fitted,
+            (true, true) => Basis::Structural,
+            (true, false) => Basis::Predicted,
+        };
+        if fixed {
+            uses.push("its direction is the model's structure: no parameter alone (×0.01 to ×100) reverses it".into());
+        }
         if basis == Basis::Predicted {
-            uses.push("parameters calibrated to other targets".into());
+            uses.push("out of sample: parameters calibrated to other targets".into());
         }
         (basis, uses)
     }
 }
 
 /// Runs the seed study: lab into `dir/raw`, the generated study file, the analysis, the cohort and
-/// the comparison with the paper.
+/// the comparison with the paper, on the `grounds` of [`Grounds::seed`].
 pub fn reproduce(
-    dir: &Path,
-    events: usize,
-    seed: u64,
-    sampling: Sampling,
-    progress: &(dyn Fn(usize, usize, &str) + Sync),
-) -> Result<Reproduction> {
-    let grounds = Grounds::seed()?;
-    reproduce_with(&grounds, dir, events, seed, sampling, progress)
-}
-
-fn reproduce_with(
     grounds: &Grounds,
     dir: &Path,
     events: usize,
@@ -457,6 +464,7 @@ fn reproduce_with(
 /// reproduced mean was nearest its own group's, and the median |z|): the odds that a lab
 /// repeating the study (same design, this model's biology) sees what the paper saw.
 pub fn replicate(
+    grounds: &Grounds,
     dir: &Path,
     events: usize,
     seed: u64,
@@ -464,7 +472,6 @@ pub fn replicate(
     records: &mut [Record],
     progress: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Result<()> {
-    let grounds = Grounds::seed()?;
     let mut passes = vec![0usize; records.len()];
     let mut abs_z: Vec<Vec<f64>> = vec![Vec::new(); records.len()];
     let scratch = dir.join("replication_scratch");
@@ -478,8 +485,7 @@ pub fn replicate(
     for k in 1..=repeats {
         progress(k - 1, repeats, &format!("replication {k} of {repeats}"));
         clear()?;
-        let r =
-            reproduce_with(&grounds, &scratch, events, seed.wrapping_add(k as u64), Sampling::Random, &|_, _, _| {})?;
+        let r = reproduce(grounds, &scratch, events, seed.wrapping_add(k as u64), Sampling::Random, &|_, _, _| {})?;
         for ((slot, z), record) in passes.iter_mut().zip(abs_z.iter_mut()).zip(records.iter()) {
             let Some(same) = r.records.iter().find(|x| x.id == record.id) else { continue };
             *slot += usize::from(same.pass.or(same.nearest_own_group) == Some(true));
@@ -488,12 +494,8 @@ pub fn replicate(
     }
     clear()?;
     progress(repeats, repeats, "replications done");
-    for ((record, passes), mut z) in records.iter_mut().zip(passes).zip(abs_z) {
-        z.sort_by(f64::total_cmp);
-        let median_abs_z = (!z.is_empty()).then(|| {
-            let m = z.len() / 2;
-            if z.len() % 2 == 1 { z[m] } else { (z[m - 1] + z[m]) / 2.0 }
-        });
+    for ((record, passes), z) in records.iter_mut().zip(passes).zip(abs_z) {
+        let median_abs_z = median(z);
         let rate = if repeats > 0 { passes as f64 / repeats as f64 } else { f64::NAN };
         record.replicated = Some(Replicated { passes, repeats, rate, median_abs_z });
     }
@@ -510,6 +512,13 @@ pub fn cohort(seed: u64, sampling: Sampling) -> Result<Cohort> {
     Ok(Cohort { newly_diagnosed: nd, relapsed_refractory: rr, p })
 }
 
+/// The median of the finite values (a group without values has a NaN z), if there are any.
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.retain(|v| v.is_finite());
+    values.sort_by(f64::total_cmp);
+    (!values.is_empty()).then(|| niche_stats::quantile_type7(&values, 0.5))
+}
+
 fn mean_of(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
 }
@@ -521,73 +530,78 @@ fn fmt(v: f64) -> String {
 /// Sets every published number beside the reproduction (see the module docs for the criteria).
 pub fn compare(grounds: &Grounds, results: &Results, cohort: &Cohort, design: &Design) -> Result<Vec<Record>> {
     let targets = grounds.targets;
-    let alpha = targets.study.alpha;
+    let alpha = targets.alpha();
     let side = |p: f64| if p < alpha { format!("< {alpha}") } else { format!("≥ {alpha}") };
     let mut records = Vec::new();
     // Figure 1: inputs drawn from the published distribution
-    let published = &targets.results.cohort_cxcr4_mfi;
-    for (key, arm, values) in [
-        ("newly_diagnosed", published.newly_diagnosed, &cohort.newly_diagnosed),
-        ("relapsed_refractory", published.relapsed_refractory, &cohort.relapsed_refractory),
-    ] {
-        let m = mean_of(values);
+    if let Some(published) = &targets.results.cohort_cxcr4_mfi {
+        for (key, arm, values) in [
+            ("newly_diagnosed", published.newly_diagnosed, &cohort.newly_diagnosed),
+            ("relapsed_refractory", published.relapsed_refractory, &cohort.relapsed_refractory),
+        ] {
+            let m = mean_of(values);
+            records.push(Record {
+                id: format!("cohort_cxcr4_mfi.{key}.mean"),
+                group: key.into(),
+                readout: "cohort cxcr4_mfi".into(),
+                published: format!("{} ± {} (n = {})", arm.mean, arm.sd, arm.n),
+                reproduced: fmt(m),
+                basis: Basis::Input,
+                uses: vec!["the published mean ± SD, as the virtual patients' distribution".into()],
+                variance: Variance::Paper,
+                criterion: "mean within the published SD (drawn from it)".into(),
+                pass: Some((m - arm.mean).abs() <= arm.sd),
+                z: None,
+                nearest_own_group: None,
+                effect: None,
+                cv_sensitivity: vec![],
+                replicated: None,
+            });
+        }
+        let (dm, ci) =
+            niche_stats::ttest::mean_difference_ci(&cohort.relapsed_refractory, &cohort.newly_diagnosed, false)
+                .map_err(|source| Error::Statistics { what: "cohort CXCR4".into(), source })?;
         records.push(Record {
-            id: format!("cohort_cxcr4_mfi.{key}.mean"),
-            group: key.into(),
-            readout: "cohort cxcr4_mfi".into(),
-            published: format!("{} ± {} (n = {})", arm.mean, arm.sd, arm.n),
-            reproduced: fmt(m),
+            id: "cohort_cxcr4_mfi.relapsed_refractory.p_vs_newly_diagnosed".into(),
+            group: "relapsed_refractory".into(),
+            readout: "cohort cxcr4_mfi P vs newly_diagnosed".into(),
+            published: format!("{}", published.p),
+            reproduced: format!(
+                "P {}, Δ {} [{}, {}]",
+                niche_stats::format::p_value(cohort.p),
+                fmt(dm),
+                fmt(ci.0),
+                fmt(ci.1)
+            ),
             basis: Basis::Input,
-            uses: vec!["the published mean ± SD, as the virtual patients' distribution".into()],
+            uses: vec!["the published means ± SD of both cohorts".into()],
             variance: Variance::Paper,
-            criterion: "mean within the published SD (drawn from it)".into(),
-            pass: Some((m - arm.mean).abs() <= arm.sd),
+            criterion: format!("P {} and R/R higher, as published", side(published.p)),
+            pass: Some((cohort.p < alpha) == (published.p < alpha) && dm > 0.0),
             z: None,
             nearest_own_group: None,
-            effect: None,
+            effect: Some(EffectEstimate { name: "difference of means", value: dm, ci95: ci }),
             cv_sensitivity: vec![],
             replicated: None,
         });
     }
-    let (dm, ci) = niche_stats::ttest::mean_difference_ci(&cohort.relapsed_refractory, &cohort.newly_diagnosed, false)
-        .map_err(|source| Error::Statistics { what: "cohort CXCR4".into(), source })?;
-    records.push(Record {
-        id: "cohort_cxcr4_mfi.relapsed_refractory.p_vs_newly_diagnosed".into(),
-        group: "relapsed_refractory".into(),
-        readout: "cohort cxcr4_mfi P vs newly_diagnosed".into(),
-        published: format!("{}", published.p),
-        reproduced: format!(
-            "P {}, Δ {} [{}, {}]",
-            niche_stats::format::p_value(cohort.p),
-            fmt(dm),
-            fmt(ci.0),
-            fmt(ci.1)
-        ),
-        basis: Basis::Input,
-        uses: vec!["the published means ± SD of both cohorts".into()],
-        variance: Variance::Paper,
-        criterion: format!("P {} and R/R higher, as published", side(published.p)),
-        pass: Some((cohort.p < alpha) == (published.p < alpha) && dm > 0.0),
-        z: None,
-        nearest_own_group: None,
-        effect: Some(EffectEstimate { name: "difference of means", value: dm, ci95: ci }),
-        cv_sensitivity: vec![],
-        replicated: None,
-    });
 
-    // Figures 2 and 3: means
-    let n = design.replicates as f64;
-    // the group size, when the seed design took it from the audit of the published P values
-    let n_note = Design::seed_n()
-        .filter(|s| s.n == design.replicates)
-        .map(|s| format!("{s}"))
-        .unwrap_or_else(|| format!("n = {} per group, as designed", design.replicates));
+    // Figures 2 and 3: means. The group size of each readout's assay, and where it comes from
+    // when the seed design took it from the audit of the published P values.
+    let n_of = |readout: Readout| if readout == Readout::Cxcl12NgPerMl { design.elisa_n() } else { design.replicates };
+    let n_note = |readout: Readout| {
+        let n = n_of(readout);
+        Design::seed_n()
+            .filter(|s| s.n == n)
+            .map(|s| format!("{s}"))
+            .unwrap_or_else(|| format!("n = {n} per group, as designed"))
+    };
     for m in targets.means() {
         let Some(readout) = readout_of_table(m.readout) else { continue };
         let reproduced = results.summary(readout, &m.group).map_or(f64::NAN, |s| s.mean);
         let (basis, uses) =
-            grounds.stands_on(&[(readout, &m.group)], |g| group_value(g, &m.group, |r| model_value(readout, r)));
-        let sem = m.sd / n.sqrt();
+            grounds.stands_on(&[(readout, &m.group)], false, |g| group_value(g, &m.group, |r| model_value(readout, r)));
+        let sem = m.sd / (n_of(readout) as f64).sqrt();
         let z = (reproduced - m.mean) / sem;
         let nearest = targets
             .means()
@@ -597,7 +611,7 @@ pub fn compare(grounds: &Grounds, results: &Results, cohort: &Cohort, design: &D
             .is_some_and(|o| o.group == m.group);
         let scored = basis == Basis::Fitted;
         let mut uses = uses;
-        uses.push(format!("SEM with {n_note}"));
+        uses.push(format!("SEM with {}", n_note(readout)));
         records.push(Record {
             id: m.id.clone(),
             group: m.group.clone(),
@@ -610,7 +624,7 @@ pub fn compare(grounds: &Grounds, results: &Results, cohort: &Cohort, design: &D
             criterion: if scored {
                 format!(
                     "score: z = (reproduced − published)/SEM, SEM = SD/√{}; nearest its own group's mean",
-                    design.replicates
+                    n_of(readout)
                 )
             } else {
                 "nearest its own group's published mean".into()
@@ -629,7 +643,7 @@ pub fn compare(grounds: &Grounds, results: &Results, cohort: &Cohort, design: &D
         let samples: Vec<_> = results.values.iter().filter(|v| v.readout == readout && v.group == u.group).collect();
         let all_below = !samples.is_empty() && samples.iter().all(|v| v.value.is_none());
         let (basis, uses) =
-            grounds.stands_on(&[(readout, &u.group)], |g| group_value(g, &u.group, |r| model_value(readout, r)));
+            grounds.stands_on(&[(readout, &u.group)], false, |g| group_value(g, &u.group, |r| model_value(readout, r)));
         records.push(Record {
             id: u.id.clone(),
             group: u.group.clone(),
@@ -651,15 +665,12 @@ pub fn compare(grounds: &Grounds, results: &Results, cohort: &Cohort, design: &D
     // comparisons
     for c in targets.comparisons() {
         let Some(readout) = readout_of_table(c.readout) else { continue };
-        let found = results
-            .comparisons
-            .iter()
-            .find(|x| x.readout == readout && x.group == c.group && x.reference == c.reference);
+        let found = results.comparison(readout, &c.group, &c.reference);
         let rp = found.and_then(|x| x.p);
         let difference = found.map(|x| x.mean - x.reference_mean);
         let sign_ok = c.sign == 0 || difference.is_some_and(|d| d * f64::from(c.sign) > 0.0);
         let pass = rp.is_some_and(|rp| (rp < alpha) == (c.p < alpha)) && sign_ok;
-        let (basis, mut uses) = grounds.stands_on(&[(readout, &c.group), (readout, &c.reference)], |g| {
+        let (basis, mut uses) = grounds.stands_on(&[(readout, &c.group), (readout, &c.reference)], c.sign != 0, |g| {
             Some(
                 group_value(g, &c.group, |r| model_value(readout, r))?
                     - group_value(g, &c.reference, |r| model_value(readout, r))?,
@@ -673,7 +684,7 @@ pub fn compare(grounds: &Grounds, results: &Results, cohort: &Cohort, design: &D
             (basis, uses)
         };
         let mut uses = uses;
-        uses.push(n_note.clone());
+        uses.push(n_note(readout));
         let means = match (targets.mean(c.readout, &c.group), targets.mean(c.readout, &c.reference)) {
             (Some(a), Some(b)) => format!(" ({} vs {})", a.mean, b.mean),
             _ => String::new(),
@@ -717,10 +728,7 @@ pub fn compare(grounds: &Grounds, results: &Results, cohort: &Cohort, design: &D
     // Figure 3C: blot directions by a paired t test on log ratios
     for d in targets.directions() {
         let Some(readout) = readout_of_table(d.protein) else { continue };
-        let found = results
-            .comparisons
-            .iter()
-            .find(|x| x.readout == readout && x.group == d.group && x.reference == d.reference);
+        let found = results.comparison(readout, &d.group, &d.reference);
         let p = found.and_then(|x| x.p);
         let log_ratio = found.and_then(|x| x.effect.as_ref()).map(|e| e.value);
         let seen = match (p, log_ratio) {
@@ -736,7 +744,8 @@ pub fn compare(grounds: &Grounds, results: &Results, cohort: &Cohort, design: &D
                 .ln(),
             )
         };
-        let (basis, uses) = grounds.stands_on(&[(readout, &d.group), (readout, &d.reference)], quantity);
+        let direction = d.direction != Direction::Unchanged;
+        let (basis, uses) = grounds.stands_on(&[(readout, &d.group), (readout, &d.reference)], direction, quantity);
         let blots = found.map_or(0, |x| x.n.0.min(x.n.1));
         let cv_sensitivity = grounds.reliance.value(quantity).map_or_else(Vec::new, |mu| {
             BLOT_CVS
@@ -769,7 +778,12 @@ pub fn compare(grounds: &Grounds, results: &Results, cohort: &Cohort, design: &D
             uses,
             variance: Variance::Paper,
             criterion: format!(
-                "paired t test on log ratios over {blots} blots: up or down when P < {alpha}, else unchanged; replicate CV {:.0} %",
+                "paired t test on log ratios over {blots} blots: up or down when P < {alpha}, else unchanged{}; replicate CV {:.0} %",
+                if d.direction == Direction::Unchanged {
+                    " (no change detected: absence of evidence, not a test of equivalence)"
+                } else {
+                    ""
+                },
                 100.0 * design.blot_cv
             ),
             pass: Some(seen == Some(d.direction)),

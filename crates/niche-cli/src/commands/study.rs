@@ -41,7 +41,7 @@ pub struct ReproduceArgs {
     /// Also replicate the whole study N times with independent draws (random sampling, seeds
     /// SEED+1 … SEED+N) and report, for every published number, how many replications reproduce
     /// it: the odds that a lab repeating the study sees what the paper saw. The headline counts
-    /// use these rates. About 0.7 s each (release build); 0 skips them.
+    /// use these rates. Under a second each; 0 skips them.
     #[arg(long, value_name = "N", default_value_t = 20)]
     repeats: usize,
     /// Write into a non-empty output directory.
@@ -158,13 +158,21 @@ pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
         "model → virtual lab → raw files ({} events per tube, seed {}, {sampling} sampling)",
         args.events, args.seed
     );
-    let mut reproduction =
-        niche_study::reproduce::reproduce(&args.output, args.events, args.seed, sampling, &follow(&progress))?;
+    let grounds = niche_study::reproduce::Grounds::seed()?;
+    let mut reproduction = niche_study::reproduce::reproduce(
+        &grounds,
+        &args.output,
+        args.events,
+        args.seed,
+        sampling,
+        &follow(&progress),
+    )?;
     progress.finish_and_clear();
     if args.repeats > 0 {
         let replications = bar();
         replications.set_prefix("replicate");
         niche_study::reproduce::replicate(
+            &grounds,
             &args.output,
             args.events,
             args.seed,
