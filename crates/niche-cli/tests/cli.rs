@@ -334,6 +334,38 @@ fn stats_audit_finds_which_tests_explain_the_published_p_values() {
 }
 
 #[test]
+fn model_validate_reports_leave_one_out_profiles_and_both_mechanisms() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = niche(&["model", "validate", "--format", "json"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let targets = v["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 13, "every calibration target is left out once");
+    for t in targets {
+        for key in ["id", "group", "readout", "published", "sd", "fitted", "loo_prediction", "z"] {
+            assert!(t.get(key).is_some(), "{key} missing in {t}");
+        }
+        // a target left out is predicted, not fitted: the two differ
+        assert_ne!(t["fitted"], t["loo_prediction"], "{t}");
+    }
+    let parameters = v["parameters"].as_array().unwrap();
+    assert_eq!(parameters.len(), niche_model::calibrate::FREE.len());
+    for p in parameters {
+        for key in ["name", "estimate", "profile_low", "profile_high", "identifiable"] {
+            assert!(p.get(key).is_some(), "{key} missing in {p}");
+        }
+    }
+    let models = v["models"].as_array().unwrap();
+    assert_eq!(models.iter().map(|m| m["name"].as_str().unwrap()).collect::<Vec<_>>(), ["cxcr4", "cxcr4_independent"]);
+    for m in models {
+        let (chi2, aic) = (m["chi2"].as_f64().unwrap(), m["aic"].as_f64().unwrap());
+        assert!((aic - chi2 - 2.0 * niche_model::calibrate::FREE.len() as f64).abs() < 1e-9, "{m}");
+        assert!(m["loo_median_abs_z"].as_f64().unwrap() > 0.0);
+    }
+    assert!(v["verdict"].as_str().unwrap().contains("ΔAIC"));
+}
+
+#[test]
 fn stats_compare_rejects_bad_data_with_the_line() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("bad.csv"), "group,value\nA,1\nA,x\nB,2\n").unwrap();
@@ -574,7 +606,10 @@ fn lab_run_writes_a_manifest_and_refuses_a_full_directory() {
 #[test]
 fn reproduce_writes_the_report_and_analyze_escapes_hostile_text() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = niche(&["reproduce", "-o", "rep", "--events", "1000", "--seed", "2", "--repeats", "2"], tmp.path());
+    let o = niche(
+        &["reproduce", "-o", "rep", "--events", "1000", "--seed", "2", "--repeats", "2", "--no-validate"],
+        tmp.path(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let rep = tmp.path().join("rep");
     for name in [

@@ -150,16 +150,6 @@ pub fn free_parameter<'a>(p: &'a mut Parameters, name: &str) -> Option<&'a mut f
     p.by_name_mut(name)
 }
 
-fn with_free(base: &Parameters, log_values: &[f64]) -> Parameters {
-    let mut p = *base;
-    for ((name, _, _), &v) in FREE.iter().zip(log_values) {
-        if let Some(slot) = free_parameter(&mut p, name) {
-            *slot = v.exp();
-        }
-    }
-    p
-}
-
 /// The 24 h readouts of the five seed groups, in [`seed_groups`] order.
 pub fn seed_readouts(p: &Parameters, tolerances: Tolerances) -> Result<Vec<(&'static str, Readouts)>> {
     seed_groups()?
@@ -242,7 +232,15 @@ pub struct Calibration {
 
 /// Fits the free parameters from `start` and reports the fit.
 pub fn calibrate(start: &Parameters) -> Result<Calibration> {
-    let targets = seed_targets()?;
+    let all: Vec<usize> = (0..FREE.len()).collect();
+    let (parameters, fit) = fit_free(start, &seed_targets()?, &all)?;
+    report(parameters, &fit)
+}
+
+/// Weighted least squares of `targets` over the parameters `free` (indices into [`FREE`], fitted
+/// on the log scale within FREE's bounds); every other parameter keeps its value in `start`.
+/// Returns the fitted parameters and the fit (its `params` are the ln values of `free`, in order).
+pub fn fit_free(start: &Parameters, targets: &[Target], free: &[usize]) -> Result<(Parameters, niche_stats::nls::Fit)> {
     let tolerances = Tolerances { rtol: 1e-10, atol_scale: 1e-12 };
     let groups = seed_groups()?;
     let group_index = |g: &str| groups.iter().position(|(id, _)| *id == g).unwrap_or(0);
@@ -255,7 +253,7 @@ pub fn calibrate(start: &Parameters) -> Result<Calibration> {
         if let Some((_, r)) = cache.iter().find(|(t, _)| t.as_slice() == theta) {
             return target.readout.of(&r[group_index(&target.group)]);
         }
-        let readouts = match seed_readouts(&with_free(start, theta), tolerances) {
+        let readouts = match seed_readouts(&with_values(start, free, theta), tolerances) {
             Ok(r) => r.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
             Err(e) => {
                 failed.borrow_mut().get_or_insert(e);
@@ -274,16 +272,38 @@ pub fn calibrate(start: &Parameters) -> Result<Calibration> {
     let w: Vec<f64> = targets.iter().map(|t| 1.0 / (t.sd * t.sd)).collect();
     let mut start_copy = *start;
     let initial: Vec<f64> =
-        FREE.iter().map(|(n, _, _)| free_parameter(&mut start_copy, n).map_or(0.0, |v| v.ln())).collect();
-    let bounds: Vec<(f64, f64)> = FREE.iter().map(|&(_, lo, hi)| (lo.ln(), hi.ln())).collect();
+        free.iter().map(|&k| free_parameter(&mut start_copy, FREE[k].0).map_or(0.0, |v| v.ln())).collect();
+    let bounds: Vec<(f64, f64)> = free.iter().map(|&k| (FREE[k].1.ln(), FREE[k].2.ln())).collect();
     let options = niche_stats::nls::Options { max_iterations: 300, tolerance: 1e-6 };
     let fit = niche_stats::nls::fit(model, &x, &y, Some(&w), &initial, Some(&bounds), options);
     if let Some(e) = failed.into_inner() {
         return Err(e);
     }
     let fit = fit?;
-    let parameters = with_free(start, &fit.params);
-    report(parameters, &fit)
+    Ok((with_values(start, free, &fit.params), fit))
+}
+
+/// `base` with the parameters `free` (indices into [`FREE`]) set to `exp(log_values)`.
+fn with_values(base: &Parameters, free: &[usize], log_values: &[f64]) -> Parameters {
+    let mut p = *base;
+    for (&k, &v) in free.iter().zip(log_values) {
+        if let Some(slot) = free_parameter(&mut p, FREE[k].0) {
+            *slot = v.exp();
+        }
+    }
+    p
+}
+
+/// `Σ ((model − published)/SD)²` of `targets` at `p`.
+pub fn chi_square(p: &Parameters, targets: &[Target]) -> Result<f64> {
+    let readouts = seed_readouts(p, Tolerances { rtol: 1e-10, atol_scale: 1e-12 })?;
+    targets
+        .iter()
+        .map(|t| {
+            let r = readouts.iter().find(|(g, _)| *g == t.group).ok_or_else(|| missing(&t.group))?;
+            Ok(((t.readout.of(&r.1) - t.published) / t.sd).powi(2))
+        })
+        .sum()
 }
 
 fn report(parameters: Parameters, fit: &niche_stats::nls::Fit) -> Result<Calibration> {
@@ -337,7 +357,7 @@ pub const BLOT_UNCHANGED: f64 = 0.10;
 /// noise-free readouts: every blot direction (beyond [`BLOT_UNCHANGED`]), the sign of every
 /// published comparison (a rise the paper calls "increased" must exceed the reference's
 /// published SD), and every "undetectable" (below 10⁻⁶).
-fn directions(readouts: &[(&'static str, Readouts)]) -> Result<Vec<DirectionCheck>> {
+pub fn directions(readouts: &[(&'static str, Readouts)]) -> Result<Vec<DirectionCheck>> {
     let seed = crate::targets::seed()?;
     let get = |g: &str| readouts.iter().find(|(id, _)| *id == g).map(|(_, r)| *r).ok_or_else(|| missing(g));
     let mut checks = Vec::new();

@@ -30,6 +30,7 @@ pub mod simulate;
 pub mod synergy;
 pub mod targets;
 pub mod units;
+pub mod validate;
 
 pub use condition::Condition;
 pub use error::{Error, Result};

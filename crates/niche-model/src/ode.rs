@@ -26,8 +26,10 @@
 //! G     = 1 + s·V·(φ + (1 − φ)·X)            MSC secretion relative to unstimulated
 //! Leff  = L + m·Lp0·G                        pericellular pool ∝ secretion (local steady state)
 //! dL/dt = m·s0·G − kL·L − ρ·(kon·L·R − koff·C·L/Leff)
-//! S     = C/(C + K_S)                        survival signal of CXCL12-bound CXCR4
-//! dBcl2/dt = kp·((1 + c·m·(1 − V)·X)/(1 + cV·V) − Bcl2)
+//! S     = w·C/(C + K_S) + (1 − w)·m          survival signal: CXCL12-bound CXCR4 (w = 1), or
+//!                                            contact through another route (w = 0)
+//! Xp    = w·X + (1 − w)                      contact as the Bcl-2 rise sees it
+//! dBcl2/dt = kp·((1 + c·m·(1 − V)·Xp)/(1 + cV·V) − Bcl2)
 //! dBax/dt  = kp·((1 + xV·V)/(1 + x·S) − Bax)
 //! h     = h0·(1 + η·V)·Bax/Bcl2
 //! dE/dt  = h·(1 − E − Lt) − kel·E
@@ -167,12 +169,16 @@ impl Rates {
         let bulk_share = if self.msc * p.pericellular_cxcl12_nm > 0.0 { l / l_eff } else { c(1.0) };
         let uptake = c(self.rho) * (c(p.kon_per_nm_h) * l * r - c(koff) * cb * bulk_share);
         dy[0] = secretion - c(p.kdeg_cxcl12_per_h) * l - uptake;
-        let signal = cb / (cb + c(p.signal_half_receptors));
+        // The MSCs' protection goes through CXCR4 (w = 1, the paper's conclusion) or, in the
+        // alternative mechanism, through a contact route AMD3100 does not touch (w = 0).
+        let w = p.cxcr4_protection;
+        let signal = c(w) * cb / (cb + c(p.signal_half_receptors)) + c((1.0 - w) * self.msc);
+        let protective_contact = c(w) * contact + c(1.0 - w);
         let kp = c(p.protein_turnover_per_h);
         // Contact raises Bcl-2 through CXCR4-mediated adhesion (AMD3100 removes it), and VCR
         // abolishes that rise (microtubule damage inactivates Bcl-2).
-        let bcl2_target =
-            (c(1.0) + c(p.bcl2_contact_rise * self.msc * (1.0 - v)) * contact) / c(1.0 + p.bcl2_vcr_fall * v);
+        let bcl2_target = (c(1.0) + c(p.bcl2_contact_rise * self.msc * (1.0 - v)) * protective_contact)
+            / c(1.0 + p.bcl2_vcr_fall * v);
         dy[5] = kp * (bcl2_target - bcl2);
         dy[6] = kp * (c(1.0 + p.bax_vcr_rise * v) / (c(1.0) + c(p.bax_signal_suppression) * signal) - bax);
         let hazard = c(p.hazard_per_h * (1.0 + p.hazard_vcr_rise * v)) * bax / bcl2;

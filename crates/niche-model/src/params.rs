@@ -99,6 +99,14 @@ pub struct Parameters {
     pub protein_turnover_per_h: f64,
     /// Early → late apoptosis (Annexin V+ PI− → PI+), 1/h. Assumed 0.15 /h.
     pub early_to_late_per_h: f64,
+
+    // --- mechanism ---
+    /// Share of the MSCs' protection (the Bcl-2 rise and the Bax-suppressing survival signal)
+    /// that goes through CXCR4, 0–1. 1: the paper's conclusion, AMD3100 removes the protection;
+    /// 0: contact protects through a CXCR4-independent route, and AMD3100 acts only on the
+    /// antibody's view, on internalisation and on CXCR4-mediated adhesion (`niche model validate`
+    /// calibrates both).
+    pub cxcr4_protection: f64,
 }
 
 /// Where a parameter's value comes from.
@@ -174,6 +182,7 @@ impl Parameters {
             bcl2_vcr_fall: 0.12,
             protein_turnover_per_h: 0.15,
             early_to_late_per_h: 0.15,
+            cxcr4_protection: 1.0,
         }
     }
 
@@ -208,6 +217,7 @@ impl Parameters {
             "bcl2_vcr_fall" => &mut self.bcl2_vcr_fall,
             "protein_turnover_per_h" => &mut self.protein_turnover_per_h,
             "early_to_late_per_h" => &mut self.early_to_late_per_h,
+            "cxcr4_protection" => &mut self.cxcr4_protection,
             _ => return None,
         })
     }
@@ -348,6 +358,14 @@ impl Parameters {
                 "1/h",
                 Assumed,
                 "PS exposure precedes PI uptake by hours",
+            ),
+            row(
+                "cxcr4_protection",
+                p.cxcr4_protection,
+                "1",
+                Assumed,
+                "1: MSC protection through CXCR4 (the paper's conclusion); 0: a CXCR4-independent route \
+                 (the alternative `niche model validate` calibrates beside it)",
             ),
         ]
     }

@@ -2,7 +2,7 @@
 //!
 //! A reproduced number is only a prediction when nothing it uses was fitted or set by hand to the
 //! paper. [`Reliance::of`] simulates the seed groups at the given parameters and again with each
-//! parameter in turn raised by 25 %; a quantity (any function of the five groups' readouts)
+//! parameter in turn raised by 25 % (a fraction lowered by 20 %); a quantity (any function of the five groups' readouts)
 //! *rests on* a parameter when that change moves it by more than 10⁻⁹ relative. A quantity that
 //! no parameter moves is true by the model's construction (CXCL12 without MSCs, for example).
 
@@ -34,15 +34,15 @@ pub struct Reliance {
 /// The factors of [`Reliance::direction_is_fixed`].
 pub const EXTREME_FACTORS: [f64; 2] = [0.01, 100.0];
 
-/// Parameters that are fractions, 0–1.
-const FRACTIONS: [&str; 2] = ["secretion_contact_free", "amd_bound_visible"];
+/// Parameters that are fractions, 0–1: perturbed downwards (÷1.25) and capped at 1.
+const FRACTIONS: [&str; 3] = ["secretion_contact_free", "amd_bound_visible", "cxcr4_protection"];
 
 /// Relative perturbation of each parameter.
 const STEP: f64 = 1.25;
 
 impl Reliance {
     /// Simulates the seed groups at `p` and with every parameter of [`Parameters::provenance`]
-    /// raised by 25 % in turn.
+    /// raised by 25 % in turn (fractions lowered by 20 %).
     pub fn of(p: &Parameters) -> Result<Reliance> {
         let tolerances = Tolerances { rtol: 1e-10, atol_scale: 1e-12 };
         let base = seed_readouts(p, tolerances)?;
@@ -51,7 +51,7 @@ impl Reliance {
         for row in p.provenance() {
             let mut q = *p;
             if let Some(v) = q.by_name_mut(row.name) {
-                *v *= STEP;
+                *v *= if FRACTIONS.contains(&row.name) { 1.0 / STEP } else { STEP };
             }
             perturbed.push(Perturbed { name: row.name, kind: row.kind, readouts: seed_readouts(&q, tolerances)? });
             for factor in EXTREME_FACTORS {

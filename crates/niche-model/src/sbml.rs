@@ -130,6 +130,7 @@ pub fn to_sbml(p: &Parameters, condition: &Condition) -> String {
         ("contact", "dimensionless"),
         ("stimulation", "dimensionless"),
         ("signal", "dimensionless"),
+        ("protective_contact", "dimensionless"),
         ("hazard", "per_hour"),
     ] {
         param(name, 0.0, unit, false, "intermediate (assignment rule)");
@@ -204,7 +205,22 @@ fn rules(p: &Parameters, condition: &Condition) -> Vec<(&'static str, Expr, &'st
             div(add(vec![v("free"), v("cxcl12_bound")]), add(vec![v("free"), v("cxcl12_bound"), v("amd_bound")])),
             assignment,
         ),
-        ("signal", div(v("cxcl12_bound"), add(vec![v("cxcl12_bound"), v("signal_half_receptors")])), assignment),
+        (
+            "signal",
+            add(vec![
+                mul(vec![
+                    v("cxcr4_protection"),
+                    div(v("cxcl12_bound"), add(vec![v("cxcl12_bound"), v("signal_half_receptors")])),
+                ]),
+                mul(vec![sub(one(), v("cxcr4_protection")), v("msc")]),
+            ]),
+            assignment,
+        ),
+        (
+            "protective_contact",
+            add(vec![mul(vec![v("cxcr4_protection"), v("contact")]), sub(one(), v("cxcr4_protection"))]),
+            assignment,
+        ),
         (
             "hazard",
             div(
@@ -266,7 +282,12 @@ fn rules(p: &Parameters, condition: &Condition) -> Vec<(&'static str, Expr, &'st
                     div(
                         add(vec![
                             one(),
-                            mul(vec![v("bcl2_contact_rise"), v("msc"), sub(one(), v("vcr_effect")), v("contact")]),
+                            mul(vec![
+                                v("bcl2_contact_rise"),
+                                v("msc"),
+                                sub(one(), v("vcr_effect")),
+                                v("protective_contact"),
+                            ]),
                         ]),
                         add(vec![one(), mul(vec![v("bcl2_vcr_fall"), v("vcr_effect")])]),
                     ),

@@ -165,6 +165,70 @@ fn variance_section(s: &mut String, r: &Reproduction) {
     s.push_str("</table>\n");
 }
 
+/// How well the model predicts: leave-one-out, profiles, the alternative mechanism.
+fn validation_section(s: &mut String, v: &niche_study::reproduce::Validation) {
+    let _ = write!(
+        s,
+        "<h2>How well does the model predict?</h2><p>{}</p><h3>Each target left out of the fit and predicted</h3>\
+         <table><tr><th>target</th><th>published ± SD</th><th>fitted</th><th>predicted when left out</th>\
+         <th>z (SD)</th><th>z (SEM, n = {})</th></tr>",
+        escape(&v.verdict),
+        v.n_per_group
+    );
+    for t in &v.targets {
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td class=\"num\">{:.3} ± {:.3}</td><td class=\"num\">{:.3}</td><td class=\"num\">{:.3}</td><td class=\"num\">{:+.2}</td><td class=\"num\">{:+.2}</td></tr>",
+            escape(&t.id),
+            t.published,
+            t.sd,
+            t.fitted,
+            t.loo_prediction,
+            t.z,
+            t.z_sem
+        );
+    }
+    s.push_str("</table><h3>Relations never fitted, over the leave-one-out fits</h3><table><tr><th>relation</th><th>claim</th><th>full fit</th><th>holds in</th></tr>");
+    for r in &v.relations {
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{} of {}</td></tr>",
+            escape(&r.id),
+            escape(&r.claim),
+            if r.full_fit { "holds" } else { "fails" },
+            r.holds_in,
+            r.of
+        );
+    }
+    s.push_str("</table><h3>Profile likelihood of the free parameters (95 %)</h3><table><tr><th>parameter</th><th>estimate</th><th>interval</th><th>determined by the data</th></tr>");
+    let end = |e: Option<f64>| e.map_or("open".to_string(), |x| format!("{x:.3e}"));
+    for p in &v.parameters {
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td class=\"num\">{:.3e}</td><td class=\"num\">[{}, {}]</td><td>{:?}</td></tr>",
+            p.name,
+            p.estimate,
+            end(p.profile_low),
+            end(p.profile_high),
+            p.identifiable
+        );
+    }
+    s.push_str("</table><h3>Two mechanisms, the same targets</h3><table><tr><th>mechanism</th><th>χ²</th><th>AIC</th><th>BIC</th><th>leave-one-out median |z|</th></tr>");
+    for m in &v.models {
+        let _ = write!(
+            s,
+            "<tr><td>{}<br><small>{}</small></td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td></tr>",
+            m.name,
+            escape(m.description),
+            m.chi2,
+            m.aic,
+            m.bic,
+            m.loo_median_abs_z
+        );
+    }
+    s.push_str("</table>\n");
+}
+
 /// Which tests and group sizes reproduce the published P values.
 fn audit_section(s: &mut String, audit: &niche_stats::audit::Audit) {
     let _ = write!(
@@ -362,6 +426,7 @@ pub fn write_report(
                 "records": r.records,
                 "variance_function": r.variance,
                 "audit": r.audit,
+                "validation": r.validation,
             })),
             &mut written,
         )?;
@@ -505,6 +570,9 @@ figcaption {{ font-size: 12px; color: #444; }}
         );
     }
     if let Some(r) = reproduction {
+        if let Some(v) = &r.validation {
+            validation_section(&mut s, v);
+        }
         variance_section(&mut s, r);
         audit_section(&mut s, &r.audit);
     }

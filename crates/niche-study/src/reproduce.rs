@@ -30,6 +30,8 @@ use niche_model::targets::{Direction, Effect, SeedTargets};
 use niche_stats::ttest::unpaired;
 use serde::Serialize;
 
+pub use niche_model::validate::Validation;
+
 use crate::analyze::{EffectEstimate, Results, analyze};
 use crate::error::{Error, Result};
 use crate::study::{Readout, Study};
@@ -221,6 +223,8 @@ pub struct Reproduction {
     pub variance: niche_model::residual::VarianceFit,
     /// Which tests and group sizes reproduce the published P values.
     pub audit: niche_stats::audit::Audit,
+    /// How well the model predicts (`niche model validate`), when it was run.
+    pub validation: Option<Validation>,
 }
 
 /// The records counted by basis: the reproduction's headline.
@@ -455,6 +459,7 @@ pub fn reproduce(
         manifest,
         variance: grounds.variance.clone(),
         audit: grounds.audit.clone(),
+        validation: None,
     })
 }
 

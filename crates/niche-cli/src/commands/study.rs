@@ -47,6 +47,10 @@ pub struct ReproduceArgs {
     /// Write into a non-empty output directory.
     #[arg(long)]
     force: bool,
+    /// Skip the model's validation (leave-one-out, profiles, the alternative mechanism: about
+    /// 40 s), which the report shows in "How well does the model predict?".
+    #[arg(long)]
+    no_validate: bool,
 }
 
 /// `--sampling`: how a virtual experiment draws its replicates (`niche_model::sampling`).
@@ -181,6 +185,10 @@ pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
             &follow(&replications),
         )?;
         replications.finish_and_clear();
+    }
+    if !args.no_validate {
+        eprintln!("validating the model: leave-one-out, profile likelihood, an alternative mechanism");
+        reproduction.validation = Some(niche_model::validate::validate(reproduction.manifest.design.replicates)?);
     }
     let raw = args.output.join("raw");
     let mut inputs = vec![raw.join("study.toml")];
