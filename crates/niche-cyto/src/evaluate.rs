@@ -87,6 +87,17 @@ impl BufferPool {
 /// Compensated columns by fluorochrome name.
 type CompensatedColumns = Arc<HashMap<String, Arc<Vec<f64>>>>;
 
+/// A threshold on a scale dimension, in scale units (`f64::to_bits`, so that it can be a key).
+type Threshold = (Dimension, u64);
+
+/// Which events lie on each side of a threshold `v` of a scale dimension: `above` holds those
+/// with `clamp(f(x)) ≥ v`, `below` those with `clamp(f(x)) < v`; an event in neither is NaN or
+/// outside the scale's domain, and outside every range on the dimension.
+struct ThresholdSides {
+    above: Vec<bool>,
+    below: Vec<bool>,
+}
+
 /// Per-sample caches of dimension values, compensated channels and memberships.
 pub(crate) struct Context<'a, 'w> {
     pool: &'w mut BufferPool,
@@ -96,6 +107,11 @@ pub(crate) struct Context<'a, 'w> {
     scaled: HashMap<(Dimension, String), Arc<Vec<f64>>>,
     compensated: HashMap<CompensationRef, CompensatedColumns>,
     memberships: HashMap<String, Arc<Vec<bool>>>,
+    /// How many range sides of the strategy's rectangles and quadrants test each threshold of a
+    /// scale dimension (quadrants and adjacent rectangles share theirs).
+    threshold_uses: HashMap<Threshold, usize>,
+    /// The sides of thresholds tested more than once, each computed once.
+    thresholds: HashMap<Threshold, ThresholdSides>,
     warnings: Vec<String>,
 }
 
@@ -109,6 +125,8 @@ impl<'a, 'w> Context<'a, 'w> {
             scaled: HashMap::new(),
             compensated: HashMap::new(),
             memberships: HashMap::new(),
+            threshold_uses: threshold_uses(strategy),
+            thresholds: HashMap::new(),
             warnings: Vec::new(),
         }
     }
@@ -125,6 +143,10 @@ impl<'a, 'w> Context<'a, 'w> {
             if let Ok(table) = Arc::try_unwrap(table) {
                 shared.extend(table.into_values());
             }
+        }
+        for (_, sides) in self.thresholds.drain() {
+            self.pool.flags.push(sides.above);
+            self.pool.flags.push(sides.below);
         }
         // Each buffer may be held several times (a dimension and its scaled cache entry); it is
         // free once the last holder lets go.
@@ -237,9 +259,24 @@ impl<'a, 'w> Context<'a, 'w> {
 
     /// ANDs `lo ≤ value < hi` of dimension `d` into `m`. On a scale dimension not yet computed,
     /// the test runs in data space instead (see [`DataSpaceRange`]), with no transform per event.
+    /// A side whose threshold other gates test too is taken from [`ThresholdSides`] computed once.
     fn and_range(&mut self, m: &mut [bool], d: &Dimension, lo: Option<f64>, hi: Option<f64>) -> Result<()> {
         if let (Some(id), false) = (&d.transformation, self.dims.contains_key(d)) {
             let t = self.strategy.transformation(id).expect("validated");
+            let (mut lo, mut hi) = (lo, hi);
+            let mut shared = false;
+            if let Some(sides) = lo.map(|v| self.threshold_sides(d, t, v)).transpose()?.flatten() {
+                and_flags(m, &sides.above);
+                (lo, shared) = (None, true);
+            }
+            if let Some(sides) = hi.map(|v| self.threshold_sides(d, t, v)).transpose()?.flatten() {
+                and_flags(m, &sides.below);
+                (hi, shared) = (None, true);
+            }
+            // NaN and out-of-domain events are in neither side's flags, so nothing is left to test
+            if shared && lo.is_none() && hi.is_none() {
+                return Ok(());
+            }
             if let Some(range) = DataSpaceRange::new(t, lo, hi) {
                 let base = self.dimension(&Dimension { transformation: None, ..d.clone() })?;
                 range.and_into(m, &base);
@@ -249,6 +286,71 @@ impl<'a, 'w> Context<'a, 'w> {
         let values = self.dimension(d)?;
         gate::and_range(m, &values, lo, hi);
         Ok(())
+    }
+
+    /// ANDs a rectangle into `m`: two dimensions tested in data space in one pass over both,
+    /// otherwise one range after the other.
+    fn and_rectangle(
+        &mut self,
+        m: &mut [bool],
+        dims: &[Dimension],
+        bounds: &[(Option<f64>, Option<f64>)],
+    ) -> Result<()> {
+        if let ([dx, dy], &[(x_lo, x_hi), (y_lo, y_hi)]) = (dims, bounds) {
+            if let (Some((a, xs)), Some((b, ys))) =
+                (self.data_space_range(dx, x_lo, x_hi)?, self.data_space_range(dy, y_lo, y_hi)?)
+            {
+                DataSpaceRange::and_into_pair(m, (&a, &xs), (&b, &ys));
+                return Ok(());
+            }
+        }
+        for (d, &(lo, hi)) in dims.iter().zip(bounds) {
+            self.and_range(m, d, lo, hi)?;
+        }
+        Ok(())
+    }
+
+    /// The data-space form of range `[lo, hi)` on dimension `d` and the values to test it on,
+    /// when [`Context::and_range`] would test it in data space with no shared threshold.
+    fn data_space_range(
+        &mut self,
+        d: &Dimension,
+        lo: Option<f64>,
+        hi: Option<f64>,
+    ) -> Result<Option<(DataSpaceRange<'a>, Column<'a>)>> {
+        let Some(id) = &d.transformation else { return Ok(None) };
+        let shared = lo
+            .into_iter()
+            .chain(hi)
+            .any(|v| self.threshold_uses.get(&(d.clone(), v.to_bits())).is_some_and(|&uses| uses > 1));
+        if shared || self.dims.contains_key(d) {
+            return Ok(None);
+        }
+        let t = self.strategy.transformation(id).expect("validated");
+        let Some(range) = DataSpaceRange::new(t, lo, hi) else { return Ok(None) };
+        let base = self.dimension(&Dimension { transformation: None, ..d.clone() })?;
+        Ok(Some((range, base)))
+    }
+
+    /// The sides of threshold `v` of scale dimension `d` (transformation `t`), when more than one
+    /// range side tests it and it maps to a data-space threshold (bounds do not decide it).
+    fn threshold_sides(&mut self, d: &Dimension, t: &Transformation, v: f64) -> Result<Option<&ThresholdSides>> {
+        let key = (d.clone(), v.to_bits());
+        if self.threshold_uses.get(&key).is_none_or(|&uses| uses < 2) {
+            return Ok(None);
+        }
+        if !self.thresholds.contains_key(&key) {
+            let Some(range) = DataSpaceRange::new(t, Some(v), Some(v)) else { return Ok(None) };
+            let Side::At(x_v) = range.lower else { return Ok(None) };
+            let base = self.dimension(&Dimension { transformation: None, ..d.clone() })?;
+            let n = base.len();
+            let (mut above, mut below) = (self.pool.take_flags(n), self.pool.take_flags(n));
+            above.resize(n, false);
+            below.resize(n, false);
+            range.split_into(x_v, v, &base, &mut above, &mut below);
+            self.thresholds.insert(key.clone(), ThresholdSides { above, below });
+        }
+        Ok(self.thresholds.get(&key))
     }
 
     /// Membership of a population, computed once (parents and operands first).
@@ -272,11 +374,7 @@ impl<'a, 'w> Context<'a, 'w> {
             None => m.resize(n, true),
         }
         match &g.shape {
-            Shape::Rectangle { bounds } => {
-                for (d, &(lo, hi)) in g.dimensions.iter().zip(bounds) {
-                    self.and_range(&mut m, d, lo, hi)?;
-                }
-            }
+            Shape::Rectangle { bounds } => self.and_rectangle(&mut m, &g.dimensions, bounds)?,
             Shape::Polygon { vertices } => {
                 let (x, y) = (self.dimension(&g.dimensions[0])?, self.dimension(&g.dimensions[1])?);
                 gate::and_polygon(&mut m, &x, &y, vertices);
@@ -318,6 +416,43 @@ impl<'a, 'w> Context<'a, 'w> {
     }
 }
 
+/// ANDs `flags` into `m` (a loop the compiler vectorises).
+fn and_flags(m: &mut [bool], flags: &[bool]) {
+    m.iter_mut().zip(flags).for_each(|(m, &f)| *m &= f);
+}
+
+/// Counts, for each threshold of a scale dimension, the range sides of the strategy's rectangles
+/// and quadrants that test it.
+fn threshold_uses(strategy: &GatingStrategy) -> HashMap<Threshold, usize> {
+    let mut uses = HashMap::new();
+    let mut count = |d: &Dimension, lo: Option<f64>, hi: Option<f64>| {
+        if d.transformation.is_some() {
+            for v in lo.into_iter().chain(hi) {
+                *uses.entry((d.clone(), v.to_bits())).or_insert(0) += 1;
+            }
+        }
+    };
+    for g in &strategy.gates {
+        match &g.shape {
+            Shape::Rectangle { bounds } => {
+                g.dimensions.iter().zip(bounds).for_each(|(d, &(lo, hi))| count(d, lo, hi));
+            }
+            Shape::Quadrants { dividers, quadrants } => {
+                for q in quadrants {
+                    for (divider_id, location) in &q.positions {
+                        if let Some(divider) = dividers.iter().find(|d| &d.id == divider_id) {
+                            let (lo, hi) = gate::quadrant_cell(&divider.values, *location);
+                            count(&divider.dimension, lo, hi);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    uses
+}
+
 /// One side of a range after mapping it back through a monotone scale.
 #[derive(Debug, Clone, Copy)]
 enum Side {
@@ -325,6 +460,18 @@ enum Side {
     Never,
     /// The value passes when `x ≥ t` (lower side) or `x < t` (upper side).
     At(f64),
+}
+
+impl Side {
+    /// The data-space threshold: `always` for [`Side::Always`], NaN (every comparison fails)
+    /// for [`Side::Never`].
+    fn threshold(self, always: f64) -> f64 {
+        match self {
+            Side::Always => always,
+            Side::Never => f64::NAN,
+            Side::At(t) => t,
+        }
+    }
 }
 
 /// A range gate `lo ≤ clamp(f(x)) < hi` on an increasing scale `f` with bounds, tested as
@@ -337,10 +484,17 @@ struct DataSpaceRange<'t> {
     scale: crate::transform::Scale,
     lo: Option<f64>,
     hi: Option<f64>,
+    /// The lower side (its data-space threshold is shared by [`Context::threshold_sides`]).
     lower: Side,
-    upper: Side,
     /// `flog` is undefined (NaN, outside every gate) for `x ≤ 0`.
     positive_only: bool,
+    /// Data-space thresholds with a band of 1e-9 (relative) around each: an event passes for
+    /// sure when `lower_in ≤ x < upper_in`, fails for sure unless `lower_out ≤ x ≤ upper_out`,
+    /// and is borderline in between.
+    lower_in: f64,
+    lower_out: f64,
+    upper_in: f64,
+    upper_out: f64,
 }
 
 impl<'t> DataSpaceRange<'t> {
@@ -366,41 +520,109 @@ impl<'t> DataSpaceRange<'t> {
             Some(h) => Side::At(invert(h)?),
         };
         let positive_only = matches!(scale, crate::transform::Scale::Log { .. });
-        Some(DataSpaceRange { transformation, scale, lo, hi, lower, upper, positive_only })
+        // Thresholds as numbers: "never" is NaN (every comparison fails), "always" is ±∞, with
+        // no band around them.
+        let (lower_t, upper_t) = (lower.threshold(f64::NEG_INFINITY), upper.threshold(f64::INFINITY));
+        let band = |t: f64| if t.is_finite() { 1e-9 * t.abs().max(1e-300) } else { 0.0 };
+        let (mut lower_in, mut lower_out) = (lower_t + band(lower_t), lower_t - band(lower_t));
+        // With an "always" upper side (+∞) an infinite value is borderline (`x < upper_in`
+        // fails): the exact test decides it.
+        let (upper_in, upper_out) = (upper_t - band(upper_t), upper_t + band(upper_t));
+        if positive_only && !lower_t.is_nan() {
+            // `x > 0` as `x ≥` the smallest positive (subnormal) number
+            let tiny = f64::from_bits(1);
+            (lower_in, lower_out) = (lower_in.max(tiny), lower_out.max(tiny));
+        }
+        Some(DataSpaceRange {
+            transformation,
+            scale,
+            lo,
+            hi,
+            lower,
+            positive_only,
+            lower_in,
+            lower_out,
+            upper_in,
+            upper_out,
+        })
     }
 
+    /// Whether `x` may pass (it surely fails otherwise).
+    #[inline(always)]
+    fn maybe(&self, x: f64) -> bool {
+        (x >= self.lower_out) & (x <= self.upper_out)
+    }
+
+    /// Whether `x` surely passes.
+    #[inline(always)]
+    fn sure(&self, x: f64) -> bool {
+        (x >= self.lower_in) & (x < self.upper_in)
+    }
+
+    /// The forward test `lo ≤ clamp(f(x)) < hi`, for borderline events.
+    fn exact(&self, x: f64) -> bool {
+        let y = self.transformation.bound(self.scale.apply(x));
+        (!self.positive_only | (x > 0.0)) & self.lo.is_none_or(|l| y >= l) & self.hi.is_none_or(|h| y < h)
+    }
+
+    /// ANDs two ranges on two dimensions into `m` in one pass (a rectangle), deciding each
+    /// dimension exactly as [`DataSpaceRange::and_into`] does.
+    fn and_into_pair(m: &mut [bool], (a, xs): (&Self, &[f64]), (b, ys): (&Self, &[f64])) {
+        let mut any_borderline = false;
+        for ((keep, &x), &y) in m.iter_mut().zip(xs).zip(ys) {
+            let maybe = a.maybe(x) & b.maybe(y);
+            any_borderline |= *keep & maybe & !(a.sure(x) & b.sure(y));
+            *keep &= maybe;
+        }
+        if any_borderline {
+            for ((keep, &x), &y) in m.iter_mut().zip(xs).zip(ys) {
+                if *keep && !(a.sure(x) & b.sure(y)) {
+                    *keep = (a.sure(x) || a.exact(x)) && (b.sure(y) || b.exact(y));
+                }
+            }
+        }
+    }
+
+    /// Fills `above` and `below` (as long as `xs`) with the events whose scale value is `≥ v`
+    /// and `< v`, `x_v` being `v` in data space: one pass of data-space comparisons, then the
+    /// exact forward scale for events within 1e-9 of `x_v` (as [`DataSpaceRange::and_into`]).
+    fn split_into(&self, x_v: f64, v: f64, xs: &[f64], above: &mut [bool], below: &mut [bool]) {
+        let band = 1e-9 * x_v.abs().max(1e-300);
+        // below the band, within it (borderline) and above it; `x ≥ valid` is `x > 0` for `flog`
+        // (the smallest subnormal number) and otherwise only excludes NaN
+        let (band_lo, band_hi) = (x_v - band, x_v + band);
+        let valid = if self.positive_only { f64::from_bits(1) } else { f64::NEG_INFINITY };
+        let above_from = band_hi.max(valid);
+        let mut any_near = false;
+        for ((a, b), &x) in above.iter_mut().zip(below.iter_mut()).zip(xs) {
+            *a = x >= above_from;
+            *b = (x >= valid) & (x < band_lo);
+            any_near |= (x >= band_lo) & (x < band_hi);
+        }
+        if any_near {
+            for ((a, b), &x) in above.iter_mut().zip(below.iter_mut()).zip(xs) {
+                if (x >= band_lo) & (x < band_hi) {
+                    let y = self.transformation.bound(self.scale.apply(x));
+                    let valid = !self.positive_only | (x > 0.0);
+                    (*a, *b) = (valid & (y >= v), valid & (y < v));
+                }
+            }
+        }
+    }
+
+    /// ANDs the range into `m`: a branch-free pass (it vectorises) that keeps borderline events
+    /// for now, then, only when there are any, the exact forward test for them.
     fn and_into(&self, m: &mut [bool], xs: &[f64]) {
-        // Thresholds as numbers: "never" is NaN (every comparison fails), "always" is ±∞.
-        let lower = match self.lower {
-            Side::Always => f64::NEG_INFINITY,
-            Side::Never => f64::NAN,
-            Side::At(t) => t,
-        };
-        let (upper, upper_always) = match self.upper {
-            Side::Always => (f64::INFINITY, true),
-            Side::Never => (f64::NAN, false),
-            Side::At(t) => (t, false),
-        };
-        // no band around an infinite ("always") or NaN ("never") threshold
-        let band = |t: f64| if t.is_finite() { 1e-9 * t.abs().max(1e-300) } else { -1.0 };
-        let (lower_band, upper_band) = (band(lower), band(upper));
-        let positive_only = self.positive_only;
-        let borderline = |x: f64| ((x - lower).abs() <= lower_band) | ((x - upper).abs() <= upper_band);
-        // a branch-free pass (it vectorises) that keeps borderline events for now, then, only when
-        // there are any, the exact forward test for them
         let mut any_borderline = false;
         for (keep, &x) in m.iter_mut().zip(xs) {
-            let pass = (x >= lower) & (upper_always | (x < upper)) & (!positive_only | (x > 0.0));
-            let near = borderline(x);
-            any_borderline |= near & *keep;
-            *keep &= pass | near;
+            let maybe = self.maybe(x);
+            any_borderline |= *keep & maybe & !self.sure(x);
+            *keep &= maybe;
         }
         if any_borderline {
             for (keep, &x) in m.iter_mut().zip(xs) {
-                if *keep && borderline(x) {
-                    let y = self.transformation.bound(self.scale.apply(x));
-                    *keep =
-                        (!positive_only | (x > 0.0)) & self.lo.is_none_or(|l| y >= l) & self.hi.is_none_or(|h| y < h);
+                if *keep && !self.sure(x) {
+                    *keep = self.exact(x);
                 }
             }
         }

@@ -334,6 +334,17 @@ pub(crate) fn and_ellipsoid(
     distance_square: f64,
 ) {
     let n = mean.len();
+    if let ([xs, ys], [mx, my], &[i00, i01, i10, i11]) = (columns, mean, inverse) {
+        // Two dimensions (every FlowJo ellipse): the general sum below written out in the same
+        // order, so every event gets the same q bit for bit, in a branch-free loop that
+        // vectorises. Events already outside stay outside (`&=`), NaN compares false.
+        for ((m, &x), &y) in membership.iter_mut().zip(&xs[..]).zip(&ys[..]) {
+            let (dx, dy) = (x - mx, y - my);
+            let q = 0.0 + dx * (i00 * dx + i01 * dy) + dy * (i10 * dx + i11 * dy);
+            *m &= q <= distance_square;
+        }
+        return;
+    }
     let mut delta = vec![0.0; n];
     for (i, m) in membership.iter_mut().enumerate() {
         if !*m {

@@ -190,6 +190,10 @@ impl Scale {
                 let (k, offset, scale) = ((m * LN_10).sinh() / t, a * LN_10, 1.0 / ((m + a) * LN_10));
                 values.iter_mut().for_each(|v| *v = (asinh(*v * k) + offset) * scale);
             }
+            Scale::Linear { t, a } => {
+                let d = t + a;
+                values.iter_mut().for_each(|v| *v = (*v + a) / d);
+            }
             _ => values.iter_mut().for_each(|v| *v = self.apply(*v)),
         }
     }
@@ -199,6 +203,11 @@ impl Scale {
         match *self {
             Scale::Logicle(l) => l.apply_into(values, out),
             Scale::Hyperlog(h) => h.apply_into(values, out),
+            // one pass (read, transform, write) instead of a copy and a pass over the copy
+            Scale::Linear { t, a } => {
+                let d = t + a;
+                out.extend(values.iter().map(|&x| (x + a) / d));
+            }
             _ => {
                 let start = out.len();
                 out.extend_from_slice(values);

@@ -185,3 +185,54 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Two-dimensional rectangles on scale dimensions (one data-space pass over both columns) and
+    /// rectangles that share thresholds (FlowJo's quadrants: the events are split once per
+    /// threshold) must equal the forward test, events exactly at the thresholds included.
+    #[test]
+    fn scaled_rectangles_and_shared_thresholds_equal_the_forward_test(
+        points in prop::collection::vec((-2000.0f64..20000.0, -2000.0f64..20000.0), 1..300),
+        (sx, sy) in (scale_strategy(), scale_strategy()),
+        (cx, cy) in (0.05f64..0.9, 0.05f64..0.9),
+        width in 0.01f64..0.6,
+        bound_min in prop::option::of(0.0f64..0.5),
+    ) {
+        let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = points.into_iter().unzip();
+        for (x, y) in [(sx.inverse(cx), sy.inverse(cy)), (sx.inverse(cx * 0.5), sy.inverse(cy * 0.7 + 0.1))] {
+            xs.push(x);
+            ys.push(y);
+        }
+        let tx = niche_cyto::Transformation { id: "TX".into(), kind: niche_cyto::TransformKind::Scale(sx), bound_min, bound_max: None };
+        let ty = niche_cyto::Transformation { id: "TY".into(), kind: niche_cyto::TransformKind::Scale(sy), bound_min: None, bound_max: None };
+        let dims = vec![
+            Dimension { transformation: Some("TX".into()), ..Dimension::channel("X") },
+            Dimension { transformation: Some("TY".into()), ..Dimension::channel("Y") },
+        ];
+        let rectangles = [
+            ("P", [(Some(cx * 0.5), Some(cx * 0.5 + width)), (None, Some(cy * 0.7 + 0.1))]),
+            ("Q1", [(None, Some(cx)), (Some(cy), None)]),
+            ("Q2", [(Some(cx), None), (Some(cy), None)]),
+            ("Q3", [(Some(cx), None), (None, Some(cy))]),
+            ("Q4", [(None, Some(cx)), (None, Some(cy))]),
+            ("R", [(Some(cx), Some(cx + width)), (Some(cy), None)]),
+        ];
+        let gates = rectangles
+            .iter()
+            .map(|(id, bounds)| Gate { id: (*id).into(), parent: None, dimensions: dims.clone(), shape: Shape::Rectangle { bounds: bounds.to_vec() } })
+            .collect();
+        let strategy = GatingStrategy { transformations: vec![tx.clone(), ty.clone()], gates, ..Default::default() };
+        let r = strategy.apply(&sample(&xs, &ys)).unwrap();
+        for (id, bounds) in &rectangles {
+            let m = &r.population(id).unwrap().membership;
+            for (i, (&x, &y)) in xs.iter().zip(&ys).enumerate() {
+                let values = [tx.bound(sx.apply(x)), ty.bound(sy.apply(y))];
+                let want = values.iter().zip(bounds).all(|(&v, (lo, hi))| lo.is_none_or(|l| v >= l) && hi.is_none_or(|h| v < h));
+                prop_assert_eq!(m[i], want, "{}: x = {}, y = {}, scaled {:?}", id, x, y, values);
+            }
+            prop_assert_eq!(r.population(id).unwrap().count, m.iter().filter(|&&f| f).count());
+        }
+    }
+}
