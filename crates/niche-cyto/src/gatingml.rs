@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::gate::{BooleanOp, CompensationRef, Dimension, Divider, Gate, Quadrant, Shape, Source};
 use crate::strategy::GatingStrategy;
 use crate::transform::{Scale, TransformKind, Transformation};
+use crate::xml::{attr, children};
 
 const NS_GATING: &str = "http://www.isac-net.org/std/Gating-ML/v2.0/gating";
 const NS_TRANSFORMS: &str = "http://www.isac-net.org/std/Gating-ML/v2.0/transformations";
@@ -68,32 +69,16 @@ fn err(doc: &Document, node: Node, reason: String) -> Error {
     Error::GatingMl { line, element: node.tag_name().name().to_string(), reason }
 }
 
-fn attr<'a>(node: Node<'a, '_>, local: &str) -> Option<&'a str> {
-    node.attributes().find(|a| a.name() == local).map(|a| a.value())
-}
-
 fn required<'a>(doc: &Document, node: Node<'a, '_>, local: &str) -> Result<&'a str> {
-    attr(node, local).ok_or_else(|| err(doc, node, format!("attribute {local} is missing")))
+    crate::xml::required(node, local, |reason| err(doc, node, reason))
 }
 
 fn number(doc: &Document, node: Node, local: &str) -> Result<Option<f64>> {
-    attr(node, local)
-        .map(|v| {
-            v.trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .ok_or_else(|| err(doc, node, format!("attribute {local}={v:?} is not a number")))
-        })
-        .transpose()
+    crate::xml::number(node, local, |reason| err(doc, node, reason))
 }
 
 fn required_number(doc: &Document, node: Node, local: &str) -> Result<f64> {
-    number(doc, node, local)?.ok_or_else(|| err(doc, node, format!("attribute {local} is missing")))
-}
-
-fn children<'a, 'i>(node: Node<'a, 'i>, local: &'a str) -> impl Iterator<Item = Node<'a, 'i>> {
-    node.children().filter(move |c| c.is_element() && c.tag_name().name() == local)
+    crate::xml::required_number(node, local, |reason| err(doc, node, reason))
 }
 
 fn gate_header(doc: &Document, node: Node) -> Result<(String, Option<String>)> {

@@ -44,6 +44,7 @@ pub mod stats;
 mod strategy;
 mod table;
 mod transform;
+mod xml;
 
 pub use biexponential::{Hyperlog, Logicle};
 pub use compensation::Compensation;

@@ -40,6 +40,7 @@ use roxmltree::{Document, Node, ParsingOptions};
 
 use crate::error::{Error, Result};
 use crate::gate::BooleanOp;
+use crate::xml::{attr, children};
 
 /// Largest workspace read, in bytes.
 pub const MAX_BYTES: usize = 512 << 20;
@@ -264,36 +265,20 @@ fn wsp_err(doc: &Document, node: Node, reason: String) -> Error {
     Error::Workspace { line, element: node.tag_name().name().to_string(), reason }
 }
 
-fn attr<'a>(node: Node<'a, '_>, local: &str) -> Option<&'a str> {
-    node.attributes().find(|a| a.name() == local).map(|a| a.value())
-}
-
-fn children<'a, 'i>(node: Node<'a, 'i>, local: &'a str) -> impl Iterator<Item = Node<'a, 'i>> {
-    node.children().filter(move |c| c.is_element() && c.tag_name().name() == local)
-}
-
 fn child<'a, 'i>(node: Node<'a, 'i>, local: &'a str) -> Option<Node<'a, 'i>> {
     children(node, local).next()
 }
 
 fn number(doc: &Document, node: Node, local: &str) -> Result<Option<f64>> {
-    attr(node, local)
-        .map(|v| {
-            v.trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .ok_or_else(|| wsp_err(doc, node, format!("attribute {local}={v:?} is not a number")))
-        })
-        .transpose()
+    crate::xml::number(node, local, |reason| wsp_err(doc, node, reason))
 }
 
 fn required_number(doc: &Document, node: Node, local: &str) -> Result<f64> {
-    number(doc, node, local)?.ok_or_else(|| wsp_err(doc, node, format!("attribute {local} is missing")))
+    crate::xml::required_number(node, local, |reason| wsp_err(doc, node, reason))
 }
 
 fn required<'a>(doc: &Document, node: Node<'a, '_>, local: &str) -> Result<&'a str> {
-    attr(node, local).ok_or_else(|| wsp_err(doc, node, format!("attribute {local} is missing")))
+    crate::xml::required(node, local, |reason| wsp_err(doc, node, reason))
 }
 
 /// FlowJo's `count`: a non-negative integer, or `-1` (not computed) → `None`.
