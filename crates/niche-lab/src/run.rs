@@ -3,6 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use niche_model::Parameters;
+use niche_model::donors::Variability;
+use niche_model::residual::VarianceFit;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -11,7 +14,7 @@ use crate::cytometer::{Tube, tube_bytes};
 use crate::design::Design;
 use crate::error::{Error, Result};
 use crate::plate_reader;
-use crate::wells::{WellTruth, simulate_wells};
+use crate::wells::{WellTruth, simulate_wells_with, variance_structure};
 
 /// What a file holds: the contract between the lab (or a real lab's files) and the analysis.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -67,9 +70,19 @@ pub struct BlotTruth {
 
 /// Simulates the design and writes everything into `dir` (created if needed).
 pub fn run(design: &Design, seed: u64, dir: &Path) -> Result<(Manifest, Truth)> {
+    run_with(design, seed, dir, &variance_structure(&Parameters::default())?)
+}
+
+/// [`run`] with a variance structure fitted once ([`variance_structure`]).
+pub fn run_with(
+    design: &Design,
+    seed: u64,
+    dir: &Path,
+    variance: &(Variability, VarianceFit),
+) -> Result<(Manifest, Truth)> {
     design.check()?;
     std::fs::create_dir_all(dir.join("flow")).map_err(|source| Error::Write { path: dir.join("flow"), source })?;
-    let wells = simulate_wells(design, seed)?;
+    let wells = simulate_wells_with(design, seed, variance)?;
     let msc_of = |group: &str| design.groups.iter().find(|g| g.id == group).is_some_and(|g| g.msc);
 
     // Flow: three tubes per well.

@@ -57,8 +57,17 @@ pub fn variance_structure(p: &Parameters) -> Result<(Variability, VarianceFit)> 
 
 /// Simulates every group × replicate.
 pub fn simulate_wells(design: &Design, seed: u64) -> Result<Vec<WellTruth>> {
+    simulate_wells_with(design, seed, &variance_structure(&Parameters::default())?)
+}
+
+/// [`simulate_wells`] with a variance structure fitted once ([`variance_structure`]), for callers
+/// that run many experiments (replications).
+pub fn simulate_wells_with(
+    design: &Design,
+    seed: u64,
+    (variability, variance): &(Variability, VarianceFit),
+) -> Result<Vec<WellTruth>> {
     let p = Parameters::default();
-    let (variability, variance) = variance_structure(&p)?;
     let residuals: Vec<(ResidualSd, BetweenSd)> = (0..design.groups.len())
         .into_par_iter()
         .map(|g| Ok(variance.function.residual(&p, &condition(design, g))?))

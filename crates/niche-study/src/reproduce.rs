@@ -370,7 +370,8 @@ pub struct Grounds {
     targets: &'static SeedTargets,
     calibration: Vec<niche_model::calibrate::Target>,
     reliance: Reliance,
-    variance: niche_model::residual::VarianceFit,
+    /// Donors and the between-experiment variance function, fitted once for every run.
+    variance: (niche_model::donors::Variability, niche_model::residual::VarianceFit),
     audit: niche_stats::audit::Audit,
 }
 
@@ -381,7 +382,7 @@ impl Grounds {
             targets: niche_model::targets::seed()?,
             calibration: niche_model::calibrate::seed_targets()?,
             reliance: Reliance::of(&Parameters::default())?,
-            variance: niche_lab::wells::variance_structure(&Parameters::default())?.1,
+            variance: niche_lab::wells::variance_structure(&Parameters::default())?,
             audit: niche_stats::audit::audit(&niche_model::targets::seed()?.audit_checks()?)
                 .map_err(|source| Error::Statistics { what: "audit of the published P values".into(), source })?,
         })
@@ -445,7 +446,7 @@ pub fn reproduce(
 ) -> Result<Reproduction> {
     let design = Design { events, sampling, ..Design::seed() };
     let raw = dir.join("raw");
-    let (manifest, _truth) = niche_lab::run::run(&design, seed, &raw)?;
+    let (manifest, _truth) = niche_lab::run::run_with(&design, seed, &raw, &grounds.variance)?;
     let study_path = raw.join("study.toml");
     niche_lab::run::write_atomic(&study_path, study_file(&manifest, grounds.targets).as_bytes())?;
     let study = Study::open(&study_path)?;
@@ -457,7 +458,7 @@ pub fn reproduce(
         cohort,
         records,
         manifest,
-        variance: grounds.variance.clone(),
+        variance: grounds.variance.1.clone(),
         audit: grounds.audit.clone(),
         validation: None,
     })

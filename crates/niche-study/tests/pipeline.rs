@@ -8,7 +8,7 @@ use niche_model::sampling::Sampling;
 use niche_study::Readout;
 use niche_study::Study;
 use niche_study::analyze::analyze;
-use niche_study::reproduce::{Basis, Grounds, Headline, Variance, compare, reproduce};
+use niche_study::reproduce::{Basis, Grounds, Headline, Reproduction, Variance, compare, reproduce};
 
 fn quiet(_: usize, _: usize, _: &str) {}
 
@@ -180,37 +180,28 @@ fn a_mean_nearer_another_groups_published_mean_is_not_reproduced() {
     assert!(x.uses.iter().any(|u| u.contains("niche stats audit")), "{:?}", x.uses);
 }
 
+/// The verdict on VCR's CXCR4 rise over the co-culture (published 426 vs 262, P = 0.0059) when
+/// the analysis finds `p` and the two means given.
+fn vcr_cxcr4_verdict(grounds: &Grounds, r: &mut Reproduction, p: f64, means: (f64, f64)) -> Option<bool> {
+    let c = r
+        .results
+        .comparisons
+        .iter_mut()
+        .find(|c| c.readout == Readout::Cxcr4Mfi && c.group == "coculture_vcr" && c.reference == "coculture")
+        .unwrap();
+    c.p = Some(p);
+    (c.mean, c.reference_mean) = means;
+    let records = compare(grounds, &r.results, &r.cohort, &Design::seed()).unwrap();
+    records.iter().find(|x| x.id == "cxcr4_mfi.coculture_vcr.p_vs_coculture").unwrap().pass
+}
+
 #[test]
 fn a_significant_comparison_with_the_wrong_sign_fails() {
     let (_dir, mut r) = seed_reproduction();
     let grounds = Grounds::seed().unwrap();
-    // VCR raises CXCR4 over the co-culture (426 vs 262, P = 0.0059); a significant fall must fail
-    let c = r
-        .results
-        .comparisons
-        .iter_mut()
-        .find(|c| c.readout == Readout::Cxcr4Mfi && c.group == "coculture_vcr" && c.reference == "coculture")
-        .unwrap();
-    c.p = Some(0.001);
-    (c.mean, c.reference_mean) = (200.0, 260.0);
-    let records = compare(&grounds, &r.results, &r.cohort, &Design::seed()).unwrap();
-    let x = records.iter().find(|x| x.id == "cxcr4_mfi.coculture_vcr.p_vs_coculture").unwrap();
-    assert_eq!(x.pass, Some(false), "{x:?}");
-    the_published_sign_passes(&grounds, &mut r);
-}
-
-/// The same comparison with the published sign passes.
-fn the_published_sign_passes(grounds: &Grounds, r: &mut niche_study::reproduce::Reproduction) {
-    let c = r
-        .results
-        .comparisons
-        .iter_mut()
-        .find(|c| c.readout == Readout::Cxcr4Mfi && c.group == "coculture_vcr" && c.reference == "coculture")
-        .unwrap();
-    (c.mean, c.reference_mean) = (426.0, 260.0);
-    let records = compare(grounds, &r.results, &r.cohort, &Design::seed()).unwrap();
-    let x = records.iter().find(|x| x.id == "cxcr4_mfi.coculture_vcr.p_vs_coculture").unwrap();
-    assert_eq!(x.pass, Some(true), "{x:?}");
+    // a significant fall must fail; the same P with the published rise passes
+    assert_eq!(vcr_cxcr4_verdict(&grounds, &mut r, 0.001, (200.0, 260.0)), Some(false));
+    assert_eq!(vcr_cxcr4_verdict(&grounds, &mut r, 0.001, (426.0, 260.0)), Some(true));
 }
 
 #[test]

@@ -229,13 +229,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
     let mut rows = Vec::new();
     for s in &ws.samples {
         let path = s.locate(&files).with_context(|| format!("{}: {}", args.wsp.display(), args.fcs_dir.display()))?;
-        let name = path.display().to_string();
-        let file = reader.read_path(path).with_context(|| name.clone())?;
-        let ds = file.dataset(0).with_context(|| name.clone())?;
-        for w in &ds.warnings {
-            eprintln!("warning: {name}: {w}");
-        }
-        let sample = cyto::Sample::from_dataset(&name, ds, fcs::Values::Scaled).with_context(|| name.clone())?;
+        let (name, sample) = read_sample(&reader, path)?;
         let strategy = ws.strategy(s).with_context(|| format!("sample {:?}", s.name))?;
         let results = strategy.strategy.apply(&sample).with_context(|| name.clone())?;
         for w in &results.warnings {
@@ -327,13 +321,7 @@ fn apply(args: &ApplyArgs) -> Result<()> {
     let mut pool = cyto::BufferPool::default();
     let mut rows = Vec::new();
     for path in &args.files {
-        let name = path.display().to_string();
-        let file = reader.read_path(path).with_context(|| name.clone())?;
-        let ds = file.dataset(0).with_context(|| name.clone())?;
-        for w in &ds.warnings {
-            eprintln!("warning: {name}: {w}");
-        }
-        let events = cyto::Sample::from_dataset(&name, ds, fcs::Values::Scaled).with_context(|| name.clone())?;
+        let (name, events) = read_sample(&reader, path)?;
         let results = strategy.strategy.apply_with(&events, &mut pool).with_context(|| name.clone())?;
         for w in &results.warnings {
             eprintln!("warning: {name}: {w}");
@@ -368,4 +356,17 @@ fn apply(args: &ApplyArgs) -> Result<()> {
             Ok(())
         }
     })
+}
+
+/// The first data set of an FCS file as scaled events, its reader's warnings printed; returns the
+/// file's name for messages beside it.
+fn read_sample(reader: &fcs::Reader, path: &std::path::Path) -> Result<(String, cyto::Sample)> {
+    let name = path.display().to_string();
+    let file = reader.read_path(path).with_context(|| name.clone())?;
+    let ds = file.dataset(0).with_context(|| name.clone())?;
+    for w in &ds.warnings {
+        eprintln!("warning: {name}: {w}");
+    }
+    let sample = cyto::Sample::from_dataset(&name, ds, fcs::Values::Scaled).with_context(|| name.clone())?;
+    Ok((name, sample))
 }
