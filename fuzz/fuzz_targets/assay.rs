@@ -1,7 +1,7 @@
 //! Fuzzes the plate-reader and plate-layout parsers: any text gives a plate/layout or an error,
 //! never a panic.
 //!
-//! `RUSTC_BOOTSTRAP=1 cargo fuzz run assay`
+//! `cargo fuzz run assay -s none` with its corpus and dictionary: see docs/RELIABILITY.md
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -1,7 +1,7 @@
 //! Fuzzes the blot image decoder and the blot layout parser, and quantifies whatever decodes:
 //! any bytes give a result or an error, never a panic.
 //!
-//! `RUSTC_BOOTSTRAP=1 cargo fuzz run blot`
+//! `cargo fuzz run blot -s none` with its corpus and dictionary: see docs/RELIABILITY.md
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

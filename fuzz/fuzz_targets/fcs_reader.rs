@@ -1,7 +1,7 @@
 //! Fuzzes the FCS reader: any bytes, under every option set, must give a value or an error,
 //! never a panic, a hang or an allocation beyond the input's size.
 //!
-//! `RUSTC_BOOTSTRAP=1 cargo fuzz run fcs_reader ../crates/niche-fcs/tests/malformed -- -rss_limit_mb=512`
+//! `cargo fuzz run fcs_reader -s none` with its corpus and dictionary: see docs/RELIABILITY.md
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

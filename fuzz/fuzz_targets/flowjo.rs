@@ -2,7 +2,7 @@
 //! sample's strategy must apply to a small sample, and its Gating-ML export must read back to the
 //! same strategy.
 //!
-//! `RUSTC_BOOTSTRAP=1 cargo fuzz run flowjo corpus/flowjo -- -max_len=65536`
+//! `cargo fuzz run flowjo -s none` with its corpus and dictionary: see docs/RELIABILITY.md
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -16,14 +16,14 @@ fuzz_target!(|data: &[u8]| {
         let Ok(strategy) = ws.strategy(s) else { continue };
         let mut names: Vec<String> = strategy
             .strategy
-            .gates
+            .gates()
             .iter()
             .flat_map(|g| g.dimensions.iter())
             .filter_map(|d| match &d.source {
                 niche_cyto::Source::Channel(c) => Some(c.clone()),
                 niche_cyto::Source::Ratio(_) => None,
             })
-            .chain(strategy.strategy.compensations.iter().flat_map(|c| c.detectors.iter().cloned()))
+            .chain(strategy.strategy.compensations().iter().flat_map(|c| c.detectors.iter().cloned()))
             .collect();
         names.sort();
         names.dedup();

@@ -1,7 +1,7 @@
 //! Fuzzes the Gating-ML parser: any text must parse to a strategy or give an error, never panic;
 //! a parsed strategy must survive writing and re-reading, and applying it to a small sample.
 //!
-//! `RUSTC_BOOTSTRAP=1 cargo fuzz run gatingml corpus/gatingml -- -max_len=16384`
+//! `cargo fuzz run gatingml -s none` with its corpus and dictionary: see docs/RELIABILITY.md
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

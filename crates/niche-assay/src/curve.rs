@@ -159,7 +159,7 @@ pub fn fit(model: Model, weight: Weight, x: &[f64], y: &[f64]) -> Result<Curve> 
         bounds.push((1e-6, 1e6));
     }
     let options = nls::Options::default();
-    let failed = |e: niche_stats::Error| Error::Fit { reason: e.to_string() };
+    let failed = Error::FitFailed;
     let mut result = nls::fit(f, x, y, None, &initial, Some(&bounds), options).map_err(failed)?;
     if weight != Weight::None {
         let power = if weight == Weight::Y { 1 } else { 2 };

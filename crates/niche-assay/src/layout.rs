@@ -51,7 +51,7 @@ impl Layout {
     /// Parses and checks a layout: wells exist and are used once, concentrations are finite and
     /// non-negative, dilutions are positive and name samples of the layout.
     pub fn parse(text: &str) -> Result<Layout> {
-        let file: LayoutFile = toml::from_str(text).map_err(|e| Error::Layout { reason: e.to_string() })?;
+        let file: LayoutFile = toml::from_str(text).map_err(|e| Error::layout_toml(text, e))?;
         let mut used: BTreeMap<(usize, usize), String> = BTreeMap::new();
         let mut claim = |well: &str, role: &str| -> Result<(usize, usize)> {
             let w = parse_well(well)?;

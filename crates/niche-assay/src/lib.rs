@@ -29,4 +29,4 @@ mod plate;
 
 pub use error::{Error, Result};
 pub use layout::Layout;
-pub use plate::{Plate, parse_well};
+pub use plate::{MAX_PLATE_BYTES, MAX_PLATE_FIELDS, Plate, parse_well};

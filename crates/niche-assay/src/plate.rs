@@ -7,6 +7,11 @@
 
 use crate::error::{Error, Result};
 
+/// Largest plate export read, in bytes (a Gen5 export of one plate with all its reads is under 100 kB).
+pub const MAX_PLATE_BYTES: usize = 16 << 20;
+/// Most comma-separated fields on one line of a plate export (Gen5 writes 13 to ~100).
+pub const MAX_PLATE_FIELDS: usize = 4096;
+
 /// Optical densities by well, `od[row][column]`, row A = 0.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plate {
@@ -21,9 +26,17 @@ impl Plate {
         Ok(self.od[r][c])
     }
 
-    /// Parses a plate export.
+    /// Parses a plate export of at most [`MAX_PLATE_BYTES`] bytes and [`MAX_PLATE_FIELDS`] fields a line.
     pub fn parse(text: &str) -> Result<Plate> {
+        if text.len() > MAX_PLATE_BYTES {
+            let reason = format!("the export is {} bytes, more than the {MAX_PLATE_BYTES}-byte limit", text.len());
+            return Err(Error::Plate { line: 1, reason });
+        }
         let lines: Vec<&str> = text.lines().collect();
+        if let Some(i) = lines.iter().position(|l| l.bytes().filter(|&b| b == b',').count() >= MAX_PLATE_FIELDS) {
+            let reason = format!("more than the limit of {MAX_PLATE_FIELDS} comma-separated fields");
+            return Err(Error::Plate { line: i + 1, reason });
+        }
         let header = |l: &str| {
             let f: Vec<&str> = l.split(',').map(str::trim).collect();
             f.len() >= 13 && (1..=12).all(|c| f[c] == c.to_string())

@@ -121,8 +121,31 @@ fn bad_inputs_are_clear_errors() {
     let blank = GrayImage::from_pixels(200, 200, vec![100.0; 40_000], 8).unwrap();
     let err = quantify(&blank, &layout).unwrap_err().to_string();
     assert!(err.contains("fewer than 4 lanes"), "{err}");
-    let err = GrayImage::decode(b"II*\0garbage").unwrap_err().to_string();
-    assert!(err.starts_with("image:"), "{err}");
+    let err = GrayImage::decode(b"II*\0garbage").unwrap_err();
+    assert!(matches!(err, niche_assay::Error::Decode(_)), "{err}");
+    assert!(std::error::Error::source(&err).is_some(), "the decoder's error is kept as the cause");
+    let huge = niche_assay::blot::MAX_IMAGE_SIDE + 1;
+    // an IFD claiming huge × 16 16-bit grey pixels (width, height, bits, compression, photometric,
+    // strip offset, rows per strip, strip bytes) and holding none
+    let mut tiff = b"II*\0\x08\0\0\0\x08\0".to_vec();
+    for (tag, kind, value) in [
+        (256u16, 4u16, huge),
+        (257, 4, 16),
+        (258, 3, 16),
+        (259, 3, 1),
+        (262, 3, 1),
+        (273, 4, 110),
+        (278, 4, 16),
+        (279, 4, 1 << 30),
+    ] {
+        tiff.extend(tag.to_le_bytes());
+        tiff.extend(kind.to_le_bytes());
+        tiff.extend(1u32.to_le_bytes());
+        tiff.extend(value.to_le_bytes());
+    }
+    tiff.extend([0u8; 16]);
+    let err = GrayImage::decode(&tiff).unwrap_err();
+    assert!(matches!(err, niche_assay::Error::ImageTooLarge { .. }), "{err:?}");
     let err = GrayImage::decode(b"hello").unwrap_err().to_string();
     assert!(err.contains("not a TIFF or PNG"), "{err}");
     let err = GrayImage::open("/nonexistent/blot.tif".as_ref()).unwrap_err().to_string();

@@ -66,9 +66,35 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
-    /// A Gating-ML document that is not XML.
-    #[error("Gating-ML is not well-formed XML: {0}")]
-    Xml(String),
+    /// A document that is not well-formed XML, or holds a DTD (refused: no entities).
+    #[error("{document} is not well-formed XML")]
+    Xml {
+        /// Which kind of document.
+        document: XmlDocument,
+        /// The XML parser's error (line and column).
+        #[source]
+        source: roxmltree::Error,
+    },
+    /// An XML document larger than [`crate::xml::MAX_BYTES`].
+    #[error("{document} of {bytes} bytes exceeds the {max}-byte limit")]
+    XmlTooLarge {
+        /// Which kind of document.
+        document: XmlDocument,
+        /// Its size.
+        bytes: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// An XML document nested deeper than [`crate::xml::MAX_DEPTH`] elements.
+    #[error("{document} line {line}: elements nest deeper than the limit of {max}")]
+    XmlTooDeep {
+        /// Which kind of document.
+        document: XmlDocument,
+        /// 1-based line where the limit is passed.
+        line: usize,
+        /// The limit.
+        max: usize,
+    },
     /// A FlowJo workspace element is malformed or unsupported.
     #[error("FlowJo workspace line {line}, <{element}>: {reason}")]
     Workspace {
@@ -79,9 +105,6 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
-    /// A FlowJo workspace is not well-formed XML (or holds a DTD, which is refused).
-    #[error("FlowJo workspace is not well-formed XML: {0}")]
-    WorkspaceXml(String),
     /// A workspace sample whose FCS file cannot be found, or is ambiguous.
     #[error("sample {sample:?}: {reason}")]
     SampleFile {
@@ -89,14 +112,6 @@ pub enum Error {
         sample: String,
         /// Why.
         reason: String,
-    },
-    /// A FlowJo workspace larger than the reader accepts.
-    #[error("FlowJo workspace of {bytes} bytes exceeds the {limit}-byte limit")]
-    WorkspaceTooLarge {
-        /// Its size.
-        bytes: usize,
-        /// The limit.
-        limit: usize,
     },
     /// Reading the FCS data failed.
     #[error(transparent)]
@@ -112,6 +127,24 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+}
+
+/// The kinds of XML document niche reads, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XmlDocument {
+    /// A Gating-ML 2.0 strategy.
+    GatingMl,
+    /// A FlowJo workspace (`.wsp`).
+    FlowJoWorkspace,
+}
+
+impl std::fmt::Display for XmlDocument {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            XmlDocument::GatingMl => "Gating-ML",
+            XmlDocument::FlowJoWorkspace => "FlowJo workspace",
+        })
+    }
 }
 
 /// Shorthand for results of this crate.

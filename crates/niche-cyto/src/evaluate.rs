@@ -115,7 +115,22 @@ pub(crate) struct Context<'a, 'w> {
     warnings: Vec<String>,
 }
 
+/// The error for transformation `t` used where a `kind` (scale or fratio) is needed.
+fn not_a(t: &Transformation, kind: &str) -> Error {
+    Error::InvalidTransform { name: "reference", reason: format!("{:?} is not a {kind} transformation", t.id) }
+}
+
 impl<'a, 'w> Context<'a, 'w> {
+    /// A transformation of the strategy by id.
+    fn transformation(&self, id: &str) -> Result<&'a Transformation> {
+        let strategy: &'a GatingStrategy = self.strategy;
+        strategy.transformation(id).ok_or_else(|| Error::UnknownReference {
+            kind: "transformation",
+            id: id.to_string(),
+            by: "a dimension".into(),
+        })
+    }
+
     pub fn new(strategy: &'a GatingStrategy, sample: &'a Sample, pool: &'w mut BufferPool) -> Self {
         Context {
             pool,
@@ -214,8 +229,8 @@ impl<'a, 'w> Context<'a, 'w> {
         let values = match &d.transformation {
             None => self.untransformed(d)?,
             Some(id) => {
-                let t = self.strategy.transformation(id).expect("validated");
-                let TransformKind::Scale(scale) = &t.kind else { unreachable!("validated as a scale") };
+                let t = self.transformation(id)?;
+                let TransformKind::Scale(scale) = &t.kind else { return Err(not_a(t, "scale")) };
                 let base = Dimension { transformation: None, ..d.clone() };
                 let key = (base, format!("{scale:?}"));
                 let scaled = match self.scaled.get(&key) {
@@ -245,9 +260,9 @@ impl<'a, 'w> Context<'a, 'w> {
         match &d.source {
             Source::Channel(name) => self.channel(name, &d.compensation),
             Source::Ratio(id) => {
-                let t = self.strategy.transformation(id).expect("validated");
+                let t = self.transformation(id)?;
                 let TransformKind::Ratio { numerator, denominator, a, b, c } = &t.kind else {
-                    unreachable!("validated as fratio")
+                    return Err(not_a(t, "fratio"));
                 };
                 let x = self.channel(numerator, &d.compensation)?;
                 let y = self.channel(denominator, &d.compensation)?;
@@ -262,7 +277,7 @@ impl<'a, 'w> Context<'a, 'w> {
     /// A side whose threshold other gates test too is taken from [`ThresholdSides`] computed once.
     fn and_range(&mut self, m: &mut [bool], d: &Dimension, lo: Option<f64>, hi: Option<f64>) -> Result<()> {
         if let (Some(id), false) = (&d.transformation, self.dims.contains_key(d)) {
-            let t = self.strategy.transformation(id).expect("validated");
+            let t = self.transformation(id)?;
             let (mut lo, mut hi) = (lo, hi);
             let mut shared = false;
             if let Some(sides) = lo.map(|v| self.threshold_sides(d, t, v)).transpose()?.flatten() {
@@ -326,7 +341,7 @@ impl<'a, 'w> Context<'a, 'w> {
         if shared || self.dims.contains_key(d) {
             return Ok(None);
         }
-        let t = self.strategy.transformation(id).expect("validated");
+        let t = self.transformation(id)?;
         let Some(range) = DataSpaceRange::new(t, lo, hi) else { return Ok(None) };
         let base = self.dimension(&Dimension { transformation: None, ..d.clone() })?;
         Ok(Some((range, base)))
@@ -382,13 +397,22 @@ impl<'a, 'w> Context<'a, 'w> {
             Shape::Ellipsoid { mean, covariance, distance_square } => {
                 let columns: Vec<Column<'a>> = g.dimensions.iter().map(|d| self.dimension(d)).collect::<Result<_>>()?;
                 let slices: Vec<&[f64]> = columns.iter().map(|c| &c[..]).collect();
-                let inverse = linalg::invert(mean.len(), covariance).expect("validated");
+                let inverse = linalg::invert(mean.len(), covariance).ok_or_else(|| Error::InvalidGate {
+                    id: g.id.clone(),
+                    reason: "the covariance matrix is singular".into(),
+                })?;
                 gate::and_ellipsoid(&mut m, &slices, mean, &inverse, *distance_square);
             }
             Shape::Quadrants { dividers, quadrants } => {
-                let q = quadrants.iter().find(|q| q.id == population).expect("population of this gate");
+                let q = quadrants.iter().find(|q| q.id == population).ok_or_else(|| Error::UnknownReference {
+                    kind: "quadrant",
+                    id: population.to_string(),
+                    by: g.id.clone(),
+                })?;
                 for (divider_id, location) in &q.positions {
-                    let divider = dividers.iter().find(|d| &d.id == divider_id).expect("validated");
+                    let divider = dividers.iter().find(|d| &d.id == divider_id).ok_or_else(|| {
+                        Error::UnknownReference { kind: "divider", id: divider_id.clone(), by: g.id.clone() }
+                    })?;
                     let (lo, hi) = gate::quadrant_cell(&divider.values, *location);
                     self.and_range(&mut m, &divider.dimension, lo, hi)?;
                 }

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use roxmltree::{Document, Node};
 
 use crate::compensation::Compensation;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, XmlDocument};
 use crate::gate::{BooleanOp, CompensationRef, Dimension, Divider, Gate, Quadrant, Shape, Source};
 use crate::strategy::GatingStrategy;
 use crate::transform::{Scale, TransformKind, Transformation};
@@ -27,7 +27,7 @@ const NS_DATATYPE: &str = "http://www.isac-net.org/std/Gating-ML/v2.0/datatypes"
 
 /// Parses a Gating-ML 2.0 document into a validated strategy.
 pub fn parse(xml: &str) -> Result<GatingStrategy> {
-    let doc = Document::parse(xml).map_err(|e| Error::Xml(e.to_string()))?;
+    let doc = crate::xml::parse(xml, XmlDocument::GatingMl)?;
     let root = doc.root_element();
     if root.tag_name().name() != "Gating-ML" {
         return Err(err(&doc, root, format!("the root element is <{}>, expected <Gating-ML>", root.tag_name().name())));
@@ -567,6 +567,6 @@ mod tests {
         let dangling = DOC.replace(r#"gating:ref="R""#, r#"gating:ref="Q""#);
         let e = parse(&dangling).unwrap_err().to_string();
         assert!(e.contains("\"Q\"") && e.contains("line 13"), "{e}");
-        assert!(matches!(parse("<not xml"), Err(Error::Xml(_))));
+        assert!(matches!(parse("<not xml"), Err(Error::Xml { .. })));
     }
 }

@@ -44,11 +44,11 @@ pub mod stats;
 mod strategy;
 mod table;
 mod transform;
-mod xml;
+pub mod xml;
 
 pub use biexponential::{Hyperlog, Logicle};
 pub use compensation::Compensation;
-pub use error::{Error, Result};
+pub use error::{Error, Result, XmlDocument};
 pub use evaluate::BufferPool;
 pub use flowjo::FlowJoBiex;
 pub use gate::{BooleanOp, CompensationRef, Dimension, Divider, Gate, Quadrant, Shape, Source};

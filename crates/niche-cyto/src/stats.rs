@@ -110,8 +110,8 @@ pub fn describe(values: &mut Vec<f64>, percentiles: &[f64]) -> Result<Population
     } else {
         (positive.iter().map(|v| v.ln()).sum::<f64>() / positive.len() as f64).exp()
     };
-    let median = percentile_sorted(values, 50.0);
-    let robust_sd = (percentile_sorted(values, 84.13) - percentile_sorted(values, 15.87)) / 2.0;
+    let median = percentile_sorted(values, 50.0)?;
+    let robust_sd = (percentile_sorted(values, 84.13)? - percentile_sorted(values, 15.87)?) / 2.0;
     Ok(PopulationStats {
         count: n,
         mean,
@@ -122,19 +122,20 @@ pub fn describe(values: &mut Vec<f64>, percentiles: &[f64]) -> Result<Population
         non_positive: n - positive.len(),
         robust_sd,
         robust_cv: 100.0 * robust_sd / median,
-        percentiles: percentiles.iter().map(|&p| (p, percentile_sorted(values, p))).collect(),
+        percentiles: percentiles.iter().map(|&p| Ok((p, percentile_sorted(values, p)?))).collect::<Result<_>>()?,
     })
 }
 
-/// Type-7 percentile of sorted values: `x[h⌋] + (h − ⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋])`, `h = (n − 1)p/100`.
-pub fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
+/// Type-7 percentile of sorted values: `x[⌊h⌋] + (h − ⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋])`, `h = (n − 1)p/100`;
+/// an error for no values.
+pub fn percentile_sorted(sorted: &[f64], p: f64) -> Result<f64> {
     if sorted.is_empty() {
-        return f64::NAN;
+        return Err(Error::EmptyPopulation);
     }
     let h = (sorted.len() - 1) as f64 * p / 100.0;
     let lo = h.floor() as usize;
     let hi = (lo + 1).min(sorted.len() - 1);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+    Ok(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
 }
 
 /// Which MFI a ratio uses.

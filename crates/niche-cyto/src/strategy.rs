@@ -20,11 +20,11 @@ use crate::transform::{TransformKind, Transformation};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GatingStrategy {
     /// Transformations, by id.
-    pub transformations: Vec<Transformation>,
+    pub(crate) transformations: Vec<Transformation>,
     /// Spectrum matrices, by id.
-    pub compensations: Vec<Compensation>,
+    pub(crate) compensations: Vec<Compensation>,
     /// Gates in document order.
-    pub gates: Vec<Gate>,
+    pub(crate) gates: Vec<Gate>,
 }
 
 /// One population's result.
@@ -68,6 +68,49 @@ impl GatingResults {
 }
 
 impl GatingStrategy {
+    /// A strategy of these parts, checked: every strategy that
+    /// exists is valid (unique ids, references that resolve, usable geometry, no cycles), so
+    /// applying it never meets a dangling reference.
+    ///
+    /// ```
+    /// use niche_cyto::{CompensationRef, Dimension, Gate, GatingStrategy, Shape, Source};
+    /// let dim = Dimension { source: Source::Channel("FSC-H".into()), compensation: CompensationRef::Uncompensated, transformation: None };
+    /// let gate = Gate { id: "cells".into(), parent: None, dimensions: vec![dim], shape: Shape::Rectangle { bounds: vec![(Some(100.0), None)] } };
+    /// let strategy = GatingStrategy::new(vec![], vec![], vec![gate.clone()]).unwrap();
+    /// assert_eq!(strategy.gates().len(), 1);
+    /// let orphan = Gate { id: "blasts".into(), parent: Some("lymphocytes".into()), ..gate };
+    /// assert!(GatingStrategy::new(vec![], vec![], vec![orphan]).is_err());
+    /// ```
+    pub fn new(
+        transformations: Vec<Transformation>,
+        compensations: Vec<Compensation>,
+        gates: Vec<Gate>,
+    ) -> Result<Self> {
+        let strategy = GatingStrategy { transformations, compensations, gates };
+        strategy.validate()?;
+        Ok(strategy)
+    }
+
+    /// The transformations, by id.
+    pub fn transformations(&self) -> &[Transformation] {
+        &self.transformations
+    }
+
+    /// The compensations (spectrum matrices), by id.
+    pub fn compensations(&self) -> &[Compensation] {
+        &self.compensations
+    }
+
+    /// The gates in document order.
+    pub fn gates(&self) -> &[Gate] {
+        &self.gates
+    }
+
+    /// The parts, to change and rebuild with [`GatingStrategy::new`].
+    pub fn into_parts(self) -> (Vec<Transformation>, Vec<Compensation>, Vec<Gate>) {
+        (self.transformations, self.compensations, self.gates)
+    }
+
     /// The gate that defines population `id` (a gate id, or a quadrant id).
     pub fn gate_of(&self, population: &str) -> Option<&Gate> {
         self.gates.iter().find(|g| g.populations().contains(&population))
@@ -93,8 +136,8 @@ impl GatingStrategy {
         path
     }
 
-    /// Checks ids, references, geometry and cycles.
-    pub fn validate(&self) -> Result<()> {
+    /// Checks ids, references, geometry and cycles (done by [`GatingStrategy::new`]).
+    pub(crate) fn validate(&self) -> Result<()> {
         let mut ids = std::collections::HashSet::new();
         for id in self
             .gates
@@ -198,7 +241,6 @@ impl GatingStrategy {
     /// Applies every gate to `sample`, reusing the column buffers of `pool` (keep one
     /// pool across a batch of samples).
     pub fn apply_with<'a>(&'a self, sample: &Sample, pool: &mut BufferPool) -> Result<GatingResults> {
-        self.validate()?;
         let mut ctx = Context::new(self, sample, pool);
         let n = sample.n_events();
         let mut counts = Vec::new();

@@ -166,7 +166,7 @@ fn eight_colour_workspaces_parse_completely() {
             assert!(s.transforms.iter().any(|(p, t)| p == "Time" && matches!(t, WspTransform::Linear { .. })));
             let strategy = ws.strategy(s).unwrap_or_else(|e| panic!("{name}, {}: {e}", s.name));
             assert_eq!(strategy.populations.len(), s.populations.len());
-            assert_eq!(strategy.strategy.compensations.len(), 1);
+            assert_eq!(strategy.strategy.compensations().len(), 1);
             for p in &s.populations {
                 if let WspNode::Boolean { .. } = p.node {
                     booleans += 1;
@@ -213,7 +213,7 @@ fn gatingml_exports_read_back_to_the_same_strategy_and_the_same_counts() {
         assert!(
             export
                 .strategy
-                .transformations
+                .transformations()
                 .iter()
                 .all(|t| !matches!(t.kind, niche_cyto::TransformKind::Scale(niche_cyto::Scale::FlowJoBiex(_))))
         );
@@ -265,7 +265,7 @@ fn eight_colour_polygons_match_flowkits_gatingml_of_the_same_gates() {
             );
         }
     }
-    let (ca, cb) = (&flowkit.compensations[0], &ours.compensations[0]);
+    let (ca, cb) = (&flowkit.compensations()[0], &ours.compensations()[0]);
     assert_eq!(ca.detectors, cb.detectors);
     ca.spectrum.iter().zip(&cb.spectrum).for_each(|(x, y)| assert!((x - y).abs() < 1e-12));
 }

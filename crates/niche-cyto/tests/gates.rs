@@ -38,7 +38,7 @@ proptest! {
 
     #[test]
     fn polygons_follow_the_even_odd_rule((xs, ys) in points(), vertices in prop::collection::vec((-90.0f64..90.0, -90.0f64..90.0), 3..9)) {
-        let strategy = GatingStrategy { gates: vec![gate("P", Shape::Polygon { vertices: vertices.clone() })], ..Default::default() };
+        let strategy = GatingStrategy::new(vec![], vec![], vec![gate("P", Shape::Polygon { vertices: vertices.clone() })]).unwrap();
         let r = strategy.apply(&sample(&xs, &ys)).unwrap();
         let m = &r.population("P").unwrap().membership;
         for i in 0..xs.len() {
@@ -49,7 +49,7 @@ proptest! {
     #[test]
     fn rectangles_include_min_and_exclude_max((xs, ys) in points(), lo in -50.0f64..0.0, width in 0.0f64..100.0, open_top in any::<bool>()) {
         let hi = if open_top { None } else { Some(lo + width) };
-        let strategy = GatingStrategy { gates: vec![gate("R", Shape::Rectangle { bounds: vec![(Some(lo), hi), (None, Some(lo + width))] })], ..Default::default() };
+        let strategy = GatingStrategy::new(vec![], vec![], vec![gate("R", Shape::Rectangle { bounds: vec![(Some(lo), hi), (None, Some(lo + width))] })]).unwrap();
         let r = strategy.apply(&sample(&xs, &ys)).unwrap();
         let m = &r.population("R").unwrap().membership;
         for i in 0..xs.len() {
@@ -63,7 +63,7 @@ proptest! {
         // covariance [[a, r], [r, c]] with |r| < sqrt(ac)
         let r = b * (a * c).sqrt();
         let det = a * c - r * r;
-        let strategy = GatingStrategy { gates: vec![gate("E", Shape::Ellipsoid { mean: vec![centre.0, centre.1], covariance: vec![a, r, r, c], distance_square: d2 })], ..Default::default() };
+        let strategy = GatingStrategy::new(vec![], vec![], vec![gate("E", Shape::Ellipsoid { mean: vec![centre.0, centre.1], covariance: vec![a, r, r, c], distance_square: d2 })]).unwrap();
         let res = strategy.apply(&sample(&xs, &ys)).unwrap();
         let m = &res.population("E").unwrap().membership;
         for i in 0..xs.len() {
@@ -82,7 +82,7 @@ proptest! {
         let and = Gate { id: "LandD".into(), parent: None, dimensions: vec![], shape: Shape::Boolean { op: BooleanOp::And, operands: vec![("L".into(), false), ("D".into(), true)] } };
         let or = Gate { id: "LorD".into(), parent: None, dimensions: vec![], shape: Shape::Boolean { op: BooleanOp::Or, operands: vec![("L".into(), false), ("D".into(), false)] } };
         let not = Gate { id: "notL".into(), parent: Some("D".into()), dimensions: vec![], shape: Shape::Boolean { op: BooleanOp::Not, operands: vec![("L".into(), false)] } };
-        let strategy = GatingStrategy { gates: vec![left, low, and, or, not], ..Default::default() };
+        let strategy = GatingStrategy::new(vec![], vec![], vec![left, low, and, or, not]).unwrap();
         let r = strategy.apply(&sample(&xs, &ys)).unwrap();
         let m = |id: &str| r.population(id).unwrap().membership.clone();
         let (l, d) = (m("L"), m("D"));
@@ -109,7 +109,7 @@ proptest! {
         let q = |id: &str, lx: f64, ly: f64| Quadrant { id: id.into(), positions: vec![("dx".into(), lx), ("dy".into(), ly)] };
         let quadrants = vec![q("PP", vx + 1.0, vy + 1.0), q("NP", vx - 1.0, vy + 1.0), q("NN", vx - 1.0, vy - 1.0), q("PN", vx + 1.0, vy - 1.0)];
         let g = Gate { id: "Q".into(), parent: None, dimensions: vec![Dimension::channel("X"), Dimension::channel("Y")], shape: Shape::Quadrants { dividers, quadrants } };
-        let r = GatingStrategy { gates: vec![g], ..Default::default() }.apply(&sample(&xs, &ys)).unwrap();
+        let r = GatingStrategy::new(vec![], vec![], vec![g]).unwrap().apply(&sample(&xs, &ys)).unwrap();
         let total: usize = ["PP", "NP", "NN", "PN"].iter().map(|id| r.population(id).unwrap().count).sum();
         prop_assert_eq!(total, xs.len());
         let pp = &r.population("PP").unwrap().membership;
@@ -128,7 +128,7 @@ fn unknown_channels_and_cycles_are_errors() {
         dimensions: vec![Dimension::channel("Z")],
         shape: Shape::Rectangle { bounds: vec![(Some(0.0), None)] },
     };
-    let err = GatingStrategy { gates: vec![g], ..Default::default() }.apply(&s).unwrap_err();
+    let err = GatingStrategy::new(vec![], vec![], vec![g]).unwrap().apply(&s).unwrap_err();
     assert!(err.to_string().contains("\"Z\"") && err.to_string().contains("X, Y"), "{err}");
     let a = Gate {
         id: "A".into(),
@@ -142,7 +142,7 @@ fn unknown_channels_and_cycles_are_errors() {
         dimensions: vec![Dimension::channel("X")],
         shape: Shape::Rectangle { bounds: vec![(Some(0.0), None)] },
     };
-    let err = GatingStrategy { gates: vec![a, b], ..Default::default() }.apply(&s).unwrap_err();
+    let err = GatingStrategy::new(vec![], vec![], vec![a, b]).unwrap_err();
     assert!(matches!(err, niche_cyto::Error::Cycle { .. }), "{err}");
 }
 
@@ -175,7 +175,7 @@ proptest! {
         let t = niche_cyto::Transformation { id: "T".into(), kind: niche_cyto::TransformKind::Scale(scale), bound_min, bound_max };
         let dimension = Dimension { transformation: Some("T".into()), ..Dimension::channel("X") };
         let g = Gate { id: "R".into(), parent: None, dimensions: vec![dimension], shape: Shape::Rectangle { bounds: vec![(lo, hi)] } };
-        let strategy = GatingStrategy { transformations: vec![t.clone()], gates: vec![g], ..Default::default() };
+        let strategy = GatingStrategy::new(vec![t.clone()], vec![], vec![g]).unwrap();
         let r = strategy.apply(&sample(&xs, &xs)).unwrap();
         let m = &r.population("R").unwrap().membership;
         for (i, &x) in xs.iter().enumerate() {
@@ -223,7 +223,7 @@ proptest! {
             .iter()
             .map(|(id, bounds)| Gate { id: (*id).into(), parent: None, dimensions: dims.clone(), shape: Shape::Rectangle { bounds: bounds.to_vec() } })
             .collect();
-        let strategy = GatingStrategy { transformations: vec![tx.clone(), ty.clone()], gates, ..Default::default() };
+        let strategy = GatingStrategy::new(vec![tx.clone(), ty.clone()], vec![], gates).unwrap();
         let r = strategy.apply(&sample(&xs, &ys)).unwrap();
         for (id, bounds) in &rectangles {
             let m = &r.population(id).unwrap().membership;

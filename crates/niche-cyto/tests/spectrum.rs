@@ -73,7 +73,7 @@ fn non_square_and_inverted_spectrum_matrices_match_numpy_lstsq() {
     let inside: Vec<bool> = r["inside"].as_array().unwrap().iter().map(|v| v.as_u64() == Some(1)).collect();
     for inverted in [false, true] {
         let strategy = gatingml::parse(&document(&r, inverted)).unwrap();
-        let comp = &strategy.compensations[0];
+        let comp = &strategy.compensations()[0];
         assert_eq!(comp.inverted_already(), inverted);
         assert_eq!((comp.fluorochromes.len(), comp.detectors.len()), (2, 3));
         let detectors: Vec<&[f64]> = comp.detectors.iter().map(|d| sample.channel(d).unwrap()).collect();
@@ -90,8 +90,8 @@ fn non_square_and_inverted_spectrum_matrices_match_numpy_lstsq() {
         assert_eq!(population.membership, inside, "inverted = {inverted}");
         // the export reads back to the same matrix
         let back = gatingml::parse(&gatingml::write(&strategy)).unwrap();
-        assert_eq!(back.compensations[0].inverted_already(), inverted);
-        back.compensations[0].unmixing().iter().zip(comp.unmixing()).for_each(|(a, b)| assert_eq!(a, b));
+        assert_eq!(back.compensations()[0].inverted_already(), inverted);
+        back.compensations()[0].unmixing().iter().zip(comp.unmixing()).for_each(|(a, b)| assert_eq!(a, b));
     }
 }
 

@@ -34,7 +34,7 @@ impl fmt::Display for SegmentKind {
 #[non_exhaustive]
 pub enum Error {
     /// The operating system refused to open, map or write the file.
-    #[error("i/o error: {0}")]
+    #[error("i/o error")]
     Io(#[from] std::io::Error),
     /// The file is shorter than the 58-byte HEADER.
     #[error("file is {len} bytes long, shorter than the 58-byte FCS HEADER")]

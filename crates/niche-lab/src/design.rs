@@ -129,7 +129,10 @@ impl Design {
 
     /// Parses and checks a design file (errors name the line or the field).
     pub fn parse(text: &str) -> Result<Design> {
-        let design: Design = toml::from_str(text).map_err(|e| Error::Design { reason: e.to_string() })?;
+        let design: Design = toml::from_str(text).map_err(|error| {
+            let line = error.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            Error::DesignToml { line, error }
+        })?;
         design.check()?;
         Ok(design)
     }

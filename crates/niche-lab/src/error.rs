@@ -9,20 +9,43 @@ pub enum Error {
     /// A design file that cannot be used.
     #[error("design: {reason}")]
     Design {
-        /// What is wrong (the TOML parser's message names line and column).
+        /// What is wrong.
         reason: String,
     },
+    /// A design file that is not TOML of the expected shape.
+    #[error("design line {line}: {}", .error.message().trim().replace('\n', "; "))]
+    DesignToml {
+        /// 1-based line of the fault.
+        line: usize,
+        /// The TOML reader's error.
+        error: toml::de::Error,
+    },
     /// The model failed.
-    #[error("model: {0}")]
+    #[error("the model failed")]
     Model(#[from] niche_model::Error),
     /// Writing an FCS file failed.
-    #[error("fcs: {0}")]
-    Fcs(#[from] niche_fcs::Error),
+    #[error("cannot write the FCS file {path}")]
+    Fcs {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: niche_fcs::Error,
+    },
     /// Writing an image failed.
-    #[error("blot image: {0}")]
+    #[error("cannot write the blot image")]
     Image(#[from] niche_assay::Error),
+    /// A result that cannot be serialised (a bug: every written struct is plain data).
+    #[error("cannot serialise {what}")]
+    Json {
+        /// What.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
     /// Writing a file failed.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Write {
         /// The file.
         path: PathBuf,

@@ -92,7 +92,8 @@ pub fn run_with(
         .par_iter()
         .map(|&(well, tube)| {
             let name = format!("flow/{}_r{}_{}.fcs", well.group, well.replicate, tube.name());
-            let bytes = tube_bytes(well, tube, msc_of(&well.group), design.events, seed, &name)?;
+            let bytes = tube_bytes(well, tube, msc_of(&well.group), design.events, seed, &name)
+                .map_err(|source| Error::Fcs { path: dir.join(&name), source })?;
             write_atomic(&dir.join(&name), &bytes)?;
             Ok(FileEntry {
                 path: name,
@@ -162,16 +163,15 @@ pub fn run_with(
     let manifest =
         Manifest { generator: format!("niche-lab {}", env!("CARGO_PKG_VERSION")), seed, design: design.clone(), files };
     let truth = Truth { wells, blots: blot_truth };
-    write_atomic(&dir.join("manifest.json"), &to_json(&manifest))?;
-    write_atomic(&dir.join("truth.json"), &to_json(&truth))?;
+    write_atomic(&dir.join("manifest.json"), &to_json("manifest.json", &manifest)?)?;
+    write_atomic(&dir.join("truth.json"), &to_json("truth.json", &truth)?)?;
     Ok((manifest, truth))
 }
 
-fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
-    // Serialising these plain structs cannot fail; an empty object is the fallback.
-    let mut out = serde_json::to_vec_pretty(value).unwrap_or_else(|_| b"{}".to_vec());
+fn to_json<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>> {
+    let mut out = serde_json::to_vec_pretty(value).map_err(|source| Error::Json { what, source })?;
     out.push(b'\n');
-    out
+    Ok(out)
 }
 
 /// Writes through a temporary file in the same directory and renames it into place.

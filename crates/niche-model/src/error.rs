@@ -10,23 +10,52 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
-    /// The ODE solver failed.
+    /// The solution left the numbers (NaN or infinite states).
     #[error("the ODE solver failed at t = {time_h} h: {reason}")]
     Solver {
         /// Hours.
         time_h: f64,
-        /// The solver's message.
+        /// What went wrong.
         reason: String,
+    },
+    /// The ODE solver (diffsol) gave up.
+    #[error("the ODE solver failed at t = {time_h} h")]
+    SolverFailed {
+        /// Hours.
+        time_h: f64,
+        /// The solver's error.
+        #[source]
+        source: diffsol::error::DiffsolError,
     },
     /// Calibration failed.
-    #[error("calibration failed: {0}")]
+    #[error("calibration failed")]
     Calibration(#[from] niche_stats::Error),
-    /// The embedded targets file does not parse (a build error, reported rather than panicking).
+    /// The published targets are incomplete or inconsistent.
     #[error("targets: {reason}")]
     Targets {
-        /// The TOML parser's message.
+        /// What is wrong.
         reason: String,
     },
+    /// A targets file that is not TOML of the expected shape.
+    #[error("targets line {line}: {}", .error.message().trim().replace('\n', "; "))]
+    TargetsToml {
+        /// 1-based line of the fault.
+        line: usize,
+        /// The TOML reader's error.
+        error: toml::de::Error,
+    },
+    /// A published P value the audit cannot read.
+    #[error("targets: comparison {id:?}")]
+    TargetsCheck {
+        /// The comparison's id.
+        id: String,
+        /// Why.
+        #[source]
+        source: niche_stats::Error,
+    },
+    /// The audit of the published P values failed.
+    #[error("the audit of the published P values failed")]
+    Audit(#[source] niche_stats::Error),
 }
 
 /// Shorthand for results of this crate.

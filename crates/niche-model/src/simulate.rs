@@ -114,9 +114,8 @@ pub fn simulate(p: &Parameters, condition: &Condition, times: &[f64], tolerances
         )
         .init(move |_p: &[f64], _t: f64, y: &mut [f64]| y.copy_from_slice(&y0), N_STATES)
         .build()
-        .map_err(|e| Error::Solver { time_h: 0.0, reason: e.to_string() })?;
-    let mut solver =
-        problem.bdf::<NalgebraLU<f64>>().map_err(|e| Error::Solver { time_h: 0.0, reason: e.to_string() })?;
+        .map_err(|source| Error::SolverFailed { time_h: 0.0, source })?;
+    let mut solver = problem.bdf::<NalgebraLU<f64>>().map_err(|source| Error::SolverFailed { time_h: 0.0, source })?;
     let mut states = Vec::with_capacity(times.len());
     // The solver starts at t = 0; report t = 0 exactly and solve for the rest.
     let start = times.iter().take_while(|&&t| t == 0.0).count();
@@ -126,7 +125,7 @@ pub fn simulate(p: &Parameters, condition: &Condition, times: &[f64], tolerances
     if start < times.len() {
         let (solution, _) = solver
             .solve_dense(&times[start..])
-            .map_err(|e| Error::Solver { time_h: times[times.len() - 1], reason: e.to_string() })?;
+            .map_err(|source| Error::SolverFailed { time_h: times[times.len() - 1], source })?;
         for k in 0..times.len() - start {
             let mut row = [0.0; N_STATES];
             for (j, value) in row.iter_mut().enumerate() {

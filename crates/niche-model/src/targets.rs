@@ -34,9 +34,10 @@ pub const SEED_TARGETS_TOML: &str = include_str!("../data/seed_targets.toml");
 /// The parsed [`SEED_TARGETS_TOML`], parsed once.
 pub fn seed() -> Result<&'static SeedTargets> {
     static SEED: OnceLock<std::result::Result<SeedTargets, String>> = OnceLock::new();
-    SEED.get_or_init(|| SeedTargets::parse(SEED_TARGETS_TOML).map_err(|e| e.to_string()))
+    // the embedded file is a build input (a test parses it); its error is kept as text to be cached
+    SEED.get_or_init(|| SeedTargets::parse(SEED_TARGETS_TOML).map_err(|e| format!("{e:#}")))
         .as_ref()
-        .map_err(|reason| Error::Targets { reason: reason.clone() })
+        .map_err(|reason| Error::Targets { reason: format!("the embedded targets file: {reason}") })
 }
 
 /// A targets file: the study's facts, its design and its results. Only `[design]` groups and
@@ -314,7 +315,10 @@ pub struct PublishedUndetectable {
 impl SeedTargets {
     /// Parses a targets file and checks that every group it names is a design group.
     pub fn parse(text: &str) -> Result<SeedTargets> {
-        let mut targets: SeedTargets = toml::from_str(text).map_err(|e| Error::Targets { reason: e.to_string() })?;
+        let mut targets: SeedTargets = toml::from_str(text).map_err(|error| {
+            let line = error.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            Error::TargetsToml { line, error }
+        })?;
         targets.source = text.to_string();
         let known = |g: &str| targets.design.groups.iter().any(|d| d.id == g);
         for readout in READOUTS {
@@ -476,8 +480,8 @@ impl SeedTargets {
         use niche_stats::audit::{Check, MeanSd};
         let mut checks = Vec::new();
         for c in self.comparisons() {
-            let check =
-                Check::printed(&c.id, &c.printed_p).map_err(|e| Error::Targets { reason: format!("{}: {e}", c.id) })?;
+            let check = Check::printed(&c.id, &c.printed_p)
+                .map_err(|source| Error::TargetsCheck { id: c.id.clone(), source })?;
             checks.push(match (self.mean(c.readout, &c.group), self.mean(c.readout, &c.reference)) {
                 (Some(a), Some(b)) => {
                     check.with_means(MeanSd { mean: a.mean, sd: a.sd }, MeanSd { mean: b.mean, sd: b.sd })
@@ -492,8 +496,7 @@ impl SeedTargets {
     /// [`niche_stats::audit`] (Student, Welch or exact Mann–Whitney at n = 3…10 per group), with
     /// the number of P values it explains; `None` when no equal size explains any.
     pub fn supported_n(&self) -> Result<Option<SupportedN>> {
-        let audit = niche_stats::audit::audit(&self.audit_checks()?)
-            .map_err(|e| Error::Targets { reason: format!("audit: {e}") })?;
+        let audit = niche_stats::audit::audit(&self.audit_checks()?).map_err(Error::Audit)?;
         let mut best: Option<SupportedN> = None;
         for n in audit.options.min_n..=audit.options.max_n {
             let explained: Vec<String> = audit
@@ -593,6 +596,6 @@ mod tests {
         let err = SeedTargets::parse(&broken).unwrap_err().to_string();
         assert!(err.contains("unknown group \"vcr\""), "{err}");
         let err = SeedTargets::parse("[study]\n").unwrap_err().to_string();
-        assert!(err.starts_with("targets:"), "{err}");
+        assert!(err.starts_with("targets line 1: missing field"), "{err}");
     }
 }

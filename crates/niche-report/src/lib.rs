@@ -12,4 +12,4 @@ pub mod png;
 pub mod report;
 pub mod svg;
 
-pub use report::{text, write_report};
+pub use report::{ReportFiles, WriteError, text, write_report};

@@ -12,27 +12,52 @@ use niche_study::study::{Readout, Test};
 use crate::figures;
 use crate::svg::escape;
 
-/// A written output file.
+/// The files written (relative to the report directory), in order.
 pub type Written = Vec<String>;
+
+/// What [`write_report`] wrote, and what it could not make but the report stands without (a
+/// figure's PNG without a usable font renderer: the SVG is the reference), for the user to see.
+#[derive(Debug, Default)]
+pub struct ReportFiles {
+    /// Files written, relative to the report directory.
+    pub files: Written,
+    /// Outputs not made, each with why.
+    pub warnings: Vec<String>,
+}
 
 /// Errors writing the report.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {path}: {source}")]
-pub struct WriteError {
-    /// The file.
-    pub path: String,
-    /// Why.
-    pub source: std::io::Error,
+#[non_exhaustive]
+pub enum WriteError {
+    /// A file that cannot be written.
+    #[error("cannot write {path}")]
+    File {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A table that cannot be serialised as JSON.
+    #[error("cannot serialise {what} as JSON")]
+    Json {
+        /// Which file.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 fn write(dir: &Path, name: &str, content: &[u8], written: &mut Written) -> Result<(), WriteError> {
     let path = dir.join(name);
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|source| WriteError { path: parent.display().to_string(), source })?;
+        std::fs::create_dir_all(parent)
+            .map_err(|source| WriteError::File { path: parent.display().to_string(), source })?;
     }
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, content).map_err(|source| WriteError { path: tmp.display().to_string(), source })?;
-    std::fs::rename(&tmp, &path).map_err(|source| WriteError { path: path.display().to_string(), source })?;
+    std::fs::write(&tmp, content).map_err(|source| WriteError::File { path: tmp.display().to_string(), source })?;
+    std::fs::rename(&tmp, &path).map_err(|source| WriteError::File { path: path.display().to_string(), source })?;
     written.push(name.to_string());
     Ok(())
 }
@@ -271,7 +296,7 @@ pub fn write_report(
     results: &Results,
     reproduction: Option<&Reproduction>,
     provenance: &Provenance,
-) -> Result<Written, WriteError> {
+) -> Result<ReportFiles, WriteError> {
     let mut written = Vec::new();
     let mut figures_html = String::new();
     let mut png_failures: Vec<String> = Vec::new();
@@ -279,7 +304,7 @@ pub fn write_report(
         write(dir, &format!("figures/{name}.svg"), svg.as_bytes(), written)?;
         match crate::png::render(&svg) {
             Ok(png) => write(dir, &format!("figures/{name}.png"), &png, written)?,
-            Err(reason) => png_failures.push(format!("figures/{name}.png: {reason}")),
+            Err(reason) => png_failures.push(format!("figures/{name}.png not made: {reason}")),
         }
         let _ = writeln!(figures_html, "<figure>{svg}<figcaption>{}</figcaption></figure>", escape(caption));
         Ok(())
@@ -403,31 +428,35 @@ pub fn write_report(
         );
     }
     write(dir, "tables/comparisons.csv", comparisons_csv.as_bytes(), &mut written)?;
-    let json = |v: serde_json::Value| {
-        let mut out = serde_json::to_vec_pretty(&v).unwrap_or_default();
+    let json = |what: &'static str, v: serde_json::Value| -> Result<Vec<u8>, WriteError> {
+        let mut out = serde_json::to_vec_pretty(&v).map_err(|source| WriteError::Json { what, source })?;
         out.push(b'\n');
-        out
+        Ok(out)
     };
     write(
         dir,
         "results.json",
         &json(
+            "results.json",
             serde_json::json!({"study": results.study, "alpha": results.alpha, "groups": results.groups, "values": results.values, "summaries": results.summaries, "comparisons": results.comparisons, "warnings": results.warnings}),
-        ),
+        )?,
         &mut written,
     )?;
     if let Some(r) = reproduction {
         write(
             dir,
             "reproduction.json",
-            &json(serde_json::json!({
-                "headline": Headline::of(&r.records),
-                "summary": Headline::of(&r.records).sentence(),
-                "records": r.records,
-                "variance_function": r.variance,
-                "audit": r.audit,
-                "validation": r.validation,
-            })),
+            &json(
+                "reproduction.json",
+                serde_json::json!({
+                    "headline": Headline::of(&r.records),
+                    "summary": Headline::of(&r.records).sentence(),
+                    "records": r.records,
+                    "variance_function": r.variance,
+                    "audit": r.audit,
+                    "validation": r.validation,
+                }),
+            )?,
             &mut written,
         )?;
         let mut csv = String::from(
@@ -459,13 +488,15 @@ pub fn write_report(
     }
     let report_text = text(results, reproduction);
     write(dir, "report.txt", report_text.as_bytes(), &mut written)?;
-    write(dir, "manifest.json", &json(serde_json::to_value(provenance).unwrap_or_default()), &mut written)?;
+    let manifest =
+        serde_json::to_value(provenance).map_err(|source| WriteError::Json { what: "manifest.json", source })?;
+    write(dir, "manifest.json", &json("manifest.json", manifest)?, &mut written)?;
     if !png_failures.is_empty() {
         write(dir, "figures/png_failures.txt", png_failures.join("\n").as_bytes(), &mut written)?;
     }
     let html = html(results, reproduction, provenance, &figures_html);
     write(dir, "report.html", html.as_bytes(), &mut written)?;
-    Ok(written)
+    Ok(ReportFiles { files: written, warnings: png_failures })
 }
 
 fn html(results: &Results, reproduction: Option<&Reproduction>, provenance: &Provenance, figures_html: &str) -> String {

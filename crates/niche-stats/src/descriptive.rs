@@ -1,7 +1,7 @@
 //! Descriptive statistics of one group, as Prism's "Column statistics" reports them.
 
 use crate::distribution::t_quantile;
-use crate::error::{Result, check_group};
+use crate::error::{Error, Result, check_group};
 
 /// n, mean, SD, SEM, median, quartiles, range, 95% CI of the mean, geometric mean.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -50,9 +50,9 @@ impl Descriptive {
             mean,
             sd,
             sem,
-            median: quantile_type7(&sorted, 0.5),
-            q1: quantile_type6(&sorted, 0.25),
-            q3: quantile_type6(&sorted, 0.75),
+            median: quantile_type7(&sorted, 0.5)?,
+            q1: quantile_type6(&sorted, 0.25)?,
+            q3: quantile_type6(&sorted, 0.75)?,
             min: sorted[0],
             max: sorted[n - 1],
             ci95_low: mean - half,
@@ -77,21 +77,36 @@ pub(crate) fn variance(values: &[f64]) -> f64 {
     sum_sq_dev(values, mean(values)) / (values.len() as f64 - 1.0)
 }
 
-/// Hyndman–Fan type 7 quantile of sorted values (numpy's default; equals the median at p = ½).
-pub fn quantile_type7(sorted: &[f64], p: f64) -> f64 {
+/// Hyndman–Fan type 7 quantile of sorted values (numpy's default; equals the median at p = ½):
+/// `x[⌊h⌋] + (h − ⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋])`, `h = (n − 1)p` (0-based). An error for no values
+/// or `p` outside 0…1.
+pub fn quantile_type7(sorted: &[f64], p: f64) -> Result<f64> {
+    check_quantile(sorted, p)?;
     let h = (sorted.len() - 1) as f64 * p;
     let lo = h.floor() as usize;
     let hi = (lo + 1).min(sorted.len() - 1);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+    Ok(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
 }
 
 /// Hyndman–Fan type 6 quantile (position (n + 1)·p, clamped to the data), Prism's percentiles.
-pub fn quantile_type6(sorted: &[f64], p: f64) -> f64 {
+/// An error for no values or `p` outside 0…1.
+pub fn quantile_type6(sorted: &[f64], p: f64) -> Result<f64> {
+    check_quantile(sorted, p)?;
     let n = sorted.len();
     let h = ((n + 1) as f64 * p).clamp(1.0, n as f64);
     let lo = h.floor() as usize;
     let hi = lo.min(n - 1);
-    sorted[lo - 1] + (h - lo as f64) * (sorted[hi] - sorted[lo - 1])
+    Ok(sorted[lo - 1] + (h - lo as f64) * (sorted[hi] - sorted[lo - 1]))
+}
+
+fn check_quantile(sorted: &[f64], p: f64) -> Result<()> {
+    if sorted.is_empty() {
+        return Err(Error::TooFew { test: "a quantile", group: String::new(), n: 0, needed: 1 });
+    }
+    if !(0.0..=1.0).contains(&p) {
+        return Err(Error::OutOfDomain { name: "p", value: p, domain: "0..=1" });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -95,16 +95,13 @@ pub fn build(columns: &[(String, Vec<String>)], by: &str) -> Result<Table1> {
 }
 
 fn median_range(values: &mut [f64]) -> String {
-    if values.is_empty() {
-        return "-".into();
-    }
     values.sort_by(f64::total_cmp);
-    format!(
-        "{} ({}-{})",
-        format_number(quantile_type7(values, 0.5)),
-        format_number(values[0]),
-        format_number(values[values.len() - 1])
-    )
+    match (quantile_type7(values, 0.5), values.first(), values.last()) {
+        (Ok(median), Some(&min), Some(&max)) => {
+            format!("{} ({}-{})", format_number(median), format_number(min), format_number(max))
+        }
+        _ => "-".into(),
+    }
 }
 
 fn numeric_row(name: &str, values: &[(usize, f64)], k: usize, missing: usize) -> Result<Row> {

@@ -169,11 +169,11 @@ pub fn analyze(study: &Study, progress: &(dyn Fn(usize, usize, &str) + Sync)) ->
     let strategy = match &study.gating {
         Gating::BuiltinSeed => cyto::gatingml::parse(cyto::SEED_GATING_ML),
         Gating::File(path) => {
-            let xml = std::fs::read_to_string(path).map_err(|e| input(path, e))?;
+            let xml = crate::read_text(path, cyto::xml::MAX_BYTES as u64).map_err(|e| input(path, e))?;
             cyto::gatingml::parse(&xml)
         }
     }
-    .map_err(|e| Error::Input { path: gating_path(&study.gating), reason: e.to_string() })?;
+    .map_err(|e| input(&gating_path(&study.gating), e))?;
     let total = study.flow.len() + study.elisa.len() + study.blots.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
     let tick = |what: &str| progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total, what);
@@ -182,7 +182,7 @@ pub fn analyze(study: &Study, progress: &(dyn Fn(usize, usize, &str) + Sync)) ->
         .flow
         .par_iter()
         .map(|well| {
-            let out = analyze_well(&strategy, well, study.mfi);
+            let out = analyze_well(&strategy, well, study);
             tick(&format!("flow {} r{}", well.group, well.replicate));
             out
         })
@@ -204,7 +204,7 @@ pub fn analyze(study: &Study, progress: &(dyn Fn(usize, usize, &str) + Sync)) ->
         .par_iter()
         .enumerate()
         .map(|(i, (image, layout))| {
-            let out = analyze_blot(image, layout, i as u32 + 1);
+            let out = analyze_blot(image, layout, i as u32 + 1, &study.shown(image));
             tick("blot");
             out
         })
@@ -349,8 +349,8 @@ fn gating_path(g: &Gating) -> std::path::PathBuf {
     }
 }
 
-fn input(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Input { path: path.to_path_buf(), reason: e.to_string() }
+fn input(path: &Path, e: impl Into<crate::error::InputError>) -> Error {
+    Error::Input { path: path.to_path_buf(), source: Box::new(e.into()) }
 }
 
 fn read_sample(path: &Path) -> Result<cyto::Sample> {
@@ -368,7 +368,8 @@ fn bin(v: f64) -> usize {
     ((v.max(1.0).log10() / 4.0 * BINS as f64) as usize).min(BINS - 1)
 }
 
-fn analyze_well(strategy: &cyto::GatingStrategy, well: &FlowWell, mfi: MfiStatistic) -> Result<FlowOutcome> {
+fn analyze_well(strategy: &cyto::GatingStrategy, well: &FlowWell, study: &Study) -> Result<FlowOutcome> {
+    let mfi = study.mfi;
     let mut values = Vec::new();
     let mut warnings = Vec::new();
     let value = |readout, v: Option<f64>, flag: Option<String>| Value {
@@ -409,7 +410,7 @@ fn analyze_well(strategy: &cyto::GatingStrategy, well: &FlowWell, mfi: MfiStatis
             }
         }
         plots.annexin_pi = grid;
-        warnings.extend(results.warnings.iter().map(|w| format!("{}: {w}", path.display())));
+        warnings.extend(results.warnings.iter().map(|w| format!("{}: {w}", study.shown(path))));
     }
     let mut pe_median = |path: &Path| -> Result<(f64, Vec<u32>)> {
         let sample = read_sample(path)?;
@@ -419,15 +420,14 @@ fn analyze_well(strategy: &cyto::GatingStrategy, well: &FlowWell, mfi: MfiStatis
             .ok_or_else(|| input(path, "the gating strategy has no population \"CD45+CD19+\""))?
             .membership;
         let pe = strategy.dimensions_values(&sample, &[dimension("FL2-H")]).map_err(|e| input(path, e))?;
-        let stats =
-            cyto::stats::population_stats(&pe[0], blasts, &[]).map_err(|e| input(path, format!("CD45+CD19+: {e}")))?;
+        let stats = cyto::stats::population_stats(&pe[0], blasts, &[]).map_err(|e| input(path, e))?;
         let mut hist = vec![0u32; BINS];
         for (&v, &m) in pe[0].iter().zip(blasts.iter()) {
             if m {
                 hist[bin(v)] += 1;
             }
         }
-        warnings.extend(results.warnings.iter().map(|w| format!("{}: {w}", path.display())));
+        warnings.extend(results.warnings.iter().map(|w| format!("{}: {w}", study.shown(path))));
         Ok((
             match mfi {
                 MfiStatistic::Median => stats.median,
@@ -450,9 +450,9 @@ fn analyze_well(strategy: &cyto::GatingStrategy, well: &FlowWell, mfi: MfiStatis
 }
 
 fn analyze_plate(plate: &Path, layout: &Path, study: &Study, warnings: &mut Vec<String>) -> Result<Vec<Value>> {
-    let text = std::fs::read_to_string(plate).map_err(|e| input(plate, e))?;
+    let text = crate::read_text(plate, crate::MAX_TEXT_BYTES).map_err(|e| input(plate, e))?;
     let parsed = niche_assay::Plate::parse(&text).map_err(|e| input(plate, e))?;
-    let layout_text = std::fs::read_to_string(layout).map_err(|e| input(layout, e))?;
+    let layout_text = crate::read_text(layout, crate::MAX_TEXT_BYTES).map_err(|e| input(layout, e))?;
     let layout = niche_assay::Layout::parse(&layout_text).map_err(|e| input(layout, e))?;
     let report = niche_assay::elisa::analyze(&parsed, &layout, Model::FourPl, Weight::None, 20.0)
         .map_err(|e| input(plate, e))?;
@@ -461,15 +461,20 @@ fn analyze_plate(plate: &Path, layout: &Path, study: &Study, warnings: &mut Vec<
         let Some((group, replicate)) =
             s.id.rsplit_once("_r").and_then(|(g, r)| Some((g.to_string(), r.parse::<u32>().ok()?)))
         else {
-            warnings.push(format!("{}: sample {:?} is not <group>_r<replicate>; skipped", plate.display(), s.id));
+            warnings.push(format!("{}: sample {:?} is not <group>_r<replicate>; skipped", study.shown(plate), s.id));
             continue;
         };
         if !study.groups.iter().any(|g| g.id == group) {
-            warnings.push(format!("{}: sample {:?} names no group of the study; skipped", plate.display(), s.id));
+            warnings.push(format!("{}: sample {:?} names no group of the study; skipped", study.shown(plate), s.id));
             continue;
         }
         if s.cv_flag {
-            warnings.push(format!("{}: sample {} has a replicate CV of {:.1} %", plate.display(), s.id, s.cv_percent));
+            warnings.push(format!(
+                "{}: sample {} has a replicate CV of {:.1} %",
+                study.shown(plate),
+                s.id,
+                s.cv_percent
+            ));
         }
         values.push(Value {
             readout: Readout::Cxcl12NgPerMl,
@@ -482,9 +487,14 @@ fn analyze_plate(plate: &Path, layout: &Path, study: &Study, warnings: &mut Vec<
     Ok(values)
 }
 
-fn analyze_blot(image_path: &Path, layout_path: &Path, number: u32) -> Result<(Vec<Value>, BlotPicture, Vec<String>)> {
+fn analyze_blot(
+    image_path: &Path,
+    layout_path: &Path,
+    number: u32,
+    shown: &str,
+) -> Result<(Vec<Value>, BlotPicture, Vec<String>)> {
     let image = GrayImage::open(image_path).map_err(|e| input(image_path, e))?;
-    let text = std::fs::read_to_string(layout_path).map_err(|e| input(layout_path, e))?;
+    let text = crate::read_text(layout_path, crate::MAX_TEXT_BYTES).map_err(|e| input(layout_path, e))?;
     let layout = BlotLayout::parse(&text).map_err(|e| input(layout_path, e))?;
     let result = quantify(&image, &layout).map_err(|e| input(image_path, e))?;
     let mut values = Vec::new();
@@ -499,18 +509,19 @@ fn analyze_blot(image_path: &Path, layout_path: &Path, number: u32) -> Result<(V
             });
         }
     }
-    let warnings = result.warnings.iter().map(|w| format!("{}: {w}", image_path.display())).collect();
+    let warnings = result.warnings.iter().map(|w| format!("{shown}: {w}")).collect();
     let picture = thumbnail(
         &image,
         image_path,
+        shown,
         result.lanes.iter().map(|l| l.group.clone()).collect(),
         layout.background.light_background,
-    );
+    )?;
     Ok((values, picture, warnings))
 }
 
 /// A downscaled 8-bit PNG of the blot with dark bands, as film shows them.
-fn thumbnail(image: &GrayImage, path: &Path, lanes: Vec<String>, light: bool) -> BlotPicture {
+fn thumbnail(image: &GrayImage, path: &Path, shown: &str, lanes: Vec<String>, light: bool) -> Result<BlotPicture> {
     let scale = (image.width / 320).max(1);
     let (w, h) = (image.width / scale, image.height / scale);
     let (lo, hi) = image.pixels.iter().fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
@@ -524,16 +535,15 @@ fn thumbnail(image: &GrayImage, path: &Path, lanes: Vec<String>, light: bool) ->
         }
     }
     let mut png = Vec::new();
-    let encoded = image::ImageBuffer::<image::Luma<u8>, _>::from_raw(w as u32, h as u32, gray)
-        .map(|buffer| buffer.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).is_ok())
-        .unwrap_or(false);
-    BlotPicture {
-        file: path.display().to_string(),
-        png_base64: if encoded { base64(&png) } else { String::new() },
-        width: w,
-        height: h,
-        lanes,
-    }
+    // w × h gray bytes were just made, so the buffer always fits; encoding to memory can still fail
+    let buffer = image::ImageBuffer::<image::Luma<u8>, _>::from_raw(w as u32, h as u32, gray)
+        .ok_or_else(|| niche_assay::Error::Image { reason: format!("a {w} × {h} thumbnail") });
+    buffer
+        .and_then(|b| {
+            b.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).map_err(niche_assay::Error::Encode)
+        })
+        .map_err(|e| input(path, e))?;
+    Ok(BlotPicture { file: shown.to_string(), png_base64: base64(&png), width: w, height: h, lanes })
 }
 
 /// Standard base64 with padding.

@@ -16,9 +16,12 @@
 
 pub mod analyze;
 mod error;
+pub mod output;
 pub mod provenance;
+mod read;
 pub mod reproduce;
 pub mod study;
 
-pub use error::{Error, Result};
+pub use error::{Error, InputError, Result};
+pub use read::{MAX_TEXT_BYTES, read_text};
 pub use study::{Readout, Study};

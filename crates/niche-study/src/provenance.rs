@@ -41,10 +41,10 @@ pub struct Provenance {
 /// SHA-256 of a file, streamed.
 pub fn sha256(path: &Path) -> Result<InputFile> {
     let mut file =
-        std::fs::File::open(path).map_err(|e| Error::Input { path: path.to_path_buf(), reason: e.to_string() })?;
+        std::fs::File::open(path).map_err(|e| Error::Input { path: path.to_path_buf(), source: Box::new(e.into()) })?;
     let mut hasher = Sha256::new();
     let bytes = std::io::copy(&mut file, &mut hasher)
-        .map_err(|e| Error::Input { path: path.to_path_buf(), reason: e.to_string() })?;
+        .map_err(|e| Error::Input { path: path.to_path_buf(), source: Box::new(e.into()) })?;
     let digest = hasher.finalize();
     Ok(InputFile {
         path: path.display().to_string(),

@@ -483,8 +483,7 @@ pub fn replicate(
     let scratch = dir.join("replication_scratch");
     let clear = || -> Result<()> {
         if scratch.exists() {
-            std::fs::remove_dir_all(&scratch)
-                .map_err(|e| Error::Input { path: scratch.clone(), reason: e.to_string() })?;
+            std::fs::remove_dir_all(&scratch).map_err(|source| Error::Write { path: scratch.clone(), source })?;
         }
         Ok(())
     };
@@ -522,7 +521,7 @@ pub fn cohort(seed: u64, sampling: Sampling) -> Result<Cohort> {
 fn median(mut values: Vec<f64>) -> Option<f64> {
     values.retain(|v| v.is_finite());
     values.sort_by(f64::total_cmp);
-    (!values.is_empty()).then(|| niche_stats::quantile_type7(&values, 0.5))
+    niche_stats::quantile_type7(&values, 0.5).ok()
 }
 
 fn mean_of(v: &[f64]) -> f64 {

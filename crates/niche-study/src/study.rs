@@ -279,15 +279,21 @@ pub struct Study {
     pub blots: Vec<(PathBuf, PathBuf)>,
     /// Comparisons.
     pub comparisons: Vec<Comparison>,
+    /// The study file's directory, against which its paths are resolved.
+    pub root: PathBuf,
 }
 
 impl Study {
+    /// `path` as the study file names it (relative to [`Study::root`] when inside it), for
+    /// messages and labels that must not depend on where the study was read from.
+    pub fn shown(&self, path: &Path) -> String {
+        path.strip_prefix(&self.root).unwrap_or(path).display().to_string()
+    }
+
     /// Reads and checks a study file.
     pub fn open(path: &Path) -> Result<Study> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Input {
-            path: path.to_path_buf(),
-            reason: format!("cannot read the study file: {e}"),
-        })?;
+        let text = crate::read_text(path, crate::MAX_TEXT_BYTES)
+            .map_err(|e| Error::Input { path: path.to_path_buf(), source: Box::new(e.into()) })?;
         Study::parse(&text, path)
     }
 
@@ -305,7 +311,7 @@ impl Study {
             file: file_name.clone(),
             line: e.span().map_or(1, |s| line_of(s.start)),
             field: "toml".into(),
-            reason: e.message().to_string(),
+            reason: e.message().trim().replace('\n', "; "),
         })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let existing = |s: &Spanned<String>, field: &str| -> Result<PathBuf> {
@@ -459,6 +465,7 @@ impl Study {
             elisa,
             blots,
             comparisons,
+            root: base,
         })
     }
 }

@@ -4,6 +4,11 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
+/// Widest or tallest image decoded, in pixels (a 600 dpi scan of a 40 cm film is 9,450).
+pub const MAX_IMAGE_SIDE: u32 = 32_768;
+/// Most bytes the decoder may allocate for one image (1 GiB: 32,768 × 16,384 16-bit grey).
+pub const MAX_IMAGE_BYTES: u64 = 1 << 30;
+
 /// A grayscale image, row-major, with the largest value its bit depth can hold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GrayImage {
@@ -36,19 +41,21 @@ impl GrayImage {
     /// Reads a TIFF or PNG file (format from its content). Colour images are converted to grey as
     /// ImageJ does by default, `round((R + G + B) / 3)`, with a warning.
     pub fn open(path: &Path) -> Result<GrayImage> {
-        let bytes =
-            std::fs::read(path).map_err(|e| Error::Image { reason: format!("cannot read {}: {e}", path.display()) })?;
-        GrayImage::decode(&bytes).map_err(|e| match e {
-            Error::Image { reason } => Error::Image { reason: format!("{}: {reason}", path.display()) },
-            other => other,
-        })
+        let bytes = std::fs::read(path).map_err(|source| Error::File { action: "read", path: path.into(), source })?;
+        GrayImage::decode(&bytes).map_err(|e| Error::InImage { path: path.into(), source: Box::new(e) })
     }
 
-    /// Decodes TIFF or PNG bytes.
+    /// Decodes TIFF or PNG bytes. Width and height are checked against [`MAX_IMAGE_SIDE`] and the
+    /// decoder's allocation against [`MAX_IMAGE_BYTES`] before any pixel is decoded.
     pub fn decode(bytes: &[u8]) -> Result<GrayImage> {
-        let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
             .with_guessed_format()
-            .map_err(|e| Error::Image { reason: e.to_string() })?;
+            .map_err(|e| Error::Decode(image::ImageError::IoError(e)))?;
+        let mut limits = image::Limits::default();
+        limits.max_image_width = Some(MAX_IMAGE_SIDE);
+        limits.max_image_height = Some(MAX_IMAGE_SIDE);
+        limits.max_alloc = Some(MAX_IMAGE_BYTES);
+        reader.limits(limits);
         match reader.format() {
             Some(image::ImageFormat::Tiff | image::ImageFormat::Png) => {}
             Some(other) => {
@@ -56,7 +63,12 @@ impl GrayImage {
             }
             None => return Err(Error::Image { reason: "not a TIFF or PNG image".into() }),
         }
-        let decoded = reader.decode().map_err(|e| Error::Image { reason: e.to_string() })?;
+        let decoded = reader.decode().map_err(|e| match e {
+            image::ImageError::Limits(_) => {
+                Error::ImageTooLarge { max_side: MAX_IMAGE_SIDE, max_bytes: MAX_IMAGE_BYTES, source: e }
+            }
+            e => Error::Decode(e),
+        })?;
         let (width, height) = (decoded.width() as usize, decoded.height() as usize);
         let mut warnings = Vec::new();
         let (pixels, bits): (Vec<f32>, u8) = match decoded {
@@ -119,6 +131,6 @@ pub fn write_tiff16(path: &Path, width: usize, height: usize, pixels: &[f32]) ->
     let tmp = path.with_extension("tif.tmp");
     buffer
         .save_with_format(&tmp, image::ImageFormat::Tiff)
-        .map_err(|e| Error::Image { reason: format!("cannot write {}: {e}", tmp.display()) })?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::Image { reason: format!("cannot write {}: {e}", path.display()) })
+        .map_err(|e| Error::InImage { path: tmp.clone(), source: Box::new(Error::Encode(e)) })?;
+    std::fs::rename(&tmp, path).map_err(|source| Error::File { action: "write", path: path.into(), source })
 }

@@ -102,7 +102,7 @@ impl BlotLayout {
     /// do not overlap, the radius is positive.
     pub fn parse(text: &str) -> Result<BlotLayout> {
         let bad = |reason: String| Error::Layout { reason };
-        let file: LayoutFile = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let file: LayoutFile = toml::from_str(text).map_err(|e| Error::layout_toml(text, e))?;
         let light_background = match file.background.as_deref() {
             None | Some("dark") => false,
             Some("light") => true,

@@ -54,7 +54,8 @@ fn quantify_command(args: &QuantifyArgs) -> Result<()> {
     let image_name = args.image.display().to_string();
     let layout_name = args.layout.display().to_string();
     let image = GrayImage::open(&args.image)?;
-    let layout_text = std::fs::read_to_string(&args.layout).with_context(|| layout_name.clone())?;
+    let layout_text =
+        niche_study::read_text(&args.layout, niche_study::MAX_TEXT_BYTES).with_context(|| layout_name.clone())?;
     let layout = BlotLayout::parse(&layout_text).with_context(|| layout_name.clone())?;
     let result = quantify(&image, &layout).with_context(|| image_name.clone())?;
     for warning in &result.warnings {

@@ -87,8 +87,7 @@ pub fn run(args: &CompArgs) -> Result<()> {
         CompFormat::Csv => estimate.csv(),
         CompFormat::Spillover => format!("{}\n", estimate.spillover_keyword()),
         CompFormat::Gatingml => {
-            let strategy =
-                cyto::GatingStrategy { compensations: vec![estimate.compensation("controls")?], ..Default::default() };
+            let strategy = cyto::GatingStrategy::new(vec![], vec![estimate.compensation("controls")?], vec![])?;
             gatingml::write(&strategy)
         }
     };

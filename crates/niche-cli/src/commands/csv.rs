@@ -35,7 +35,7 @@ pub type Record = (usize, Vec<String>);
 
 /// The header and the records of a CSV file; every record must have as many fields as the header.
 pub fn read(path: &Path) -> Result<(Vec<String>, Vec<Record>)> {
-    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    let text = niche_study::read_text(path, niche_study::MAX_TEXT_BYTES).with_context(|| path.display().to_string())?;
     let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
     let (_, header) = lines.next().with_context(|| format!("{}: the file is empty", path.display()))?;
     let header = split_line(header.trim_start_matches('\u{feff}'));

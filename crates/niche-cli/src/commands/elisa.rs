@@ -97,9 +97,11 @@ struct SampleJson<'a> {
 fn fit(args: &FitArgs) -> Result<()> {
     let plate_name = args.plate.display().to_string();
     let layout_name = args.layout.display().to_string();
-    let plate_text = std::fs::read_to_string(&args.plate).with_context(|| plate_name.clone())?;
+    let plate_text =
+        niche_study::read_text(&args.plate, niche_study::MAX_TEXT_BYTES).with_context(|| plate_name.clone())?;
     let plate = Plate::parse(&plate_text).with_context(|| plate_name.clone())?;
-    let layout_text = std::fs::read_to_string(&args.layout).with_context(|| layout_name.clone())?;
+    let layout_text =
+        niche_study::read_text(&args.layout, niche_study::MAX_TEXT_BYTES).with_context(|| layout_name.clone())?;
     let layout = Layout::parse(&layout_text).with_context(|| layout_name.clone())?;
     let model = match args.model {
         ModelArg::FourPl => Model::FourPl,

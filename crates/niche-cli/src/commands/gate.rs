@@ -95,7 +95,8 @@ pub fn run(args: &GateArgs) -> Result<()> {
     let ds = file.dataset(args.dataset as usize - 1).with_context(|| file_name.clone())?;
     let strategy = match (&args.gatingml, &args.wsp) {
         (Some(path), _) => {
-            let xml = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+            let xml = niche_study::read_text(path, niche_cyto::xml::MAX_BYTES as u64)
+                .with_context(|| path.display().to_string())?;
             gatingml::parse(&xml).with_context(|| path.display().to_string())?
         }
         (None, Some(path)) => {
@@ -120,7 +121,8 @@ pub fn run(args: &GateArgs) -> Result<()> {
     let mut sample =
         cyto::Sample::from_dataset(&file_name, ds, fcs::Values::Scaled).with_context(|| file_name.clone())?;
     if let Some(path) = &args.spillover {
-        let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+        let text =
+            niche_study::read_text(path, niche_study::MAX_TEXT_BYTES).with_context(|| path.display().to_string())?;
         let mut keywords = fcs::Keywords::new();
         keywords.insert("$SPILLOVER", text.trim());
         sample.spillover = fcs::Spillover::from_keywords(&keywords, &ds.parameters)

@@ -2,9 +2,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use niche_lab::Design;
+use niche_study::output::StagedDir;
 
 #[derive(Subcommand)]
 pub enum LabCommand {
@@ -64,7 +65,7 @@ fn run_lab(args: &RunArgs) -> Result<()> {
     let mut design = match &args.study {
         Some(path) => {
             let name = path.display().to_string();
-            let text = std::fs::read_to_string(path).with_context(|| name.clone())?;
+            let text = niche_study::read_text(path, niche_study::MAX_TEXT_BYTES).with_context(|| name.clone())?;
             Design::parse(&text).with_context(|| name.clone())?
         }
         None => Design::seed(),
@@ -77,14 +78,11 @@ fn run_lab(args: &RunArgs) -> Result<()> {
     }
     design.check()?;
     let dir = &args.output;
-    if dir.exists() && !args.force {
-        let non_empty = std::fs::read_dir(dir).with_context(|| dir.display().to_string())?.next().is_some();
-        if non_empty {
-            bail!("{}: the output directory is not empty (use --force to write into it)", dir.display());
-        }
-    }
+    let staged = StagedDir::begin(dir, args.force, &args.study.iter().map(PathBuf::as_path).collect::<Vec<_>>())?;
     let start = std::time::Instant::now();
-    let (manifest, truth) = niche_lab::run::run(&design, args.seed, dir).with_context(|| dir.display().to_string())?;
+    let (manifest, truth) =
+        niche_lab::run::run(&design, args.seed, staged.path()).with_context(|| dir.display().to_string())?;
+    staged.commit()?;
     let count = |assay: &str| manifest.files.iter().filter(|f| f.assay == assay).count();
     eprintln!(
         "wrote {} FCS tubes, {} ELISA plate, {} blots for {} wells into {} in {:.2} s (manifest.json, truth.json)",

@@ -222,7 +222,8 @@ pub fn run(command: StatsCommand) -> Result<()> {
 fn audit(args: &AuditArgs) -> Result<()> {
     let checks = match &args.targets {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+            let text = niche_study::read_text(path, niche_study::MAX_TEXT_BYTES)
+                .with_context(|| format!("{}: cannot read", path.display()))?;
             niche_model::targets::SeedTargets::parse(&text)
                 .and_then(|t| t.audit_checks())
                 .with_context(|| path.display().to_string())?

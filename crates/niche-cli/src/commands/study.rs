@@ -1,12 +1,13 @@
 //! `niche analyze` and `niche reproduce`: the study pipelines and the report.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use niche_study::Study;
-use niche_study::provenance::{Provenance, sha256};
+use niche_study::output::StagedDir;
+use niche_study::provenance::{InputFile, Provenance, sha256};
 
 #[derive(Args)]
 pub struct AnalyzeArgs {
@@ -72,22 +73,11 @@ impl From<SamplingArg> for niche_model::sampling::Sampling {
     }
 }
 
-/// Refuses a file, a non-empty directory without `--force`, and (even with it) a directory that
-/// holds any input: nothing an analysis reads is ever written over. Creates the directory.
-fn check_output(dir: &Path, force: bool, inputs: &[&Path]) -> Result<()> {
-    if dir.is_file() {
-        bail!("{}: is a file, not a directory", dir.display());
+/// Prints what the report could not make (a figure's PNG), so nothing is missing silently.
+fn warn_report(report: &niche_report::ReportFiles) {
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
     }
-    if let Ok(canonical) = dir.canonicalize() {
-        if let Some(input) = inputs.iter().find(|i| i.canonicalize().is_ok_and(|i| i.starts_with(&canonical))) {
-            bail!("{}: the output directory holds the input {}; choose another", dir.display(), input.display());
-        }
-    }
-    if dir.exists() && !force && std::fs::read_dir(dir).with_context(|| dir.display().to_string())?.next().is_some() {
-        bail!("{}: the output directory is not empty (use --force to write into it)", dir.display());
-    }
-    std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
-    Ok(())
 }
 
 fn bar() -> ProgressBar {
@@ -123,7 +113,7 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<()> {
     if let niche_study::study::Gating::File(p) = &study.gating {
         inputs.push(p.clone());
     }
-    check_output(&dir, args.force, &inputs.iter().map(PathBuf::as_path).collect::<Vec<_>>())?;
+    let staged = StagedDir::begin(&dir, args.force, &inputs.iter().map(PathBuf::as_path).collect::<Vec<_>>())?;
     let progress = bar();
     progress.set_prefix("analyze");
     let results = niche_study::analyze::analyze(&study, &follow(&progress))?;
@@ -137,11 +127,13 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<()> {
         replications: None,
         inputs: inputs.iter().map(|p| sha256(p)).collect::<Result<_, _>>()?,
     };
-    let written = niche_report::write_report(&dir, &results, None, &provenance)?;
+    let written = niche_report::write_report(staged.path(), &results, None, &provenance)?;
+    staged.commit()?;
     for w in &results.warnings {
         eprintln!("warning: {w}");
     }
-    eprintln!("wrote {} files into {}; open {}", written.len(), dir.display(), dir.join("report.html").display());
+    warn_report(&written);
+    eprintln!("wrote {} files into {}; open {}", written.files.len(), dir.display(), dir.join("report.html").display());
     print!("{}", niche_report::text(&results, None));
     Ok(())
 }
@@ -153,7 +145,8 @@ pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
     if args.repeats > 10_000 {
         bail!("--repeats {}: give at most 10,000", args.repeats);
     }
-    check_output(&args.output, args.force, &[])?;
+    let staged = StagedDir::begin(&args.output, args.force, &[])?;
+    let out = staged.path();
     let start = std::time::Instant::now();
     let progress = bar();
     progress.set_prefix("reproduce");
@@ -163,21 +156,15 @@ pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
         args.events, args.seed
     );
     let grounds = niche_study::reproduce::Grounds::seed()?;
-    let mut reproduction = niche_study::reproduce::reproduce(
-        &grounds,
-        &args.output,
-        args.events,
-        args.seed,
-        sampling,
-        &follow(&progress),
-    )?;
+    let mut reproduction =
+        niche_study::reproduce::reproduce(&grounds, out, args.events, args.seed, sampling, &follow(&progress))?;
     progress.finish_and_clear();
     if args.repeats > 0 {
         let replications = bar();
         replications.set_prefix("replicate");
         niche_study::reproduce::replicate(
             &grounds,
-            &args.output,
+            out,
             args.events,
             args.seed,
             args.repeats,
@@ -190,7 +177,7 @@ pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
         eprintln!("validating the model: leave-one-out, profile likelihood, an alternative mechanism");
         reproduction.validation = Some(niche_model::validate::validate(reproduction.manifest.design.replicates)?);
     }
-    let raw = args.output.join("raw");
+    let raw = out.join("raw");
     let mut inputs = vec![raw.join("study.toml")];
     inputs.extend(
         reproduction
@@ -206,15 +193,20 @@ pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
         events: Some(args.events),
         sampling: Some(sampling.to_string()),
         replications: Some(args.repeats),
-        inputs: inputs.iter().map(|p| sha256(p)).collect::<Result<_, _>>()?,
+        inputs: inputs
+            .iter()
+            .map(|p| sha256(p).map(|f| InputFile { path: staged.shown(p).display().to_string(), ..f }))
+            .collect::<Result<_, _>>()?,
     };
-    let written = niche_report::write_report(&args.output, &reproduction.results, Some(&reproduction), &provenance)?;
+    let written = niche_report::write_report(out, &reproduction.results, Some(&reproduction), &provenance)?;
+    staged.commit()?;
+    warn_report(&written);
     let headline = niche_study::reproduce::Headline::of(&reproduction.records);
     eprintln!(
         "{} published numbers — {}; {} files in {} ({:.1} s); open {}",
         reproduction.records.len(),
         headline.sentence(),
-        written.len(),
+        written.files.len(),
         args.output.display(),
         start.elapsed().as_secs_f64(),
         args.output.join("report.html").display()

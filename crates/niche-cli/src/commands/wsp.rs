@@ -111,10 +111,15 @@ pub fn read(path: &Path) -> Result<FlowJoWorkspace> {
     // refuse a huge file before reading it into memory
     let len = std::fs::metadata(path).with_context(|| path.display().to_string())?.len();
     if len > flowjo::MAX_BYTES as u64 {
-        let e = cyto::Error::WorkspaceTooLarge { bytes: len as usize, limit: flowjo::MAX_BYTES };
+        let e = cyto::Error::XmlTooLarge {
+            document: cyto::XmlDocument::FlowJoWorkspace,
+            bytes: len as usize,
+            max: flowjo::MAX_BYTES,
+        };
         return Err(anyhow::Error::new(e).context(path.display().to_string()));
     }
-    let xml = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    let xml =
+        niche_study::read_text(path, niche_cyto::xml::MAX_BYTES as u64).with_context(|| path.display().to_string())?;
     flowjo::parse(&xml).with_context(|| path.display().to_string())
 }
 
@@ -295,7 +300,7 @@ fn export(args: &ExportArgs) -> Result<()> {
     }
     eprintln!(
         "wrote {} gates of sample {:?} to {}{}",
-        export.strategy.gates.len(),
+        export.strategy.gates().len(),
         s.name,
         args.output.display(),
         if export.notes.is_empty() { " (everything expressed in Gating-ML 2.0)".to_string() } else { String::new() }

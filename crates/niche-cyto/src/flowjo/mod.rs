@@ -28,7 +28,8 @@
 //! with `/`, escaping `\` and `/` inside names as `\\` and `\/`.
 //!
 //! Hostile input: files over [`MAX_BYTES`], DTDs and entities (refused by the XML parser), more
-//! than [`MAX_NODES`] XML nodes and population trees deeper than [`MAX_DEPTH`] are errors.
+//! than [`MAX_NODES`] XML nodes, elements nested deeper than [`crate::xml::MAX_DEPTH`] and
+//! population trees deeper than [`MAX_DEPTH`] are errors.
 
 mod biex;
 mod convert;
@@ -36,16 +37,13 @@ mod convert;
 pub use biex::FlowJoBiex;
 pub use convert::{CountComparison, GatingMlExport, SampleStrategy, StrategyPopulation};
 
-use roxmltree::{Document, Node, ParsingOptions};
+use roxmltree::{Document, Node};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, XmlDocument};
 use crate::gate::BooleanOp;
 use crate::xml::{attr, children};
 
-/// Largest workspace read, in bytes.
-pub const MAX_BYTES: usize = 512 << 20;
-/// Largest number of XML nodes.
-pub const MAX_NODES: u32 = 20_000_000;
+pub use crate::xml::{MAX_BYTES, MAX_NODES};
 /// Deepest population tree.
 pub const MAX_DEPTH: usize = 128;
 
@@ -291,11 +289,7 @@ fn count(doc: &Document, node: Node) -> Result<Option<u64>> {
 
 /// Parses a FlowJo workspace.
 pub fn parse(xml: &str) -> Result<FlowJoWorkspace> {
-    if xml.len() > MAX_BYTES {
-        return Err(Error::WorkspaceTooLarge { bytes: xml.len(), limit: MAX_BYTES });
-    }
-    let options = ParsingOptions { allow_dtd: false, nodes_limit: MAX_NODES };
-    let doc = Document::parse_with_options(xml, options).map_err(|e| Error::WorkspaceXml(e.to_string()))?;
+    let doc = crate::xml::parse(xml, XmlDocument::FlowJoWorkspace)?;
     let root = doc.root_element();
     if root.tag_name().name() != "Workspace" {
         return Err(wsp_err(
@@ -696,7 +690,7 @@ mod tests {
     #[test]
     fn hostile_documents_are_clear_errors() {
         let entities = r#"<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol">]><Workspace>&lol;</Workspace>"#;
-        assert!(matches!(parse(entities), Err(Error::WorkspaceXml(_))));
+        assert!(matches!(parse(entities), Err(Error::Xml { .. })));
         let mut deep = String::from("<Workspace><SampleList><Sample><SampleNode name=\"s\">");
         for i in 0..(MAX_DEPTH + 5) {
             deep.push_str(&format!(
@@ -715,6 +709,6 @@ mod tests {
             </RectangleGate></Gate></Population></Subpopulations></SampleNode></Sample></SampleList></Workspace>"#;
         let e = parse(unbounded).unwrap_err().to_string();
         assert!(e.contains("line 2") && e.contains("needs min or max"), "{e}");
-        assert!(matches!(parse("<Workspace"), Err(Error::WorkspaceXml(_))));
+        assert!(matches!(parse("<Workspace"), Err(Error::Xml { .. })));
     }
 }

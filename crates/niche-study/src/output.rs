@@ -1,0 +1,250 @@
+//! Output directories that appear whole or not at all.
+//!
+//! `reproduce`, `analyze` and `lab run` write into a staging directory beside the target
+//! (`.NAME.partial-PID`) and rename it into place when everything is written, so a run killed at
+//! any moment leaves the target as it was: absent, or the previous complete output. With `--force`
+//! the previous output is swapped out in one step (Linux `renameat2(RENAME_EXCHANGE)`; elsewhere,
+//! or on a file system without it, moved aside first) and then deleted. A staging directory left by
+//! a killed run is removed by the next run to the same target.
+//!
+//! Nothing a user made is lost: an existing target is replaced only with `--force`, only if it is
+//! empty or a niche output (it holds `manifest.json`), and never if it holds an input of the run.
+
+use std::path::{Path, PathBuf};
+
+/// Why an output directory cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutputError {
+    /// The target is a file.
+    #[error("{0}: is a file, not a directory")]
+    IsFile(PathBuf),
+    /// The target exists, holds something, and `--force` was not given.
+    #[error("{0}: the output directory is not empty (use --force to replace it)")]
+    NotEmpty(PathBuf),
+    /// `--force` was given but the target is not a niche output.
+    #[error("{0}: not a niche output (it has no manifest.json); refusing to replace it, even with --force")]
+    NotAnOutput(PathBuf),
+    /// The target holds an input of the run.
+    #[error("{dir}: the output directory holds the input {input}; choose another")]
+    HoldsInput {
+        /// The target.
+        dir: PathBuf,
+        /// The input inside it.
+        input: PathBuf,
+    },
+    /// A file-system operation failed.
+    #[error("{action} {path}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// On which path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A staging directory that becomes the target on [`StagedDir::commit`], and is removed if
+/// dropped uncommitted (an error, a panic).
+#[derive(Debug)]
+pub struct StagedDir {
+    target: PathBuf,
+    staging: PathBuf,
+    replace: bool,
+    committed: bool,
+}
+
+impl StagedDir {
+    /// Checks the target (see the module docs) and creates the staging directory beside it.
+    pub fn begin(target: &Path, force: bool, inputs: &[&Path]) -> Result<StagedDir, OutputError> {
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = target.file_name().map_or("output".into(), |n| n.to_string_lossy().into_owned());
+        remove_abandoned(&parent, &name);
+        if target.is_file() {
+            return Err(OutputError::IsFile(target.into()));
+        }
+        let mut replace = false;
+        if target.exists() {
+            let canonical = target.canonicalize().map_err(io("cannot resolve", target))?;
+            if let Some(input) = inputs.iter().find(|i| i.canonicalize().is_ok_and(|i| i.starts_with(&canonical))) {
+                return Err(OutputError::HoldsInput { dir: target.into(), input: input.to_path_buf() });
+            }
+            let empty = std::fs::read_dir(target).map_err(io("cannot list", target))?.next().is_none();
+            if !empty {
+                if !force {
+                    return Err(OutputError::NotEmpty(target.into()));
+                }
+                if !target.join("manifest.json").is_file() {
+                    return Err(OutputError::NotAnOutput(target.into()));
+                }
+            }
+            replace = true;
+        }
+        std::fs::create_dir_all(&parent).map_err(io("cannot create", &parent))?;
+        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).map_err(io("cannot remove", &staging))?;
+        }
+        std::fs::create_dir(&staging).map_err(io("cannot create", &staging))?;
+        Ok(StagedDir { target: target.into(), staging, replace, committed: false })
+    }
+
+    /// Where to write.
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+
+    /// The final directory.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// `path` inside the staging directory as it will be once committed (for what outputs print).
+    pub fn shown(&self, path: &Path) -> PathBuf {
+        path.strip_prefix(&self.staging).map_or_else(|_| path.to_path_buf(), |rest| self.target.join(rest))
+    }
+
+    /// Moves the staging directory into place, swapping out the previous output if there is one.
+    pub fn commit(mut self) -> Result<(), OutputError> {
+        if self.replace && self.target.exists() {
+            if exchange(&self.staging, &self.target).is_err() {
+                // no atomic exchange here: move the old output aside, then the new one in
+                let aside = self.staging.with_extension("old");
+                std::fs::rename(&self.target, &aside).map_err(io("cannot move aside", &self.target))?;
+                std::fs::rename(&self.staging, &self.target).map_err(io("cannot rename into", &self.target))?;
+                self.committed = true;
+                return std::fs::remove_dir_all(&aside).map_err(io("cannot remove the old output", &aside));
+            }
+            // the staging path now holds the previous output
+            self.committed = true;
+            return std::fs::remove_dir_all(&self.staging).map_err(io("cannot remove the old output", &self.staging));
+        }
+        std::fs::rename(&self.staging, &self.target).map_err(io("cannot rename into", &self.target))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for StagedDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// Swaps two directories atomically (Linux `renameat2` with `RENAME_EXCHANGE`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &Path| CString::new(p.as_os_str().as_bytes()).map_err(std::io::Error::other);
+    let (a, b) = (c(a)?, c(b)?);
+    // SAFETY: both arguments are valid NUL-terminated paths that outlive the call.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+}
+
+/// The error of `action` on `path`, for `map_err`.
+fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> OutputError {
+    let path = path.to_path_buf();
+    move |source| OutputError::Io { action, path, source }
+}
+
+/// Removes `.NAME.partial-PID` (and `.old`) directories in `parent` whose process is gone.
+fn remove_abandoned(parent: &Path, name: &str) {
+    let prefix = format!(".{name}.partial-");
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = file_name.strip_prefix(&prefix) else { continue };
+        let pid = pid.trim_end_matches(".old");
+        let alive = pid.parse::<u32>().is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+        if !alive {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("niche-output-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_new_output_appears_only_on_commit() {
+        let root = scratch("new");
+        let target = root.join("out");
+        let staged = StagedDir::begin(&target, false, &[]).unwrap();
+        std::fs::write(staged.path().join("manifest.json"), "{}").unwrap();
+        assert!(!target.exists());
+        staged.commit().unwrap();
+        assert!(target.join("manifest.json").is_file());
+        assert_eq!(std::fs::read_dir(&root).unwrap().count(), 1, "no staging directory left");
+    }
+
+    #[test]
+    fn an_uncommitted_output_leaves_nothing() {
+        let root = scratch("dropped");
+        let target = root.join("out");
+        {
+            let staged = StagedDir::begin(&target, false, &[]).unwrap();
+            std::fs::write(staged.path().join("half.json"), "{").unwrap();
+        }
+        assert_eq!(std::fs::read_dir(&root).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn force_swaps_a_previous_output_and_refuses_anything_else() {
+        let root = scratch("force");
+        let target = root.join("out");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("notes.txt"), "mine").unwrap();
+        assert!(matches!(StagedDir::begin(&target, false, &[]), Err(OutputError::NotEmpty(_))));
+        assert!(matches!(StagedDir::begin(&target, true, &[]), Err(OutputError::NotAnOutput(_))));
+        std::fs::write(target.join("manifest.json"), "old").unwrap();
+        let input = target.join("notes.txt");
+        assert!(matches!(StagedDir::begin(&target, true, &[&input]), Err(OutputError::HoldsInput { .. })));
+        let staged = StagedDir::begin(&target, true, &[]).unwrap();
+        std::fs::write(staged.path().join("manifest.json"), "new").unwrap();
+        staged.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(target.join("manifest.json")).unwrap(), "new");
+        assert!(!target.join("notes.txt").exists());
+        assert_eq!(std::fs::read_dir(&root).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn an_abandoned_staging_directory_is_removed() {
+        let root = scratch("abandoned");
+        let stale = root.join(".out.partial-4294967295");
+        std::fs::create_dir(&stale).unwrap();
+        let staged = StagedDir::begin(&root.join("out"), false, &[]).unwrap();
+        assert!(!stale.exists());
+        drop(staged);
+    }
+}
