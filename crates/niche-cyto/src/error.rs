@@ -66,6 +66,18 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A Gating-ML element whose content is refused by the gate, transform or compensation it
+    /// defines.
+    #[error("Gating-ML line {line}, <{element}>")]
+    GatingMlElement {
+        /// 1-based line.
+        line: u32,
+        /// The element's name.
+        element: String,
+        /// What is wrong with what it defines.
+        #[source]
+        source: Box<Error>,
+    },
     /// A document that is not well-formed XML, or holds a DTD (refused: no entities).
     #[error("{document} is not well-formed XML")]
     Xml {

@@ -59,9 +59,15 @@ fn locate(doc: &Document, root: Node, e: Error) -> Error {
     };
     let node = id.and_then(|id| root.descendants().find(|n| attr(*n, "id") == Some(id.as_str())));
     match node {
-        Some(n) => err(doc, n, e.to_string()),
+        Some(n) => at(doc, n, e),
         None => e,
     }
+}
+
+/// `e`, found in what `node` defines, with the element's line.
+fn at(doc: &Document, node: Node, e: Error) -> Error {
+    let line = doc.text_pos_at(node.range().start).row;
+    Error::GatingMlElement { line, element: node.tag_name().name().to_string(), source: Box::new(e) }
 }
 
 fn err(doc: &Document, node: Node, reason: String) -> Error {
@@ -108,7 +114,7 @@ fn coordinates(doc: &Document, node: Node, child: &str) -> Result<Vec<f64>> {
 }
 
 fn checked(doc: &Document, node: Node, gate: Gate) -> Result<Gate> {
-    gate.validate().map_err(|e| err(doc, node, e.to_string()))?;
+    gate.validate().map_err(|e| at(doc, node, e))?;
     Ok(gate)
 }
 
@@ -221,7 +227,7 @@ fn transformation(doc: &Document, node: Node) -> Result<Transformation> {
         .find(|c| c.is_element() && c.tag_name().name() != "custom_info")
         .ok_or_else(|| err(doc, node, "needs a transform element".into()))?;
     let p = |name: &str| required_number(doc, body, name);
-    let scale = |s: Result<Scale>| s.map(TransformKind::Scale).map_err(|e| err(doc, body, e.to_string()));
+    let scale = |s: Result<Scale>| s.map(TransformKind::Scale).map_err(|e| at(doc, body, e));
     let kind = match body.tag_name().name() {
         "flin" => scale(Scale::linear(p("T")?, p("A")?))?,
         "flog" => scale(Scale::log(p("T")?, p("M")?))?,
@@ -295,7 +301,7 @@ fn spectrum_matrix(doc: &Document, node: Node) -> Result<Compensation> {
     } else {
         Compensation::new(id, fluorochromes, detectors, matrix)
     };
-    built.map_err(|e| err(doc, node, e.to_string()))
+    built.map_err(|e| at(doc, node, e))
 }
 
 /// Writes a strategy as a Gating-ML 2.0 document.
@@ -565,7 +571,8 @@ mod tests {
         let e = parse(&unsupported).unwrap_err().to_string();
         assert!(e.contains("<CurlyGate> is not supported") && e.contains("line 13"), "{e}");
         let dangling = DOC.replace(r#"gating:ref="R""#, r#"gating:ref="Q""#);
-        let e = parse(&dangling).unwrap_err().to_string();
+        let e = parse(&dangling).unwrap_err();
+        let e = format!("{e}: {}", std::error::Error::source(&e).map_or(String::new(), |s| s.to_string()));
         assert!(e.contains("\"Q\"") && e.contains("line 13"), "{e}");
         assert!(matches!(parse("<not xml"), Err(Error::Xml { .. })));
     }

@@ -79,8 +79,11 @@ fn study_file_errors_name_the_line_and_the_field() {
     }
     let err = Study::open(&dir.path().join("nope.toml")).unwrap_err();
     assert!(err.to_string().ends_with("nope.toml"), "{err}");
-    let cause = std::error::Error::source(&err).and_then(|e| e.downcast_ref::<std::io::Error>());
-    assert_eq!(cause.map(std::io::Error::kind), Some(std::io::ErrorKind::NotFound), "{err:?}");
+    let cause = std::error::Error::source(&err).and_then(|e| e.downcast_ref::<Box<niche_study::InputError>>());
+    assert!(
+        matches!(cause.map(|b| &**b), Some(niche_study::InputError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound),
+        "{err:?}"
+    );
 }
 
 #[test]

@@ -47,10 +47,12 @@ pub struct RunArgs {
     /// How the replicates' donors and well effects are drawn (default: the design's, typical).
     #[arg(long, value_enum)]
     sampling: Option<crate::commands::study::SamplingArg>,
-    /// Output directory; must be empty or absent unless `--force`.
+    /// Output directory; must be empty or absent unless `--force`. Written beside it and renamed
+    /// into place when complete.
     #[arg(short, long, value_name = "DIR")]
     output: PathBuf,
-    /// Write into a non-empty directory (files of the same names are replaced).
+    /// Replace an existing output (a directory holding niche's manifest.json), swapped out in one
+    /// step when the new one is complete.
     #[arg(long)]
     force: bool,
 }

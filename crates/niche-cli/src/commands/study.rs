@@ -17,7 +17,9 @@ pub struct AnalyzeArgs {
     /// Output directory for the report (default: `<study name>_report` beside the study file).
     #[arg(short, long, value_name = "DIR")]
     output: Option<PathBuf>,
-    /// Write into a non-empty output directory.
+    /// Replace an existing output (an empty directory, or one holding niche's manifest.json; never
+    /// a directory holding an input). The output is written beside it and swapped in when
+    /// complete, so a killed run leaves the old output or the new one, never a mix.
     #[arg(long)]
     force: bool,
 }
@@ -45,7 +47,9 @@ pub struct ReproduceArgs {
     /// use these rates. Under a second each; 0 skips them.
     #[arg(long, value_name = "N", default_value_t = 20)]
     repeats: usize,
-    /// Write into a non-empty output directory.
+    /// Replace an existing output (an empty directory, or one holding niche's manifest.json; never
+    /// a directory holding an input). The output is written beside it and swapped in when
+    /// complete, so a killed run leaves the old output or the new one, never a mix.
     #[arg(long)]
     force: bool,
     /// Skip the model's validation (leave-one-out, profiles, the alternative mechanism: about
