@@ -17,7 +17,7 @@ def main(path, repeats, donors):
     for _ in range(repeats):
         t0 = time.perf_counter()
         rr.reset()
-        res = rr.simulate(0, 24, 2, selections=["early", "late"])
+        res = rr.simulate(0, 24, 2, selections=["[early_apoptotic]", "[late_apoptotic]"])
         times.append((time.perf_counter() - t0) * 1e3)
     print(f"one_well_24h median_ms {np.median(times):.4f} apoptosis {100 * (res[-1, 0] + res[-1, 1]):.4f}")
     vcr = [0.0] + [1e-4 * 10 ** (k * 4 / 19) for k in range(1, 20)]
@@ -29,12 +29,14 @@ def main(path, repeats, donors):
     for v in vcr:
         for a in amd:
             for _ in range(max(donors, 1)):
-                rr.reset()
-                rr["vcr_effect"] = v * 1000 / (v * 1000 + rr["ec50_vcr_nm"])
-                rr["amd_nm"] = a * 1e6 / 502.78
+                # initial values, then reset: the initial assignments (drug concentrations, VCR
+                # effect, receptors at steady state) follow the doses and the donor
+                rr["init(vcr_um)"] = v
+                rr["init(amd_ug_per_ml)"] = a
                 for k, b in base.items():
-                    rr[k] = b * np.exp(0.1 * rng.standard_normal())
-                rr.simulate(0, 24, 2, selections=["early", "late"])
+                    rr[f"init({k})"] = b * np.exp(0.1 * rng.standard_normal())
+                rr.reset()
+                rr.simulate(0, 24, 2, selections=["[early_apoptotic]", "[late_apoptotic]"])
                 sims += 1
     seconds = time.perf_counter() - t0
     print(f"grid_20x20x{donors} total_s {seconds:.3f} per_sim_ms {seconds * 1e3 / sims:.4f}")

@@ -6,6 +6,8 @@
 //!   Bcl-2, Bax, early and late apoptosis) with the equations in its docs.
 //! - [`simulate`](simulate::simulate): diffsol's BDF solver; [`Readouts`] are what the assays see.
 //! - [`calibrate`]: weighted least squares against the paper's group means and SDs.
+//! - [`network`]: the same ODE as a reaction network, written as SBML ([`sbml`]), simulated in
+//!   SED-ML ([`sedml`]) and packed in a COMBINE archive ([`omex`]).
 //!
 //! ```
 //! use niche_model::{Condition, Parameters, simulate::readouts_at};
