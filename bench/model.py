@@ -23,19 +23,25 @@ def main(path, repeats, donors):
     vcr = [0.0] + [1e-4 * 10 ** (k * 4 / 19) for k in range(1, 20)]
     amd = [0.0] + [1e-2 * 10 ** (k * 3 / 19) for k in range(1, 20)]
     base = {k: rr[k] for k in ["receptors_per_cell", "pericellular_cxcl12_nm", "secretion_nm_per_h", "hazard_per_h"]}
+    ec50, kb, krec, kdeg = (rr[k] for k in ["ec50_vcr_nm", "kint_basal_per_h", "krec_per_h", "kdeg_internal_per_h"])
     rng = np.random.default_rng(7)
     t0 = time.perf_counter()
     sims = 0
     for v in vcr:
         for a in amd:
             for _ in range(max(donors, 1)):
-                # initial values, then reset: the initial assignments (drug concentrations, VCR
-                # effect, receptors at steady state) follow the doses and the donor
-                rr["init(vcr_um)"] = v
-                rr["init(amd_ug_per_ml)"] = a
-                for k, b in base.items():
-                    rr[f"init({k})"] = b * np.exp(0.1 * rng.standard_normal())
+                # reset, then the values the initial assignments would give for this dose and
+                # donor (setting init(...) instead makes libRoadRunner regenerate the model, ~0.3 s)
                 rr.reset()
+                rr["vcr_effect"] = v * 1000 / (v * 1000 + ec50)
+                rr["[amd3100]"] = a * 1e6 / 502.78
+                for k, b in base.items():
+                    rr[k] = b * np.exp(0.1 * rng.standard_normal())
+                r0 = rr["receptors_per_cell"]
+                i0 = kb * r0 / (krec + kdeg)
+                rr["[cxcr4]"] = r0
+                rr["[cxcr4_internal]"] = i0
+                rr["cxcr4_synthesis_per_h"] = kdeg * i0
                 rr.simulate(0, 24, 2, selections=["[early_apoptotic]", "[late_apoptotic]"])
                 sims += 1
     seconds = time.perf_counter() - t0
