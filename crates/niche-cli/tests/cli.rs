@@ -419,6 +419,7 @@ fn help_snapshots() {
         vec!["model", "scan", "--help"],
         vec!["model", "cohort", "--help"],
         vec!["model", "export-sbml", "--help"],
+        vec!["model", "export-omex", "--help"],
         vec!["lab", "run", "--help"],
         vec!["reproduce", "--help"],
         vec!["analyze", "--help"],
@@ -572,6 +573,50 @@ fn model_commands_keep_their_contracts() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(std::fs::read_to_string(tmp.path().join("model.xml")).unwrap().contains("level=\"3\" version=\"2\""));
     let o = niche(&["model", "export-sbml", "-o", "model.xml"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
+
+    // a group's doses, from the seed study or a design file; unknown groups and treatments are errors
+    let o = niche(&["model", "export-sbml", "--group", "coculture_vcr_amd"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("id=\"amd_ug_per_ml\" sboTerm=\"SBO:0000002\" value=\"5e0\""), "{}", stdout(&o));
+    let o = niche(&["model", "export-sbml", "--group", "nope"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no group \"nope\"") && stderr(&o).contains("coculture_vcr"), "{}", stderr(&o));
+    std::fs::write(
+        tmp.path().join("design.toml"),
+        "[[group]]\nid = \"co_ara\"\nmsc = true\ncytarabine_umol_per_l = 1.0\n",
+    )
+    .unwrap();
+    for args in [
+        &["model", "export-sbml", "--study", "design.toml", "--group", "co_ara"][..],
+        &["model", "export-omex", "--study", "design.toml", "-o", "bad.omex"][..],
+    ] {
+        let o = niche(args, tmp.path());
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = stderr(&o);
+        assert!(
+            err.contains("design.toml") && err.contains("cytarabine_umol_per_l") && err.contains("line 4"),
+            "{err}"
+        );
+    }
+
+    let o = niche(&["model", "export-omex", "-o", "seed.omex"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let archive = std::fs::read(tmp.path().join("seed.omex")).unwrap();
+    assert_eq!(&archive[..4], b"PK\x03\x04");
+    let text = String::from_utf8_lossy(&archive);
+    assert_eq!(text.matches("<task id=").count(), 5, "one task per seed group");
+    std::fs::write(
+        tmp.path().join("design.toml"),
+        "[[group]]\nid = \"alone\"\nmsc = false\n[[group]]\nid = \"co_low\"\nmsc = true\nvcr_umol_per_l = 0.01\n",
+    )
+    .unwrap();
+    let o = niche(&["model", "export-omex", "--study", "design.toml", "-o", "design.omex"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&std::fs::read(tmp.path().join("design.omex")).unwrap()).into_owned();
+    assert!(text.contains("<task id=\"task_co_low\"") && text.contains("newValue=\"0.01\""), "{text}");
+    let o = niche(&["model", "export-omex", "-o", "design.omex"], tmp.path());
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
 

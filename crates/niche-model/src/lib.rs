@@ -6,6 +6,8 @@
 //!   Bcl-2, Bax, early and late apoptosis) with the equations in its docs.
 //! - [`simulate`](simulate::simulate): diffsol's BDF solver; [`Readouts`] are what the assays see.
 //! - [`calibrate`]: weighted least squares against the paper's group means and SDs.
+//! - [`network`]: the same ODE as a reaction network, written as SBML ([`sbml`]), simulated in
+//!   SED-ML ([`sedml`]) and packed in a COMBINE archive ([`omex`]).
 //!
 //! ```
 //! use niche_model::{Condition, Parameters, simulate::readouts_at};
@@ -19,13 +21,17 @@ pub mod calibrate;
 pub mod condition;
 pub mod donors;
 mod error;
+pub mod expr;
+pub mod network;
 pub mod ode;
+pub mod omex;
 pub mod params;
 pub mod reliance;
 pub mod residual;
 pub mod sampling;
 pub mod sbml;
 pub mod scan;
+pub mod sedml;
 pub mod simulate;
 pub mod synergy;
 pub mod targets;

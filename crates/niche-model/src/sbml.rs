@@ -1,340 +1,230 @@
-//! SBML Level 3 Version 2 export of the ODE core for one condition: every parameter with its
-//! unit and source (in `<notes>`), the condition as parameters with initial assignments, the
-//! intermediate fluxes as assignment rules, and the nine states as rate rules on non-constant
-//! parameters (time in hours). libRoadRunner and python-libsbml load it without errors and it
-//! simulates to niche's trajectories (`tests/sbml_roadrunner.rs`).
+//! SBML Level 3 Version 2 export of [`crate::network`]: compartments with sizes, species with
+//! MIRIAM annotations (UniProt), reactions with kinetic laws, the drugs as boundary species at
+//! their doses, parameters with units and sources, SBO terms and a model history. The units are
+//! consistent (libsbml's unit checks pass) and every parameter carries its `params.rs` unit.
+//! libRoadRunner and COPASI simulate it to niche's trajectories (`tests/sbml_roadrunner.rs`).
 
 use std::fmt::Write;
 
 use crate::condition::Condition;
-use crate::ode::{Rates, STATE_NAMES};
+use crate::error::Result;
+use crate::expr::Expr;
+use crate::network::{Annotation, Network, UNIT_DEFINITIONS};
 use crate::params::Parameters;
-use crate::units::AMD3100_G_PER_MOL;
 
-/// A MathML expression.
-#[derive(Debug, Clone)]
-enum Expr {
-    Num(f64),
-    Var(&'static str),
-    Add(Vec<Expr>),
-    Sub(Box<Expr>, Box<Expr>),
-    Mul(Vec<Expr>),
-    Div(Box<Expr>, Box<Expr>),
-}
+/// The model's id in SBML, SED-ML and the archive.
+pub const MODEL_ID: &str = "niche_coculture";
+/// Creation date of the model history: fixed, so that the export is deterministic.
+pub const CREATED: &str = "2026-11-27T00:00:00Z";
 
-fn v(name: &'static str) -> Expr {
-    Expr::Var(name)
-}
-fn n(x: f64) -> Expr {
-    Expr::Num(x)
-}
-fn add(terms: Vec<Expr>) -> Expr {
-    Expr::Add(terms)
-}
-fn sub(a: Expr, b: Expr) -> Expr {
-    Expr::Sub(Box::new(a), Box::new(b))
-}
-fn mul(terms: Vec<Expr>) -> Expr {
-    Expr::Mul(terms)
-}
-fn div(a: Expr, b: Expr) -> Expr {
-    Expr::Div(Box::new(a), Box::new(b))
-}
-
-impl Expr {
-    fn mathml(&self, out: &mut String) {
-        match self {
-            Expr::Num(x) => {
-                let _ = write!(out, "<cn>{x:e}</cn>");
-            }
-            Expr::Var(name) => {
-                let _ = write!(out, "<ci>{name}</ci>");
-            }
-            Expr::Add(terms) | Expr::Mul(terms) => {
-                out.push_str(if matches!(self, Expr::Add(_)) { "<apply><plus/>" } else { "<apply><times/>" });
-                terms.iter().for_each(|t| t.mathml(out));
-                out.push_str("</apply>");
-            }
-            Expr::Sub(a, b) | Expr::Div(a, b) => {
-                out.push_str(if matches!(self, Expr::Sub(..)) { "<apply><minus/>" } else { "<apply><divide/>" });
-                a.mathml(out);
-                b.mathml(out);
-                out.push_str("</apply>");
-            }
-        }
-    }
-}
+const SBML_NS: &str = "http://www.sbml.org/sbml/level3/version2/core";
+const MATHML: &str = "<math xmlns=\"http://www.w3.org/1998/Math/MathML\" \
+                      xmlns:sbml=\"http://www.sbml.org/sbml/level3/version2/core\">";
 
 /// The model for `condition` as an SBML L3V2 document.
-pub fn to_sbml(p: &Parameters, condition: &Condition) -> String {
-    let rates = Rates::new(p, condition);
-    let y0 = rates.initial_state();
+pub fn to_sbml(p: &Parameters, condition: &Condition) -> Result<String> {
+    Ok(write_network(&Network::new(p, condition)?))
+}
+
+/// Writes a network.
+pub fn write_network(n: &Network) -> String {
     let mut s = String::new();
-    s.push_str(r#"<?xml version="1.0" encoding="UTF-8"?>
-<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2">
-  <model id="niche_coculture" name="ALL-MSC co-culture under vincristine and AMD3100 (niche)" timeUnits="hour">
-    <notes><body xmlns="http://www.w3.org/1999/xhtml"><p>niche-model: CXCL12/CXCR4 signalling, AMD3100 antagonism, Bcl-2/Bax and apoptosis of primary R/R B-ALL blasts co-cultured with umbilical-cord MSCs (Wang et al., OncoTargets and Therapy). States are rate rules on non-constant parameters; time in hours.</p></body></notes>
-    <listOfUnitDefinitions>
-      <unitDefinition id="hour"><listOfUnits><unit kind="second" exponent="1" scale="0" multiplier="3600"/></listOfUnits></unitDefinition>
-      <unitDefinition id="per_hour"><listOfUnits><unit kind="second" exponent="-1" scale="0" multiplier="3600"/></listOfUnits></unitDefinition>
-      <unitDefinition id="nM"><listOfUnits><unit kind="mole" exponent="1" scale="-9" multiplier="1"/><unit kind="litre" exponent="-1" scale="0" multiplier="1"/></listOfUnits></unitDefinition>
-      <unitDefinition id="nM_per_hour"><listOfUnits><unit kind="mole" exponent="1" scale="-9" multiplier="1"/><unit kind="litre" exponent="-1" scale="0" multiplier="1"/><unit kind="second" exponent="-1" scale="0" multiplier="3600"/></listOfUnits></unitDefinition>
-      <unitDefinition id="per_nM_per_hour"><listOfUnits><unit kind="mole" exponent="-1" scale="-9" multiplier="1"/><unit kind="litre" exponent="1" scale="0" multiplier="1"/><unit kind="second" exponent="-1" scale="0" multiplier="3600"/></listOfUnits></unitDefinition>
-      <unitDefinition id="receptors_per_cell"><listOfUnits><unit kind="item" exponent="1" scale="0" multiplier="1"/></listOfUnits></unitDefinition>
-      <unitDefinition id="receptors_per_cell_per_hour"><listOfUnits><unit kind="item" exponent="1" scale="0" multiplier="1"/><unit kind="second" exponent="-1" scale="0" multiplier="3600"/></listOfUnits></unitDefinition>
-      <unitDefinition id="nM_per_receptor"><listOfUnits><unit kind="mole" exponent="1" scale="-9" multiplier="1"/><unit kind="litre" exponent="-1" scale="0" multiplier="1"/><unit kind="item" exponent="-1" scale="0" multiplier="1"/></listOfUnits></unitDefinition>
-      <unitDefinition id="cells_per_litre"><listOfUnits><unit kind="item" exponent="1" scale="0" multiplier="1"/><unit kind="litre" exponent="-1" scale="0" multiplier="1"/></listOfUnits></unitDefinition>
-      <unitDefinition id="ug_per_ml"><listOfUnits><unit kind="gram" exponent="1" scale="-3" multiplier="1"/><unit kind="litre" exponent="-1" scale="0" multiplier="1"/></listOfUnits></unitDefinition>
-      <unitDefinition id="uM"><listOfUnits><unit kind="mole" exponent="1" scale="-6" multiplier="1"/><unit kind="litre" exponent="-1" scale="0" multiplier="1"/></listOfUnits></unitDefinition>
-      <unitDefinition id="g_per_mol"><listOfUnits><unit kind="gram" exponent="1" scale="0" multiplier="1"/><unit kind="mole" exponent="-1" scale="0" multiplier="1"/></listOfUnits></unitDefinition>
-    </listOfUnitDefinitions>
-    <listOfParameters>
-"#);
-    let mut param = |id: &str, value: f64, units: &str, constant: bool, note: &str| {
+    let _ =
+        writeln!(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sbml xmlns=\"{SBML_NS}\" level=\"3\" version=\"2\">");
+    let _ = writeln!(
+        s,
+        "  <model metaid=\"meta_{MODEL_ID}\" id=\"{MODEL_ID}\" name=\"ALL-MSC co-culture under vincristine and AMD3100 \
+         (niche)\" sboTerm=\"SBO:0000293\" substanceUnits=\"nmol\" timeUnits=\"hour\" volumeUnits=\"litre\" \
+         extentUnits=\"nmol\">"
+    );
+    s.push_str(
+        "    <notes><body xmlns=\"http://www.w3.org/1999/xhtml\"><p>niche-model: CXCL12 secretion by \
+         umbilical-cord MSCs, CXCR4 binding, internalisation and antagonism by AMD3100, Bcl-2/Bax balance and \
+         apoptosis of primary relapsed/refractory B-ALL blasts under vincristine (Wang et al., OncoTargets and \
+         Therapy). Time in hours, substance in nmol. The compartment blasts counts the well's blasts in nmol of \
+         cells, so that a concentration there is an amount per cell: receptors per cell, Bcl-2 and Bax relative to \
+         an unstimulated blast, the fraction of cells apoptotic. Doses are the parameters vcr_um (µmol/L), \
+         amd_ug_per_ml (µg/mL) and msc (1: co-culture). Exported by `niche model export-sbml`; the same \
+         equations as niche's solver (crates/niche-model/src/ode.rs).</p></body></notes>\n",
+    );
+    let _ = writeln!(s, "    <annotation>{}</annotation>", model_rdf());
+    s.push_str("    <listOfUnitDefinitions>\n");
+    for (id, name, units) in UNIT_DEFINITIONS {
+        let _ = write!(s, "      <unitDefinition id=\"{id}\" name=\"{}\"><listOfUnits>", escape(name));
+        for (kind, exponent, scale, multiplier) in units {
+            let _ = write!(
+                s,
+                "<unit kind=\"{kind}\" exponent=\"{exponent}\" scale=\"{scale}\" multiplier=\"{multiplier}\"/>"
+            );
+        }
+        s.push_str("</listOfUnits></unitDefinition>\n");
+    }
+    s.push_str("    </listOfUnitDefinitions>\n    <listOfCompartments>\n");
+    for c in &n.compartments {
         let _ = writeln!(
             s,
-            "      <parameter id=\"{id}\" value=\"{value:e}\" units=\"{units}\" constant=\"{constant}\"><notes><body xmlns=\"http://www.w3.org/1999/xhtml\"><p>{}</p></body></notes></parameter>",
-            escape(note)
+            "      <compartment metaid=\"meta_{id}\" id=\"{id}\" name=\"{}\" sboTerm=\"SBO:0000290\"{} \
+             size=\"{:e}\" units=\"{}\" constant=\"true\">{}</compartment>",
+            c.name,
+            c.dimensions.map(|d| format!(" spatialDimensions=\"{d}\"")).unwrap_or_default(),
+            c.size,
+            c.units,
+            notes(c.note),
+            id = c.id
         );
-    };
-    for row in p.provenance() {
-        let unit = sbml_unit(row.unit);
-        param(row.name, row.value, unit, true, &format!("{} ({}): {}", row.unit, row.kind, row.source));
     }
-    param("msc", condition.msc_factor(), "dimensionless", true, "1 with MSCs (co-culture), 0 for blasts alone");
-    param("vcr_um", condition.vcr_um, "uM", true, "vincristine dose");
-    param("amd_ug_per_ml", condition.amd_ug_per_ml, "ug_per_ml", true, "AMD3100 dose");
-    param("amd3100_g_per_mol", AMD3100_G_PER_MOL, "g_per_mol", true, "AMD3100 free base");
-    param("vcr_effect", rates.vcr_effect, "dimensionless", true, "vcr/(vcr + EC50), by initial assignment");
-    param("amd_nm", rates.amd_nm, "nM", true, "AMD3100 in nM, by initial assignment");
-    param("rho", rates.rho, "nM_per_receptor", true, "nM of receptor per receptor/cell at the well's cell density");
-    param(
-        "synthesis",
-        rates.synthesis,
-        "receptors_per_cell_per_hour",
-        true,
-        "kdeg_internal·I0, so that untreated blasts sit at steady state",
-    );
-    for (name, value) in STATE_NAMES.iter().zip(y0) {
-        let unit = match *name {
-            "cxcl12_nm" => "nM",
-            "free" | "cxcl12_bound" | "amd_bound" | "internal" => "receptors_per_cell",
-            _ => "dimensionless",
-        };
-        param(name, value, unit, false, "state (rate rule)");
+    s.push_str("    </listOfCompartments>\n    <listOfSpecies>\n");
+    for sp in &n.species {
+        let _ = writeln!(
+            s,
+            "      <species metaid=\"meta_{id}\" id=\"{id}\" name=\"{}\" sboTerm=\"SBO:{:07}\" compartment=\"{}\" \
+             initialConcentration=\"{:e}\" substanceUnits=\"nmol\" hasOnlySubstanceUnits=\"false\" \
+             boundaryCondition=\"{c}\" constant=\"{c}\">{}{}</species>",
+            escape(sp.name),
+            sp.sbo,
+            sp.compartment,
+            sp.initial,
+            notes(sp.note),
+            annotation(sp.id, sp.annotation),
+            id = sp.id,
+            c = sp.constant
+        );
     }
-    for (name, unit) in [
-        ("l_eff", "nM"),
-        ("bind", "receptors_per_cell_per_hour"),
-        ("bind_amd", "receptors_per_cell_per_hour"),
-        ("contact", "dimensionless"),
-        ("stimulation", "dimensionless"),
-        ("signal", "dimensionless"),
-        ("protective_contact", "dimensionless"),
-        ("hazard", "per_hour"),
-    ] {
-        param(name, 0.0, unit, false, "intermediate (assignment rule)");
+    s.push_str("    </listOfSpecies>\n    <listOfParameters>\n");
+    for q in &n.parameters {
+        let _ = writeln!(
+            s,
+            "      <parameter metaid=\"meta_{id}\" id=\"{id}\" sboTerm=\"SBO:{:07}\" value=\"{:e}\" units=\"{}\" \
+             constant=\"{}\">{}{}</parameter>",
+            q.sbo,
+            q.value,
+            q.units,
+            q.constant,
+            notes(&q.note),
+            annotation(q.id, q.annotation),
+            id = q.id
+        );
     }
     s.push_str("    </listOfParameters>\n    <listOfInitialAssignments>\n");
-    let ec50 = v("ec50_vcr_nm");
-    let vcr_nm = mul(vec![v("vcr_um"), n(1000.0)]);
-    for (symbol, expr) in [
-        ("vcr_effect", div(vcr_nm.clone(), add(vec![vcr_nm, ec50]))),
-        ("amd_nm", div(mul(vec![v("amd_ug_per_ml"), n(1e6)]), v("amd3100_g_per_mol"))),
-    ] {
-        let _ = write!(
-            s,
-            "      <initialAssignment symbol=\"{symbol}\"><math xmlns=\"http://www.w3.org/1998/Math/MathML\">"
-        );
-        expr.mathml(&mut s);
-        s.push_str("</math></initialAssignment>\n");
+    for (symbol, e) in &n.initial_assignments {
+        let _ = writeln!(s, "      <initialAssignment symbol=\"{symbol}\">{}</initialAssignment>", math(e));
     }
     s.push_str("    </listOfInitialAssignments>\n    <listOfRules>\n");
-    for (variable, expr, kind) in rules(p, condition) {
-        let _ = write!(s, "      <{kind} variable=\"{variable}\"><math xmlns=\"http://www.w3.org/1998/Math/MathML\">");
-        expr.mathml(&mut s);
-        let _ = writeln!(s, "</math></{kind}>");
+    for (variable, e) in &n.assignment_rules {
+        let _ = writeln!(s, "      <assignmentRule variable=\"{variable}\">{}</assignmentRule>", math(e));
     }
-    s.push_str("    </listOfRules>\n  </model>\n</sbml>\n");
+    s.push_str("    </listOfRules>\n    <listOfReactions>\n");
+    for r in &n.reactions {
+        let _ = writeln!(
+            s,
+            "      <reaction metaid=\"meta_{id}\" id=\"{id}\" name=\"{}\" sboTerm=\"SBO:{:07}\" reversible=\"{}\">",
+            escape(r.name),
+            r.sbo,
+            r.reversible,
+            id = r.id
+        );
+        for (list, role, species) in [("listOfReactants", 10, r.reactants), ("listOfProducts", 11, r.products)] {
+            if species.is_empty() {
+                continue;
+            }
+            let _ = write!(s, "        <{list}>");
+            for sp in species {
+                let _ = write!(
+                    s,
+                    "<speciesReference species=\"{sp}\" sboTerm=\"SBO:{role:07}\" stoichiometry=\"1\" constant=\"true\"/>"
+                );
+            }
+            let _ = writeln!(s, "</{list}>");
+        }
+        if !r.modifiers.is_empty() {
+            s.push_str("        <listOfModifiers>");
+            for sp in r.modifiers {
+                let _ = write!(s, "<modifierSpeciesReference species=\"{sp}\" sboTerm=\"SBO:0000019\"/>");
+            }
+            s.push_str("</listOfModifiers>\n");
+        }
+        let _ = writeln!(s, "        <kineticLaw sboTerm=\"SBO:{:07}\">{}</kineticLaw>", r.law_sbo, math(&r.law));
+        s.push_str("      </reaction>\n");
+    }
+    s.push_str("    </listOfReactions>\n  </model>\n</sbml>\n");
     s
 }
 
-/// The assignment rules and rate rules, the same equations as [`crate::ode`].
-fn rules(p: &Parameters, condition: &Condition) -> Vec<(&'static str, Expr, &'static str)> {
-    let koff = mul(vec![v("kon_per_nm_h"), v("kd_cxcl12_nm")]);
-    let koff_amd = mul(vec![v("kon_amd_per_nm_h"), v("kd_amd_nm")]);
-    let one = || n(1.0);
-    // With no pericellular pool the bulk share of complexes is 1 (avoids 0/0 at L = 0).
-    let bulk_share =
-        if condition.msc && p.pericellular_cxcl12_nm > 0.0 { div(v("cxcl12_nm"), v("l_eff")) } else { one() };
-    let assignment = "assignmentRule";
-    let rate = "rateRule";
-    vec![
-        (
-            "stimulation",
-            add(vec![
-                one(),
-                mul(vec![
-                    v("secretion_vcr_rise"),
-                    v("vcr_effect"),
-                    add(vec![
-                        v("secretion_contact_free"),
-                        mul(vec![sub(one(), v("secretion_contact_free")), v("contact")]),
-                    ]),
-                ]),
-            ]),
-            assignment,
-        ),
-        (
-            "l_eff",
-            add(vec![v("cxcl12_nm"), mul(vec![v("msc"), v("pericellular_cxcl12_nm"), v("stimulation")])]),
-            assignment,
-        ),
-        (
-            "bind",
-            sub(mul(vec![v("kon_per_nm_h"), v("l_eff"), v("free")]), mul(vec![koff.clone(), v("cxcl12_bound")])),
-            assignment,
-        ),
-        (
-            "bind_amd",
-            sub(mul(vec![v("kon_amd_per_nm_h"), v("amd_nm"), v("free")]), mul(vec![koff_amd, v("amd_bound")])),
-            assignment,
-        ),
-        (
-            "contact",
-            div(add(vec![v("free"), v("cxcl12_bound")]), add(vec![v("free"), v("cxcl12_bound"), v("amd_bound")])),
-            assignment,
-        ),
-        (
-            "signal",
-            add(vec![
-                mul(vec![
-                    v("cxcr4_protection"),
-                    div(v("cxcl12_bound"), add(vec![v("cxcl12_bound"), v("signal_half_receptors")])),
-                ]),
-                mul(vec![sub(one(), v("cxcr4_protection")), v("msc")]),
-            ]),
-            assignment,
-        ),
-        (
-            "protective_contact",
-            add(vec![mul(vec![v("cxcr4_protection"), v("contact")]), sub(one(), v("cxcr4_protection"))]),
-            assignment,
-        ),
-        (
-            "hazard",
-            div(
-                mul(vec![
-                    v("hazard_per_h"),
-                    add(vec![one(), mul(vec![v("hazard_vcr_rise"), v("vcr_effect")])]),
-                    v("bax"),
-                ]),
-                v("bcl2"),
-            ),
-            assignment,
-        ),
-        (
-            "cxcl12_nm",
-            sub(
-                sub(
-                    mul(vec![v("msc"), v("secretion_nm_per_h"), v("stimulation")]),
-                    mul(vec![v("kdeg_cxcl12_per_h"), v("cxcl12_nm")]),
-                ),
-                mul(vec![
-                    v("rho"),
-                    sub(
-                        mul(vec![v("kon_per_nm_h"), v("cxcl12_nm"), v("free")]),
-                        mul(vec![koff, v("cxcl12_bound"), bulk_share]),
-                    ),
-                ]),
-            ),
-            rate,
-        ),
-        (
-            "free",
-            add(vec![
-                mul(vec![v("synthesis"), add(vec![one(), mul(vec![v("synthesis_vcr_rise"), v("vcr_effect")])])]),
-                mul(vec![n(-1.0), v("bind")]),
-                mul(vec![n(-1.0), v("bind_amd")]),
-                mul(vec![n(-1.0), v("kint_basal_per_h"), v("free")]),
-                mul(vec![v("krec_per_h"), v("internal")]),
-            ]),
-            rate,
-        ),
-        ("cxcl12_bound", sub(v("bind"), mul(vec![v("kint_ligand_per_h"), v("cxcl12_bound")])), rate),
-        ("amd_bound", sub(v("bind_amd"), mul(vec![v("kint_basal_per_h"), v("amd_bound")])), rate),
-        (
-            "internal",
-            sub(
-                add(vec![
-                    mul(vec![v("kint_basal_per_h"), add(vec![v("free"), v("amd_bound")])]),
-                    mul(vec![v("kint_ligand_per_h"), v("cxcl12_bound")]),
-                ]),
-                mul(vec![add(vec![v("krec_per_h"), v("kdeg_internal_per_h")]), v("internal")]),
-            ),
-            rate,
-        ),
-        (
-            "bcl2",
-            mul(vec![
-                v("protein_turnover_per_h"),
-                sub(
-                    div(
-                        add(vec![
-                            one(),
-                            mul(vec![
-                                v("bcl2_contact_rise"),
-                                v("msc"),
-                                sub(one(), v("vcr_effect")),
-                                v("protective_contact"),
-                            ]),
-                        ]),
-                        add(vec![one(), mul(vec![v("bcl2_vcr_fall"), v("vcr_effect")])]),
-                    ),
-                    v("bcl2"),
-                ),
-            ]),
-            rate,
-        ),
-        (
-            "bax",
-            mul(vec![
-                v("protein_turnover_per_h"),
-                sub(
-                    div(
-                        add(vec![one(), mul(vec![v("bax_vcr_rise"), v("vcr_effect")])]),
-                        add(vec![one(), mul(vec![v("bax_signal_suppression"), v("signal")])]),
-                    ),
-                    v("bax"),
-                ),
-            ]),
-            rate,
-        ),
-        (
-            "early",
-            sub(
-                mul(vec![v("hazard"), sub(sub(one(), v("early")), v("late"))]),
-                mul(vec![v("early_to_late_per_h"), v("early")]),
-            ),
-            rate,
-        ),
-        ("late", mul(vec![v("early_to_late_per_h"), v("early")]), rate),
-    ]
+fn math(e: &Expr) -> String {
+    let mut s = String::from(MATHML);
+    e.mathml(&mut s);
+    s.push_str("</math>");
+    s
 }
 
-/// SBML unit ids for the units [`Parameters::provenance`] names.
-fn sbml_unit(unit: &str) -> &'static str {
-    match unit {
-        "1/(nM·h)" => "per_nM_per_hour",
-        "nM" => "nM",
-        "1/h" => "per_hour",
-        "receptors/cell" => "receptors_per_cell",
-        "cells/L" => "cells_per_litre",
-        "nM/h" => "nM_per_hour",
-        _ => "dimensionless",
+fn notes(text: &str) -> String {
+    format!("<notes><body xmlns=\"http://www.w3.org/1999/xhtml\"><p>{}</p></body></notes>", escape(text))
+}
+
+const RDF_OPEN: &str = "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" \
+                        xmlns:dcterms=\"http://purl.org/dc/terms/\" xmlns:vCard4=\"http://www.w3.org/2006/vcard/ns#\" \
+                        xmlns:bqbiol=\"http://biomodels.net/biology-qualifiers/\" \
+                        xmlns:bqmodel=\"http://biomodels.net/model-qualifiers/\">";
+
+/// MIRIAM annotation of the element with metaid `meta_<id>`, grouped by qualifier.
+fn annotation(id: &str, terms: Annotation) -> String {
+    if terms.is_empty() {
+        return String::new();
     }
+    let mut s = format!("<annotation>{RDF_OPEN}<rdf:Description rdf:about=\"#meta_{id}\">");
+    s.push_str(&qualifiers(terms));
+    s.push_str("</rdf:Description></rdf:RDF></annotation>");
+    s
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+fn qualifiers(terms: Annotation) -> String {
+    let mut s = String::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for (qualifier, _) in terms {
+        if seen.contains(qualifier) {
+            continue;
+        }
+        seen.push(qualifier);
+        let _ = write!(s, "<{qualifier}><rdf:Bag>");
+        for (_, uri) in terms.iter().filter(|(q, _)| q == qualifier) {
+            let _ = write!(s, "<rdf:li rdf:resource=\"{uri}\"/>");
+        }
+        let _ = write!(s, "</rdf:Bag></{qualifier}>");
+    }
+    s
+}
+
+/// The model's history (creator, fixed dates) and provenance.
+fn model_rdf() -> String {
+    format!(
+        "{RDF_OPEN}<rdf:Description rdf:about=\"#meta_{MODEL_ID}\"><dcterms:creator><rdf:Bag><rdf:li \
+         rdf:parseType=\"Resource\"><vCard4:hasName rdf:parseType=\"Resource\"><vCard4:family-name>niche\
+         </vCard4:family-name><vCard4:given-name>maintainers</vCard4:given-name></vCard4:hasName>\
+         <vCard4:organization-name>niche project</vCard4:organization-name></rdf:li></rdf:Bag></dcterms:creator>\
+         <dcterms:created rdf:parseType=\"Resource\"><dcterms:W3CDTF>{CREATED}</dcterms:W3CDTF></dcterms:created>\
+         <dcterms:modified rdf:parseType=\"Resource\"><dcterms:W3CDTF>{CREATED}</dcterms:W3CDTF></dcterms:modified>\
+         {}</rdf:Description></rdf:RDF>",
+        qualifiers(&[("bqmodel:isDerivedFrom", crate::network::COGGINS_2014)])
+    )
+}
+
+/// Escapes text for XML content and attributes.
+pub(crate) fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_export_is_deterministic_and_names_every_reaction() {
+        let p = Parameters::default();
+        let c = Condition { msc: true, vcr_um: 1.0, amd_ug_per_ml: 5.0 };
+        let a = to_sbml(&p, &c).unwrap();
+        assert_eq!(a, to_sbml(&p, &c).unwrap());
+        for id in ["cxcl12_binding", "amd3100_binding", "early_to_late", "uniprot:P61073", "uniprot:Q07812"] {
+            assert!(a.contains(id), "{id}");
+        }
+    }
 }

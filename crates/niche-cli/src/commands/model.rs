@@ -34,8 +34,14 @@ pub enum ModelCommand {
     /// Virtual newly diagnosed and R/R patients whose CXCR4 follows Figure 1, and what AMD3100
     /// adds to VCR for each.
     Cohort(CohortArgs),
-    /// Export the ODE core as SBML Level 3 Version 2 (libRoadRunner, COPASI, tellurium).
+    /// Export the model as SBML Level 3 Version 2 (COPASI, libRoadRunner, Tellurium): species,
+    /// reactions with kinetic laws, units, SBO terms and UniProt annotations, with one group's
+    /// doses as the values of `msc`, `vcr_um` and `amd_ug_per_ml`.
     ExportSbml(ExportArgs),
+    /// Export a COMBINE archive (OMEX): the SBML model, a SED-ML experiment with one 24 h task per
+    /// group (its doses as model changes; the readouts as data generators and plots), manifest
+    /// and metadata. The seed study's five groups, or a design file's (`--study`).
+    ExportOmex(OmexArgs),
     /// How well does the model predict? Leave-one-out (each calibration target refitted without
     /// and predicted), profile likelihood of every free parameter (bounded, one-sided or flat),
     /// and an alternative mechanism (MSC protection through a route AMD3100 does not touch)
@@ -141,6 +147,27 @@ pub struct ExportArgs {
     /// Blasts alone (default: co-culture on MSCs).
     #[arg(long)]
     no_msc: bool,
+    /// Take the doses of this group (of the seed study, or of `--study`) instead of
+    /// `--vcr`/`--amd`/`--no-msc`.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["vcr", "amd", "no_msc"])]
+    group: Option<String>,
+    /// A design file (TOML, as `niche lab run --study` reads) whose groups `--group` names.
+    #[arg(long, value_name = "FILE", requires = "group")]
+    study: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct OmexArgs {
+    /// The archive to write (`.omex`). Refuses to overwrite unless `--force`.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Overwrite an existing archive.
+    #[arg(long)]
+    force: bool,
+    /// A design file (TOML, as `niche lab run --study` reads): its groups instead of the seed
+    /// study's.
+    #[arg(long, value_name = "FILE")]
+    study: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -162,6 +189,7 @@ pub fn run(command: ModelCommand) -> Result<()> {
         ModelCommand::Scan(a) => scan_command(&a),
         ModelCommand::Cohort(a) => cohort_command(&a),
         ModelCommand::ExportSbml(a) => export_command(&a),
+        ModelCommand::ExportOmex(a) => omex_command(&a),
         ModelCommand::Validate(a) => validate_command(&a),
     }
 }
@@ -409,14 +437,62 @@ fn cohort_command(a: &CohortArgs) -> Result<()> {
 }
 
 fn export_command(a: &ExportArgs) -> Result<()> {
-    let condition = Condition { msc: !a.no_msc, vcr_um: a.vcr, amd_ug_per_ml: a.amd };
-    if !(a.vcr.is_finite() && a.vcr >= 0.0 && a.amd.is_finite() && a.amd >= 0.0) {
+    let condition = match &a.group {
+        Some(id) => {
+            let groups = design_groups(a.study.as_deref())?;
+            let known = groups.iter().map(|(g, _)| g.as_str()).collect::<Vec<_>>().join(", ");
+            let source = a.study.as_ref().map_or("the seed study".to_string(), |p| p.display().to_string());
+            groups
+                .iter()
+                .find(|(g, _)| g == id)
+                .map(|(_, c)| *c)
+                .with_context(|| format!("{source}: no group {id:?} (groups: {known})"))?
+        }
+        None => Condition { msc: !a.no_msc, vcr_um: a.vcr, amd_ug_per_ml: a.amd },
+    };
+    if !(condition.vcr_um.is_finite()
+        && condition.vcr_um >= 0.0
+        && condition.amd_ug_per_ml.is_finite()
+        && condition.amd_ug_per_ml >= 0.0)
+    {
         bail!("doses must be finite and non-negative");
     }
-    let sbml = niche_model::sbml::to_sbml(&Parameters::default(), &condition);
+    let sbml = niche_model::sbml::to_sbml(&Parameters::default(), &condition)?;
     let output = Output::new(a.output.as_deref(), &[], a.force).context("--output")?;
     output.write_with(|out| {
         out.write_all(sbml.as_bytes())?;
         Ok(())
     })
+}
+
+fn omex_command(a: &OmexArgs) -> Result<()> {
+    let groups = design_groups(a.study.as_deref())?;
+    let borrowed: Vec<(&str, Condition)> = groups.iter().map(|(id, c)| (id.as_str(), *c)).collect();
+    let source = a.study.as_ref().map_or("the seed study".to_string(), |p| p.display().to_string());
+    let archive = niche_model::omex::to_omex(&Parameters::default(), &borrowed).with_context(|| source.clone())?;
+    let output = Output::new(Some(&a.output), &[], a.force).context("--output")?;
+    output.write_with(|out| {
+        out.write_all(&archive)?;
+        Ok(())
+    })?;
+    eprintln!("wrote {} ({} groups from {source})", a.output.display(), groups.len());
+    Ok(())
+}
+
+/// The groups of a design file (treatments the model does not know are errors naming the file
+/// and the field), or of the seed study.
+fn design_groups(study: Option<&std::path::Path>) -> Result<Vec<(String, Condition)>> {
+    let design = match study {
+        Some(path) => {
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(path).with_context(|| name.clone())?;
+            niche_lab::Design::parse(&text).with_context(|| name.clone())?
+        }
+        None => niche_lab::Design::seed(),
+    };
+    Ok(design
+        .groups
+        .iter()
+        .map(|g| (g.id.clone(), Condition { msc: g.msc, vcr_um: g.vcr_umol_per_l, amd_ug_per_ml: g.amd3100_ug_per_ml }))
+        .collect())
 }
