@@ -2,7 +2,7 @@
 //! regularized incomplete beta and gamma functions so that small P values keep their relative
 //! accuracy (no `1 − cdf` cancellation).
 
-use crate::special::{beta_inc, gamma_q};
+use crate::special::{beta_inc, gamma_q, ln_gamma};
 
 /// `P(Z > z)` for a standard normal Z, by W. J. Cody's rational Chebyshev approximations
 /// (Cody 1969, *Math. Comp.* 23:631–637; ACM TOMS Algorithm 715, 1993), accurate to about 1e-16
@@ -177,7 +177,11 @@ pub fn t_cdf(t: f64, df: f64) -> f64 {
     if t >= 0.0 { 1.0 - tail } else { tail }
 }
 
-/// The `p` quantile of Student's t (`0 < p < 1`), by bisection refined with Newton steps.
+/// The `p` quantile of Student's t (`0 < p < 1`): safeguarded Newton steps on `t_cdf` with the
+/// density `Γ((ν+1)/2) / (√(νπ) Γ(ν/2)) · (1 + t²/ν)^(−(ν+1)/2)`, inside a bisection bracket
+/// (a step that would leave the bracket bisects instead), to a relative step of 1e-15. The last few
+/// `(p, ν)` pairs are remembered per thread (fits and CIs ask for the same 0.975 quantile again
+/// and again).
 pub fn t_quantile(p: f64, df: f64) -> f64 {
     if !(p > 0.0 && p < 1.0) || df.is_nan() || df <= 0.0 {
         return f64::NAN;
@@ -185,7 +189,25 @@ pub fn t_quantile(p: f64, df: f64) -> f64 {
     if p == 0.5 {
         return 0.0;
     }
-    // bracket, then bisect: t_cdf is monotone
+    thread_local! {
+        static RECENT: std::cell::RefCell<Vec<(f64, f64, f64)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    if let Some(t) = RECENT.with(|r| r.borrow().iter().find(|e| e.0 == p && e.1 == df).map(|e| e.2)) {
+        return t;
+    }
+    let t = t_quantile_uncached(p, df);
+    RECENT.with(|r| {
+        let mut r = r.borrow_mut();
+        if r.len() >= 8 {
+            r.remove(0);
+        }
+        r.push((p, df, t));
+    });
+    t
+}
+
+fn t_quantile_uncached(p: f64, df: f64) -> f64 {
+    // bracket: t_cdf is monotone
     let (mut lo, mut hi) = (-1.0, 1.0);
     while t_cdf(lo, df) > p {
         lo *= 2.0;
@@ -193,18 +215,26 @@ pub fn t_quantile(p: f64, df: f64) -> f64 {
     while t_cdf(hi, df) < p {
         hi *= 2.0;
     }
+    let ln_norm = ln_gamma(0.5 * (df + 1.0)) - ln_gamma(0.5 * df) - 0.5 * (df * std::f64::consts::PI).ln();
+    let density = |t: f64| (ln_norm - 0.5 * (df + 1.0) * (t * t / df).ln_1p()).exp();
+    let mut t = 0.5 * (lo + hi);
     for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if t_cdf(mid, df) < p {
-            lo = mid;
+        let error = t_cdf(t, df) - p;
+        if error < 0.0 {
+            lo = t;
         } else {
-            hi = mid;
+            hi = t;
         }
-        if hi - lo <= 1e-15 * mid.abs().max(1e-300) {
+        let f = density(t);
+        let newton = t - error / f;
+        let next = if f > 0.0 && newton > lo && newton < hi { newton } else { 0.5 * (lo + hi) };
+        let step = (next - t).abs();
+        t = next;
+        if step <= 1e-15 * t.abs().max(1e-300) || hi - lo <= 1e-15 * t.abs().max(1e-300) {
             break;
         }
     }
-    0.5 * (lo + hi)
+    t
 }
 
 /// `P(F ≥ f)` for the F distribution with `(d1, d2)` degrees of freedom:
