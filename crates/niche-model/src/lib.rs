@@ -27,6 +27,7 @@ pub mod sampling;
 pub mod sbml;
 pub mod scan;
 pub mod simulate;
+mod small_lu;
 pub mod synergy;
 pub mod targets;
 pub mod units;
