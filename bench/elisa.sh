@@ -9,10 +9,10 @@ venv=bench/.venv
 repeats=${1:-50}
 work=${TMPDIR:-/tmp}/niche_elisa_bench
 mkdir -p "$work"
-"$venv/bin/python" bench/elisa.py --write "$work"
+"$venv/bin/python" bench/elisa.py --write "$work" $((repeats + 1))
 cargo build --release -q -p niche-assay --example bench_elisa
-niche=$(target/release/examples/bench_elisa "$work/plate.csv" "$work/layout.toml" "$repeats")
-scipy=$("$venv/bin/python" bench/elisa.py "$work/plate.csv" "$work/layout.toml" "$repeats")
+niche=$(target/release/examples/bench_elisa "$work" $((repeats + 1)))
+scipy=$("$venv/bin/python" bench/elisa.py "$work" $((repeats + 1)))
 echo "$niche" | sed 's/^/niche /'
 echo "$scipy" | sed 's/^/scipy /'
-paste <(echo "$niche") <(echo "$scipy") | awk '{ printf "ratio scipy/niche %s = %.1f\n", $1, $8 / $3 }'
+paste <(echo "$niche") <(echo "$scipy") | awk '{ printf "ratio scipy/niche %s = %.1f (cold %.1f)\n", $1, $12 / $5, $10 / $3 }'

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# niche-stats against scipy, side by side in one run: exact Mann-Whitney 100 vs 100 with ties and
-# Tukey's test on 10 groups. Usage: bench/stats.sh [REPEATS]
+# niche-stats against scipy, side by side in one run on the same data: exact Mann-Whitney 100 vs 100
+# with ties, 100 vs 100 and 300 vs 300 without, Tukey's and Dunnett's tests on 10 groups of 10. Every
+# call gets fresh data of the same sizes; cold (first call) and warm (median) times are printed, the
+# ratio is of the warm times. Usage: bench/stats.sh [REPEATS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=bench/.venv
@@ -10,10 +12,10 @@ fi
 "$venv/bin/python" -c "import scipy" 2>/dev/null || "$venv/bin/pip" install -q scipy numpy
 repeats=${1:-10}
 data=${TMPDIR:-/tmp}/niche_stats_bench.json
-"$venv/bin/python" bench/stats.py --write "$data"
+"$venv/bin/python" bench/stats.py --write "$data" "$repeats"
 cargo build --release -q -p niche-stats --example bench_stats
-niche=$(target/release/examples/bench_stats "$data" "$repeats")
-scipy=$("$venv/bin/python" bench/stats.py "$data" "$repeats")
+niche=$(target/release/examples/bench_stats "$data")
+scipy=$("$venv/bin/python" bench/stats.py "$data")
 echo "$niche" | sed 's/^/niche /'
 echo "$scipy" | sed 's/^/scipy /'
-paste <(echo "$niche") <(echo "$scipy") | awk '{ printf "ratio scipy/niche %s = %.2f\n", $1, $8 / $3 }'
+paste <(echo "$niche") <(echo "$scipy") | awk '{ printf "ratio scipy/niche %s = %.2f (cold %.2f)\n", $1, $12 / $5, $10 / $3 }'

@@ -33,6 +33,7 @@ pub mod sbml;
 pub mod scan;
 pub mod sedml;
 pub mod simulate;
+mod small_lu;
 pub mod synergy;
 pub mod targets;
 pub mod units;

@@ -1,13 +1,14 @@
 //! Solving one well with diffsol's BDF method (variable order, for stiff systems: AMD3100 binds
 //! and unbinds within seconds while apoptosis unfolds over a day), and the readouts an assay sees.
 
-use diffsol::{DenseMatrix, NalgebraLU, NalgebraMat, OdeBuilder, OdeSolverMethod};
+use diffsol::{DenseMatrix, NalgebraMat, OdeBuilder, OdeSolverMethod};
 use serde::Serialize;
 
 use crate::condition::Condition;
 use crate::error::{Error, Result};
 use crate::ode::{N_STATES, Rates};
 use crate::params::Parameters;
+use crate::small_lu::SmallLu;
 use crate::units::cxcl12_nm_to_ng_per_ml;
 
 /// The receptor complement `mfi_per_baseline` refers to (the literature blast's 30,000), so
@@ -115,7 +116,7 @@ pub fn simulate(p: &Parameters, condition: &Condition, times: &[f64], tolerances
         .init(move |_p: &[f64], _t: f64, y: &mut [f64]| y.copy_from_slice(&y0), N_STATES)
         .build()
         .map_err(|source| Error::SolverFailed { time_h: 0.0, source })?;
-    let mut solver = problem.bdf::<NalgebraLU<f64>>().map_err(|source| Error::SolverFailed { time_h: 0.0, source })?;
+    let mut solver = problem.bdf::<SmallLu>().map_err(|source| Error::SolverFailed { time_h: 0.0, source })?;
     let mut states = Vec::with_capacity(times.len());
     // The solver starts at t = 0; report t = 0 exactly and solve for the rest.
     let start = times.iter().take_while(|&&t| t == 0.0).count();

@@ -1,40 +1,63 @@
 //! Times the cases `bench/stats.sh` compares with scipy: exact Mann–Whitney tests of 100 vs 100
-//! values with and without ties, and Tukey's test on 10 groups of 10. The data are read from a JSON file that
-//! the script writes, so both tools see the same numbers.
+//! values with ties and of 100 vs 100 and 300 vs 300 without, and Tukey's and Dunnett's tests on
+//! 10 groups of 10. The data are read from a JSON file that the script writes, so both tools see
+//! the same numbers: REPEATS + 1 data sets per measure, a fresh one for every call (the first call
+//! is the cold one, the median of the others the warm time).
 //!
-//! `cargo run --release -p niche-stats --example bench_stats -- DATA.json [REPEATS]`
+//! `cargo run --release -p niche-stats --example bench_stats -- DATA.json`
 
 use std::time::Instant;
 
-use niche_stats::{ranks, tukey};
+use niche_stats::{dunnett, ranks, tukey};
+use serde_json::Value;
 
-fn median_ms(repeats: usize, mut f: impl FnMut() -> f64) -> (f64, f64) {
-    let mut times = Vec::with_capacity(repeats);
+/// (cold ms, warm median ms, result of the last call).
+fn timed<T>(sets: &[T], mut f: impl FnMut(&T) -> f64) -> (f64, f64, f64) {
+    let mut times = Vec::with_capacity(sets.len());
     let mut last = 0.0;
-    for _ in 0..repeats {
+    for data in sets {
         let start = Instant::now();
-        last = f();
+        last = std::hint::black_box(f(data));
         times.push(start.elapsed().as_secs_f64() * 1e3);
     }
-    times.sort_by(f64::total_cmp);
-    (times[times.len() / 2], last)
+    let cold = times[0];
+    let mut warm = times[1..].to_vec();
+    warm.sort_by(f64::total_cmp);
+    (cold, warm[warm.len() / 2], last)
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+}
+
+fn sets(v: &Value) -> Vec<Vec<Vec<f64>>> {
+    v.as_array().unwrap().iter().map(|set| set.as_array().unwrap().iter().map(floats).collect()).collect()
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let data: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&args[0])?)?;
-    let repeats: usize = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(10);
-    let floats =
-        |v: &serde_json::Value| -> Vec<f64> { v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect() };
-    let (a, b) = (floats(&data["mw_a"]), floats(&data["mw_b"]));
-    let (ms, p) = median_ms(repeats, || ranks::mann_whitney(&a, &b, ranks::Method::Exact).unwrap().p);
-    println!("mann_whitney_exact_ties_100x100 median_ms {ms:.3} p {p:.10}");
-    let (a, b) = (floats(&data["mw_noties_a"]), floats(&data["mw_noties_b"]));
-    let (ms, p) = median_ms(repeats, || ranks::mann_whitney(&a, &b, ranks::Method::Exact).unwrap().p);
-    println!("mann_whitney_exact_no_ties_100x100 median_ms {ms:.3} p {p:.10}");
-    let groups: Vec<Vec<f64>> = data["tukey"].as_array().unwrap().iter().map(floats).collect();
-    let named: Vec<(&str, &[f64])> = groups.iter().map(|g| ("g", g.as_slice())).collect();
-    let (ms, p) = median_ms(repeats, || tukey::tukey_hsd(&named).unwrap()[0].p);
-    println!("tukey_10_groups median_ms {ms:.3} p {p:.10}");
+    let path = std::env::args().nth(1).ok_or("usage: bench_stats DATA.json")?;
+    let data: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+    for (name, key) in [
+        ("mann_whitney_exact_ties_100x100", "mw_ties_100"),
+        ("mann_whitney_exact_no_ties_100x100", "mw_noties_100"),
+        ("mann_whitney_exact_no_ties_300x300", "mw_noties_300"),
+    ] {
+        let (cold, warm, p) =
+            timed(&sets(&data[key]), |d| ranks::mann_whitney(&d[0], &d[1], ranks::Method::Exact).unwrap().p);
+        println!("{name} cold_ms {cold:.4} median_ms {warm:.4} p {p:.10}");
+    }
+    let groups = sets(&data["groups_10"]);
+    let named = |g: &Vec<Vec<f64>>| -> Vec<(&'static str, Vec<f64>)> { g.iter().map(|v| ("g", v.clone())).collect() };
+    let prepared: Vec<Vec<(&str, Vec<f64>)>> = groups.iter().map(named).collect();
+    let (cold, warm, p) = timed(&prepared, |g| {
+        let view: Vec<(&str, &[f64])> = g.iter().map(|(n, v)| (*n, v.as_slice())).collect();
+        tukey::tukey_hsd(&view).unwrap()[0].p
+    });
+    println!("tukey_10_groups cold_ms {cold:.4} median_ms {warm:.4} p {p:.10}");
+    let (cold, warm, p) = timed(&prepared, |g| {
+        let view: Vec<(&str, &[f64])> = g.iter().map(|(n, v)| (*n, v.as_slice())).collect();
+        dunnett::dunnett(&view, 0).unwrap()[0].p
+    });
+    println!("dunnett_10_groups cold_ms {cold:.4} median_ms {warm:.4} p {p:.10}");
     Ok(())
 }

@@ -61,9 +61,15 @@ pub fn dunnett(groups: &[(&str, &[f64])], control: usize) -> Result<Vec<ControlC
 }
 
 /// The distribution of `max |Tᵢ|` for one-factor correlated t variables.
+///
+/// The inner integrand is even in u (the factor of each λ is `Φ(a) − Φ(b)` with
+/// `a, b = (±x − λu)/√(1−λ²)`, unchanged by u → −u together with the symmetry of Φ), so only the
+/// nodes with u ≥ 0 are kept, with doubled weights; equal λ (the same group size) share one factor,
+/// raised to their count; outer nodes whose weight is below 1e-17 of the largest are dropped.
 struct MaxAbsT {
-    lambdas: Vec<f64>,
-    /// `(u, weight·φ(u))` nodes of the inner integral.
+    /// Distinct `(λ, 1/√(1 − λ²), count)`.
+    lambdas: Vec<(f64, f64, i32)>,
+    /// `(u, weight·φ(u))` nodes of the inner integral, u ≥ 0, weights doubled for u > 0.
     inner: Vec<(f64, f64)>,
     /// `(s, weight·f_ν(s))` nodes of the outer integral (empty: ν ≈ ∞).
     outer: Vec<(f64, f64)>,
@@ -79,11 +85,24 @@ impl MaxAbsT {
             let mid = lo + (p as f64 + 0.5) * width;
             for &(x, w) in &nodes {
                 let u = mid + 0.5 * width * x;
-                inner.push((u, 0.5 * width * w * (-0.5 * u * u).exp() / (2.0 * std::f64::consts::PI).sqrt()));
+                if u < 0.0 {
+                    continue;
+                }
+                let weight = 0.5 * width * w * (-0.5 * u * u).exp() / (2.0 * std::f64::consts::PI).sqrt();
+                inner.push((u, if u > 0.0 { 2.0 * weight } else { weight }));
             }
         }
-        let outer = if df <= 25_000.0 { scale_nodes(df, &nodes) } else { Vec::new() };
-        MaxAbsT { lambdas: lambdas.to_vec(), inner, outer }
+        let mut outer = if df <= 25_000.0 { scale_nodes(df, &nodes) } else { Vec::new() };
+        let largest = outer.iter().map(|o| o.1).fold(0.0, f64::max);
+        outer.retain(|o| o.1 >= 1e-17 * largest);
+        let mut distinct: Vec<(f64, f64, i32)> = Vec::new();
+        for &l in lambdas {
+            match distinct.iter_mut().find(|d| d.0 == l) {
+                Some(d) => d.2 += 1,
+                None => distinct.push((l, 1.0 / (1.0 - l * l).sqrt(), 1)),
+            }
+        }
+        MaxAbsT { lambdas: distinct, inner, outer }
     }
 
     /// `P(all |Zᵢ| ≤ x)` for the normal limit.
@@ -94,9 +113,8 @@ impl MaxAbsT {
                 w * self
                     .lambdas
                     .iter()
-                    .map(|&l| {
-                        let sd = (1.0 - l * l).sqrt();
-                        normal_cdf((x - l * u) / sd) - normal_cdf((-x - l * u) / sd)
+                    .map(|&(l, inv_sd, count)| {
+                        (normal_cdf((x - l * u) * inv_sd) - normal_cdf((-x - l * u) * inv_sd)).powi(count)
                     })
                     .product::<f64>()
             })

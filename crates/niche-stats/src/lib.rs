@@ -38,6 +38,7 @@ pub mod linalg;
 pub mod multiple;
 pub mod nls;
 pub mod power;
+mod rank_sum;
 pub mod ranks;
 mod result;
 mod special;

@@ -1,19 +1,23 @@
 //! Rank tests: Mann–Whitney U, Wilcoxon signed-rank, Kruskal–Wallis.
 //!
 //! Ranks are midranks for ties. Exact distributions are counted with doubled midranks (integers):
-//! - Mann–Whitney without ties: the distribution of U from Löffler's recurrence on the generating
-//!   function `∏ᵢ (1 − q^(n₂+i)) / (1 − qⁱ)`: `u·p(u) = Σₖ σ(k)·p(u − k)` with
-//!   `σ(k) = Σ_{d | k, d ≤ n₁} d − Σ_{d | k, n₂ < d ≤ n₁+n₂} d` (A. Löffler, 1983).
+//! - Mann–Whitney without ties: the distribution of U as the coefficients of the Gaussian binomial
+//!   `[n₁+n₂ choose n₁]_q`, cached per thread for recent sizes (`rank_sum.rs`).
 //! - Mann–Whitney with ties (as Prism and StatXact): the permutation distribution of the rank sum
-//!   of midranks, counted by dynamic programming over the blocks of tied values.
+//!   of midranks, by the shift algorithm over blocks of tied values with network pruning
+//!   (`rank_sum.rs`).
 //! - Wilcoxon signed-rank: the distribution of W⁺ over all sign assignments, by dynamic programming
 //!   (midranks allowed).
 //!
 //! The two-sided exact P is `min(1, 2·min(P(S ≤ s), P(S ≥ s)))`. The normal approximations use the
 //! tie-corrected variance and, optionally, a continuity correction of ½.
 
+use std::cell::RefCell;
+
 use crate::distribution::{chi2_sf, normal_sf};
 use crate::error::{Error, Result, check_group};
+pub(crate) use crate::rank_sum::u_null_counts;
+use crate::rank_sum::{Block, rank_sum_two_sided, u_lower_tail, u_quantile};
 use crate::result::TestResult;
 
 /// How a rank test computes P.
@@ -77,204 +81,84 @@ pub(crate) fn two_sided(lower: f64, upper: f64) -> f64 {
     (2.0 * lower.min(upper)).min(1.0)
 }
 
-/// Mann–Whitney U test of two independent groups. The statistic reported is `U₁`, the U of the
-/// first group (scipy's convention); Prism reports `min(U₁, U₂)`.
-pub fn mann_whitney(a: &[f64], b: &[f64], method: Method) -> Result<TestResult> {
-    check_group("Mann-Whitney test", "first", a, 1)?;
-    check_group("Mann-Whitney test", "second", b, 1)?;
-    let (n1, n2) = (a.len(), b.len());
-    let all: Vec<f64> = a.iter().chain(b).copied().collect();
-    let (ranks, ties) = midranks(&all);
-    let r1: f64 = ranks[..n1].iter().sum();
-    let u1 = r1 - (n1 * (n1 + 1)) as f64 / 2.0;
-    let n = (n1 + n2) as f64;
-    let has_ties = ties > 0.0;
-    let exact = match method {
-        Method::Exact => true,
-        Method::Normal { .. } => false,
-        Method::Auto => n1 * n2 <= 10_000,
-    };
-    let (p, description) = if exact && !has_ties {
-        (mann_whitney_exact_no_ties(n1, n2, u1), "exact".to_string())
-    } else if exact {
-        let doubled: Vec<u64> = ranks.iter().map(|r| (2.0 * r).round() as u64).collect();
-        (rank_sum_exact(&doubled, n1, (2.0 * r1).round() as u64), "exact with ties".to_string())
-    } else {
-        let mean = (n1 * n2) as f64 / 2.0;
-        let var = (n1 * n2) as f64 / 12.0 * ((n + 1.0) - ties / (n * (n - 1.0)));
-        normal_approximation("Mann-Whitney test", u1, mean, var, method)?
-    };
-    Ok(TestResult {
-        test: "Mann-Whitney test".into(),
-        statistic_name: "U",
-        statistic: u1,
-        df: None,
-        df2: None,
-        p,
-        method: description,
-        effect: None,
+/// The first group's doubled midrank sum `2·R₁`, `Σ (t³ − t)` over the tie groups, and the blocks of
+/// tied values in increasing order, of `a` and `b` pooled (the sort buffer is thread-local).
+fn pooled_blocks(a: &[f64], b: &[f64], blocks: &mut Vec<Block>) -> (usize, f64) {
+    thread_local! {
+        static POOLED: RefCell<Vec<(f64, bool)>> = const { RefCell::new(Vec::new()) };
+    }
+    POOLED.with(|pooled| {
+        let pooled = &mut *pooled.borrow_mut();
+        pooled.clear();
+        pooled.extend(a.iter().map(|&v| (v, true)).chain(b.iter().map(|&v| (v, false))));
+        pooled.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
+        blocks.clear();
+        let (mut doubled_r1, mut ties) = (0usize, 0.0);
+        let mut start = 0;
+        while start < pooled.len() {
+            let value = pooled[start].0;
+            let mut end = start + 1;
+            let mut first = usize::from(pooled[start].1);
+            while end < pooled.len() && pooled[end].0 == value {
+                first += usize::from(pooled[end].1);
+                end += 1;
+            }
+            // doubled midrank of 1-based positions start + 1 ..= end
+            let doubled = start + end + 1;
+            doubled_r1 += first * doubled;
+            let t = (end - start) as f64;
+            ties += t * t * t - t;
+            blocks.push(Block { size: end - start, doubled_rank: doubled });
+            start = end;
+        }
+        (doubled_r1, ties)
     })
 }
 
-/// Exact two-sided P of U without ties (Löffler's recurrence).
-fn mann_whitney_exact_no_ties(n1: usize, n2: usize, u: f64) -> f64 {
-    let max = n1 * n2;
-    let u = u.round() as usize;
-    // P(U ≤ u) and P(U ≥ u) = P(U ≤ max − u) by symmetry: count up to the smaller one.
-    let limit = u.min(max - u);
-    let sigma = loffler_sigma(n1, n2, limit);
-    let p = loffler_counts(&sigma, limit);
-    let total = binomial(n1 + n2, n1);
-    let lower: f64 = p.iter().sum::<f64>() / total;
-    two_sided(lower, lower)
-}
-
-/// The null distribution of U for sizes `n1` and `n2` without ties: the counts of U = 0, 1, …,
-/// ⌊n₁n₂/2⌋ (the lower half; the rest follows by symmetry, `#(U = u) = #(U = n₁n₂ − u)`) and their
-/// total `C(n₁ + n₂, n₁)`, from Löffler's recurrence. The two-sided exact P of an observed
-/// `u ≤ n₁n₂/2` is `min(1, 2·Σ_{v ≤ u} #(U = v) / C(n₁ + n₂, n₁))`, the same sum in the same order as
-/// [`mann_whitney`] with [`Method::Exact`].
-pub(crate) fn u_null_counts(n1: usize, n2: usize) -> (Vec<f64>, f64) {
-    let half = n1 * n2 / 2;
-    let sigma = loffler_sigma(n1, n2, half);
-    (loffler_counts(&sigma, half), binomial(n1 + n2, n1))
-}
-
-/// `σ(k) = Σ_{d | k, d ≤ n₁} d − Σ_{d | k, n₂ < d ≤ n₁+n₂} d` for k ≤ `limit`, by a sieve over the
-/// divisors (each d adds to its multiples): O(limit · log limit).
-fn loffler_sigma(n1: usize, n2: usize, limit: usize) -> Vec<f64> {
-    let mut sigma = vec![0.0f64; limit + 1];
-    for d in 1..=limit.min(n1 + n2) {
-        let weight = (if d <= n1 { d as f64 } else { 0.0 }) - (if d > n2 && d <= n1 + n2 { d as f64 } else { 0.0 });
-        if weight != 0.0 {
-            for k in (d..=limit).step_by(d) {
-                sigma[k] += weight;
-            }
-        }
+/// Mann–Whitney U test of two independent groups. The statistic reported is `U₁`, the U of the
+/// first group (scipy's convention); Prism reports `min(U₁, U₂)`.
+pub fn mann_whitney(a: &[f64], b: &[f64], method: Method) -> Result<TestResult> {
+    thread_local! {
+        static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
     }
-    sigma
-}
-
-/// The counts `p(0..=limit)` of U from Löffler's recurrence `u·p(u) = Σₖ σ(k)·p(u − k)`, p(0) = 1.
-/// The counts are also kept in reverse order, so that each step is a dot product of two
-/// contiguous slices, summed in four lanes.
-fn loffler_counts(sigma: &[f64], limit: usize) -> Vec<f64> {
-    let mut p = vec![0.0f64; limit + 1];
-    // reversed[limit − j] = p(j)
-    let mut reversed = vec![0.0f64; limit + 1];
-    p[0] = 1.0;
-    reversed[limit] = 1.0;
-    for v in 1..=limit {
-        // Σ_{k=1..v} σ(k)·p(v − k) = σ[1..=v] · reversed[limit − v + 1..=limit]
-        let value = dot(&sigma[1..=v], &reversed[limit + 1 - v..=limit]) / v as f64;
-        p[v] = value;
-        reversed[limit - v] = value;
-    }
-    p
-}
-
-/// Dot product in four independent lanes (lets the compiler vectorise the reduction).
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut lanes = [0.0f64; 4];
-    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for i in 0..4 {
-            lanes[i] += x[i] * y[i];
-        }
-    }
-    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
-    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
-}
-
-/// `C(n, k)` as f64 (exact below 2^53, then rounded).
-fn binomial(n: usize, k: usize) -> f64 {
-    let k = k.min(n - k);
-    (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
-}
-
-/// Exact two-sided P of a rank sum of `n1` of the `doubled` ranks (with ties), observed `observed`.
-///
-/// Each tail is counted separately (ties make the distribution asymmetric): `P(S ≤ s)` directly,
-/// and `P(S ≥ s)` as the lower tail of the reflected ranks `2(n + 1) − r` at `2n₁(n + 1) − s`.
-fn rank_sum_exact(doubled: &[u64], n1: usize, observed: u64) -> f64 {
-    let n = doubled.len() as u64;
-    let reflected: Vec<u64> = doubled.iter().map(|r| 2 * (n + 1) - r).collect();
-    let total = binomial(doubled.len(), n1);
-    let lower = lower_tail_count(doubled, n1, observed) / total;
-    let upper = lower_tail_count(&reflected, n1, 2 * n1 as u64 * (n + 1) - observed) / total;
-    two_sided(lower, upper)
-}
-
-/// The weighted number of ways to pick `n1` of the `doubled` ranks with sum ≤ `cut`, counted by
-/// dynamic programming over the blocks of tied ranks and only over the sums each number of picked
-/// values can reach below the cut.
-fn lower_tail_count(doubled: &[u64], n1: usize, cut: u64) -> f64 {
-    let cut = cut as usize;
-    let mut sorted = doubled.to_vec();
-    sorted.sort_unstable();
-    let mut blocks: Vec<(usize, u64)> = Vec::new();
-    for &r in &sorted {
-        match blocks.last_mut() {
-            Some((t, rank)) if *rank == r => *t += 1,
-            _ => blocks.push((1, r)),
-        }
-    }
-    // the smallest sum of k values: the k smallest ranks
-    let mut min_sum = vec![0usize; n1 + 1];
-    for k in 1..=n1 {
-        min_sum[k] = min_sum[k - 1] + sorted[k - 1] as usize;
-    }
-    if min_sum[n1] > cut {
-        return 0.0;
-    }
-    let width = cut + 1;
-    // prefix[i]: sum of the i smallest ranks; the values left after a block are the larger ones,
-    // so picking j more of them adds at least prefix[done + j] − prefix[done]
-    let mut prefix = vec![0usize; sorted.len() + 1];
-    for (i, &r) in sorted.iter().enumerate() {
-        prefix[i + 1] = prefix[i] + r as usize;
-    }
-    // ways[k][s]: weighted number of ways to pick k values with doubled-rank sum s ≤ cut
-    let mut ways = vec![0.0f64; (n1 + 1) * width];
-    ways[0] = 1.0;
-    let mut picked_max = 0usize;
-    let mut done = 0usize;
-    for &(t, r) in &blocks {
-        done += t;
-        let next_max = (picked_max + t).min(n1);
-        for k in (1..=next_max).rev() {
-            let still = n1 - k;
-            if done + still > sorted.len() {
-                continue;
-            }
-            let rest = prefix[done + still] - prefix[done];
-            if rest > cut {
-                continue;
-            }
-            // k values among the ranks so far sum to at most k·r, and the rest must still fit
-            let hi = (cut - rest).min(k * r as usize);
-            for c in 1..=t.min(k) {
-                let from = k - c;
-                if from > picked_max {
-                    continue;
-                }
-                let shift = c * r as usize;
-                let lo = min_sum[k].max(shift + min_sum[from]);
-                if lo > hi {
-                    continue;
-                }
-                let weight = binomial(t, c);
-                let (src, dst) = ways.split_at_mut(k * width);
-                let src = &src[from * width..(from + 1) * width];
-                for (d, &v) in dst[lo..=hi].iter_mut().zip(&src[lo - shift..=hi - shift]) {
-                    *d += weight * v;
-                }
-            }
-        }
-        picked_max = next_max;
-    }
-    ways[n1 * width..].iter().sum()
+    check_group("Mann-Whitney test", "first", a, 1)?;
+    check_group("Mann-Whitney test", "second", b, 1)?;
+    let (n1, n2) = (a.len(), b.len());
+    BLOCKS.with(|blocks| {
+        let blocks = &mut *blocks.borrow_mut();
+        let (doubled_r1, ties) = pooled_blocks(a, b, blocks);
+        let r1 = doubled_r1 as f64 / 2.0;
+        let u1 = r1 - (n1 * (n1 + 1)) as f64 / 2.0;
+        let n = (n1 + n2) as f64;
+        let has_ties = ties > 0.0;
+        let exact = match method {
+            Method::Exact => true,
+            Method::Normal { .. } => false,
+            Method::Auto => n1 * n2 <= 10_000,
+        };
+        let (p, description) = if exact && !has_ties {
+            // P(U ≥ u) = P(U ≤ n₁n₂ − u) by symmetry: count up to the smaller one
+            let u = u1.round() as usize;
+            let lower = u_lower_tail(n1, n2, u.min(n1 * n2 - u));
+            (two_sided(lower, lower), "exact".to_string())
+        } else if exact {
+            (rank_sum_two_sided(blocks, n1, doubled_r1), "exact with ties".to_string())
+        } else {
+            let mean = (n1 * n2) as f64 / 2.0;
+            let var = (n1 * n2) as f64 / 12.0 * ((n + 1.0) - ties / (n * (n - 1.0)));
+            normal_approximation("Mann-Whitney test", u1, mean, var, method)?
+        };
+        Ok(TestResult {
+            test: "Mann-Whitney test".into(),
+            statistic_name: "U",
+            statistic: u1,
+            df: None,
+            df2: None,
+            p,
+            method: description,
+            effect: None,
+        })
+    })
 }
 
 /// Wilcoxon signed-rank test of paired values (`a − b`) or of one group against 0 (`b` empty).
@@ -414,11 +298,9 @@ mod tests {
         let a = [1.1, 2.3, 3.7, 8.0, 9.5, 0.2];
         let b = [4.4, 5.1, 6.6, 7.2, 10.1];
         let no_ties = mann_whitney(&a, &b, Method::Exact).unwrap().p;
-        let all: Vec<f64> = a.iter().chain(&b).copied().collect();
-        let (ranks, _) = midranks(&all);
-        let doubled: Vec<u64> = ranks.iter().map(|r| (2.0 * r) as u64).collect();
-        let r1: u64 = doubled[..a.len()].iter().sum();
-        assert!((rank_sum_exact(&doubled, a.len(), r1) - no_ties).abs() < 1e-14);
+        let mut blocks = Vec::new();
+        let (doubled_r1, _) = pooled_blocks(&a, &b, &mut blocks);
+        assert!((rank_sum_two_sided(&blocks, a.len(), doubled_r1) - no_ties).abs() < 1e-14);
     }
 
     #[test]
@@ -511,28 +393,6 @@ pub fn hodges_lehmann(a: &[f64], b: &[f64]) -> Result<Shift> {
     };
     let q = q.clamp(1, mn.div_ceil(2));
     Ok(Shift { estimate, ci95: (d[q - 1], d[mn - q]), method })
-}
-
-/// The smallest u with `P(U ≤ u) ≥ alpha` for U of sizes m and n without ties (R's `qwilcox`).
-fn u_quantile(m: usize, n: usize, alpha: f64) -> usize {
-    let max = m * n;
-    let half = max / 2;
-    let sigma = loffler_sigma(m, n, half);
-    let total = binomial(m + n, m);
-    let mut p = vec![0.0f64; half + 1];
-    p[0] = 1.0;
-    let mut cumulative = 1.0 / total;
-    if cumulative >= alpha {
-        return 0;
-    }
-    for v in 1..=half {
-        p[v] = (1..=v).map(|k| sigma[k] * p[v - k]).sum::<f64>() / v as f64;
-        cumulative += p[v] / total;
-        if cumulative >= alpha {
-            return v;
-        }
-    }
-    half
 }
 
 #[cfg(test)]

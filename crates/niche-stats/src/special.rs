@@ -102,6 +102,7 @@ pub fn gamma_q(a: f64, x: f64) -> f64 {
 }
 
 /// Regularized lower incomplete gamma `P(a, x)`.
+#[cfg(test)]
 pub fn gamma_p(a: f64, x: f64) -> f64 {
     if x <= 0.0 {
         return 0.0;

@@ -1,0 +1,422 @@
+//! The exact null distribution of the Mann–Whitney rank sum, with and without ties.
+//!
+//! - Without ties, `#(U = u)` for sizes m ≤ n is the coefficient of `qᵘ` in the Gaussian binomial
+//!   `[m+n choose m]_q = ∏_{i=1..m} (1 − q^(n+i)) / (1 − qⁱ)` (Mann & Whitney 1947; Andrews 1976,
+//!   *The Theory of Partitions*, 3.3). It is built factor by factor, each factor in O(limit): a
+//!   division by `1 − qⁱ` is a running sum with stride i, a multiplication by `1 − q^(n+i)` a
+//!   subtraction with stride n + i. Only the lower half of each intermediate polynomial is counted
+//!   (all terms are non-negative there, so nothing cancels badly); the upper half is its mirror
+//!   image (`[N choose i]_q` is palindromic). O(m·limit), against O(limit²) for Löffler's
+//!   recurrence (1983) that scipy ≥ 1.7 used and O(m·n·limit) for the Mann–Whitney recurrence.
+//!   The distribution depends only on the sizes, so its cumulative counts are kept per thread for
+//!   the last few size pairs; a call counts only up to the observed statistic (or, when a size pair
+//!   comes back with a larger statistic, the whole lower half once).
+//! - With ties: the permutation distribution of the doubled midrank sum, by the shift algorithm
+//!   over blocks of tied values (Streitberg & Röhmel 1986) on a table `ways[k][s]` (k values of
+//!   the first group picked among the blocks so far, doubled rank sum s), with the network
+//!   algorithm's two prunings (Mehta, Patel & Tsiatis 1984): a node none of whose completions
+//!   reaches the tail is dropped, a node all of whose completions lie in the tail is counted at
+//!   once with its `C(remaining, still needed)` completions. Only the tail on the observed side is
+//!   counted unless it exceeds ½ (then the other tail decides, and it is counted too).
+//!
+//! Buffers are thread-local and reused: a call allocates only when it needs more room than any
+//! earlier call on its thread.
+
+use std::cell::RefCell;
+
+/// How many size pairs' distributions each thread keeps.
+const CACHED_SIZES: usize = 8;
+
+/// Cumulative counts `Σ_{v ≤ u} #(U = v)`, u = 0..=limit, of one size pair.
+struct NullDistribution {
+    sizes: (usize, usize),
+    cumulative: Vec<f64>,
+    total: f64,
+}
+
+#[derive(Default)]
+struct Scratch {
+    /// Null distributions, most recently used last.
+    cache: Vec<NullDistribution>,
+    /// Working polynomial for the Gaussian binomial.
+    poly: Vec<f64>,
+    /// The shift algorithm's table, all zero between calls.
+    ways: Vec<f64>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// `C(n, k)` as f64 (exact below 2^53, then rounded).
+pub(crate) fn binomial(n: usize, k: usize) -> f64 {
+    if k > n {
+        return 0.0;
+    }
+    let k = k.min(n - k);
+    (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
+}
+
+/// Writes `#(U = u)` for u = 0..=limit (sizes m, n without ties) into `poly[..=limit]`.
+fn gaussian_binomial_into(m: usize, n: usize, limit: usize, poly: &mut Vec<f64>) {
+    let (a, b) = (m.min(n), m.max(n));
+    poly.clear();
+    poly.resize(limit + 1, 0.0);
+    poly[0] = 1.0;
+    for i in 1..=a {
+        // poly holds [b+i−1 choose i−1]_q on 0..=limit (zero above its degree b(i−1)).
+        let degree = b * i;
+        let half = (degree / 2).min(limit);
+        // divide by (1 − qⁱ): A_j = P_j + A_{j−i}, in chunks of i (no overlap inside a chunk)
+        let mut start = i;
+        while start <= half {
+            let len = i.min(half + 1 - start);
+            let (done, rest) = poly.split_at_mut(start);
+            for (d, s) in rest[..len].iter_mut().zip(&done[start - i..start - i + len]) {
+                *d += s;
+            }
+            start += len;
+        }
+        // multiply by (1 − q^(b+i)): P_j = A_j − A_{j−b−i}, from the top so the sources are still A
+        let shift = b + i;
+        if half >= shift {
+            let mut end = half + 1;
+            while end > shift {
+                let begin = (end - shift.min(end - shift)).max(shift);
+                let (src, dst) = poly.split_at_mut(begin);
+                for (d, s) in dst[..end - begin].iter_mut().zip(&src[begin - shift..end - shift]) {
+                    *d -= s;
+                }
+                end = begin;
+            }
+        }
+        // the upper half mirrors the lower: P_j = P_{degree − j}
+        for j in half + 1..=limit.min(degree) {
+            poly[j] = poly[degree - j];
+        }
+    }
+}
+
+/// Runs `f` on the cumulative null counts of U (sizes m, n, no ties) up to at least `limit`
+/// (≤ ⌊mn/2⌋), and their total `C(m + n, m)`.
+fn with_null_cumulative<R>(m: usize, n: usize, limit: usize, f: impl FnOnce(&[f64], f64) -> R) -> R {
+    let sizes = (m.min(n), m.max(n));
+    SCRATCH.with(|scratch| {
+        let scratch = &mut *scratch.borrow_mut();
+        let found = scratch.cache.iter().position(|d| d.sizes == sizes);
+        let index = match found {
+            Some(i) if scratch.cache[i].cumulative.len() > limit => i,
+            _ => {
+                // a size pair seen before with a smaller statistic: count the whole half once
+                let upto = if found.is_some() { m * n / 2 } else { limit };
+                gaussian_binomial_into(m, n, upto, &mut scratch.poly);
+                let mut cumulative = match found {
+                    Some(i) => std::mem::take(&mut scratch.cache.remove(i).cumulative),
+                    None if scratch.cache.len() >= CACHED_SIZES => {
+                        std::mem::take(&mut scratch.cache.remove(0).cumulative)
+                    }
+                    None => Vec::new(),
+                };
+                cumulative.clear();
+                let mut sum = 0.0;
+                cumulative.extend(scratch.poly[..=upto].iter().map(|&c| {
+                    sum += c;
+                    sum
+                }));
+                scratch.cache.push(NullDistribution { sizes, cumulative, total: binomial(m + n, m) });
+                scratch.cache.len() - 1
+            }
+        };
+        // most recently used last
+        let last = scratch.cache.len() - 1;
+        scratch.cache.swap(index, last);
+        let d = &scratch.cache[last];
+        f(&d.cumulative, d.total)
+    })
+}
+
+/// `P(U ≤ u)` for sizes m, n without ties, `u ≤ ⌊mn/2⌋`.
+pub(crate) fn u_lower_tail(m: usize, n: usize, u: usize) -> f64 {
+    with_null_cumulative(m, n, u, |cumulative, total| cumulative[u] / total)
+}
+
+/// The counts `#(U = u)`, u = 0..=⌊mn/2⌋, for sizes m, n without ties, and their total.
+pub(crate) fn u_null_counts(m: usize, n: usize) -> (Vec<f64>, f64) {
+    let mut poly = Vec::new();
+    gaussian_binomial_into(m, n, m * n / 2, &mut poly);
+    (poly, binomial(m + n, m))
+}
+
+/// The smallest u with `P(U ≤ u) ≥ alpha` for sizes m, n without ties (R's `qwilcox`), at most ⌊mn/2⌋.
+pub(crate) fn u_quantile(m: usize, n: usize, alpha: f64) -> usize {
+    let half = m * n / 2;
+    with_null_cumulative(m, n, half, |cumulative, total| {
+        cumulative[..=half].iter().position(|&c| c / total >= alpha).unwrap_or(half)
+    })
+}
+
+/// One block of tied values: its size and doubled midrank.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Block {
+    pub size: usize,
+    pub doubled_rank: usize,
+}
+
+/// Exact two-sided P of the doubled midrank sum `observed` of `n1` values, given the blocks of tied
+/// values in increasing order: `min(1, 2·min(P(S ≤ s), P(S ≥ s)))`.
+pub(crate) fn rank_sum_two_sided(blocks: &[Block], n1: usize, observed: usize) -> f64 {
+    let n: usize = blocks.iter().map(|b| b.size).sum();
+    let total = binomial(n, n1);
+    // reflection r → 2(n + 1) − r turns the upper tail into a lower one
+    let reflected_observed = 2 * n1 * (n + 1) - observed;
+    let lower_first = observed <= reflected_observed;
+    let tail = |lower: bool| {
+        SCRATCH.with(|scratch| {
+            let ways = &mut scratch.borrow_mut().ways;
+            if lower {
+                lower_tail_count(blocks.iter().copied(), n, n1, observed, ways) / total
+            } else {
+                let reflected =
+                    blocks.iter().rev().map(|b| Block { size: b.size, doubled_rank: 2 * (n + 1) - b.doubled_rank });
+                lower_tail_count(reflected, n, n1, reflected_observed, ways) / total
+            }
+        })
+    };
+    let first = tail(lower_first);
+    // the other tail is at least 1 − first: when first ≤ ½ it is the smaller one
+    if first <= 0.5 {
+        return (2.0 * first).min(1.0);
+    }
+    let second = tail(!lower_first);
+    (2.0 * first.min(second)).min(1.0)
+}
+
+/// The weighted number of ways to pick `n1` of the `n` values (blocks in increasing rank order)
+/// with doubled-rank sum ≤ `cut`. `ways` must be all zero and is left all zero.
+fn lower_tail_count(
+    blocks: impl Iterator<Item = Block> + Clone,
+    n: usize,
+    n1: usize,
+    cut: usize,
+    ways: &mut Vec<f64>,
+) -> f64 {
+    // ranks in order, to bound what the values not yet seen can add
+    let mut prefix = Vec::with_capacity(n + 1);
+    prefix.push(0usize);
+    for b in blocks.clone() {
+        for _ in 0..b.size {
+            prefix.push(prefix.last().unwrap() + b.doubled_rank);
+        }
+    }
+    if prefix[n1] > cut {
+        return 0.0;
+    }
+    if prefix[n] - prefix[n - n1] <= cut {
+        return binomial(n, n1);
+    }
+    let width = cut + 1;
+    if ways.len() < (n1 + 1) * width {
+        ways.resize((n1 + 1) * width, 0.0);
+    }
+    // live[k] = (lo, hi): the sums of row k that may be non-zero (lo > hi: empty)
+    let mut live = vec![(1usize, 0usize); n1 + 1];
+    live[0] = (0, 0);
+    ways[0] = 1.0;
+    let mut in_tail = 0.0;
+    let mut done = 0usize;
+    for block in blocks {
+        let (t, r) = (block.size, block.doubled_rank);
+        done += t;
+        let rest_items = n - done;
+        for k in (1..=n1.min(done)).rev() {
+            let need = n1 - k;
+            if need > rest_items {
+                continue;
+            }
+            // the completions add between min_rest and max_rest to the sum
+            let min_rest = prefix[done + need] - prefix[done];
+            let max_rest = prefix[n] - prefix[n - need];
+            if min_rest > cut {
+                continue;
+            }
+            let hi_keep = cut - min_rest;
+            // sums ≤ cut − max_rest have every completion in the tail
+            let all_in = cut.checked_sub(max_rest);
+            let completions = binomial(rest_items, need);
+            let (mut lo, mut hi) = live[k];
+            for c in 1..=t.min(k) {
+                let from = k - c;
+                let (flo, fhi) = live[from];
+                if flo > fhi {
+                    continue;
+                }
+                let shift = c * r;
+                let a = flo + shift;
+                let b = (fhi + shift).min(hi_keep);
+                if a > b {
+                    continue;
+                }
+                let weight = binomial(t, c);
+                let (src, dst) = ways.split_at_mut(k * width);
+                let src = &src[from * width..(from + 1) * width];
+                for (d, &v) in dst[a..=b].iter_mut().zip(&src[a - shift..=b - shift]) {
+                    *d += weight * v;
+                }
+                if lo > hi {
+                    (lo, hi) = (a, b);
+                } else {
+                    lo = lo.min(a);
+                    hi = hi.max(b);
+                }
+            }
+            if lo > hi {
+                continue;
+            }
+            let row = &mut ways[k * width..(k + 1) * width];
+            // drop what can no longer reach the tail, count what can no longer leave it
+            if hi > hi_keep {
+                row[hi_keep + 1..=hi].fill(0.0);
+                hi = hi_keep;
+            }
+            if let Some(all_in) = all_in {
+                if lo <= all_in {
+                    let end = all_in.min(hi);
+                    if lo <= end {
+                        in_tail += row[lo..=end].iter().sum::<f64>() * completions;
+                        row[lo..=end].fill(0.0);
+                        lo = end + 1;
+                    }
+                }
+            }
+            live[k] = (lo, hi);
+        }
+        // row 0 (nothing picked yet) stays only while the rest can still make the tail
+        if live[0].0 <= live[0].1 {
+            let need = n1;
+            if need > rest_items || prefix[done + need] - prefix[done] > cut {
+                ways[0] = 0.0;
+                live[0] = (1, 0);
+            }
+        }
+    }
+    let (lo, hi) = live[n1];
+    let row = &mut ways[n1 * width..(n1 + 1) * width];
+    if lo <= hi {
+        in_tail += row[lo..=hi].iter().sum::<f64>();
+    }
+    // leave the table zero for the next call
+    for (k, &(lo, hi)) in live.iter().enumerate() {
+        if lo <= hi {
+            ways[k * width + lo..=k * width + hi].fill(0.0);
+        }
+    }
+    in_tail
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// `#(U = u)` by enumerating every subset of m of the ranks 1..=m+n.
+    fn brute_force_counts(m: usize, n: usize) -> Vec<f64> {
+        let total = m + n;
+        let mut counts = vec![0.0; m * n + 1];
+        for mask in 0u32..(1 << total) {
+            if mask.count_ones() as usize != m {
+                continue;
+            }
+            let rank_sum: usize = (0..total).filter(|i| mask >> i & 1 == 1).map(|i| i + 1).sum();
+            counts[rank_sum - m * (m + 1) / 2] += 1.0;
+        }
+        counts
+    }
+
+    /// Two-sided P of the doubled midrank sum of `first` by enumerating every subset.
+    fn brute_force_ties(values: &[f64], first: &[bool]) -> f64 {
+        let n = values.len();
+        let (ranks, _) = crate::ranks::midranks(values);
+        let doubled: Vec<usize> = ranks.iter().map(|r| (2.0 * r).round() as usize).collect();
+        let n1 = first.iter().filter(|f| **f).count();
+        let observed: usize = (0..n).filter(|&i| first[i]).map(|i| doubled[i]).sum();
+        let (mut le, mut ge, mut all) = (0.0, 0.0, 0.0);
+        for mask in 0u32..(1 << n) {
+            if mask.count_ones() as usize != n1 {
+                continue;
+            }
+            let s: usize = (0..n).filter(|i| mask >> i & 1 == 1).map(|i| doubled[i]).sum();
+            all += 1.0;
+            le += f64::from(u8::from(s <= observed));
+            ge += f64::from(u8::from(s >= observed));
+        }
+        (2.0 * (le / all).min(ge / all)).min(1.0)
+    }
+
+    #[test]
+    fn gaussian_binomial_counts_every_size_up_to_eight() {
+        for m in 1..=8 {
+            for n in 1..=8 {
+                let want = brute_force_counts(m, n);
+                let (got, total) = u_null_counts(m, n);
+                assert_eq!(total, binomial(m + n, m));
+                assert_eq!(got[..], want[..=m * n / 2], "m = {m}, n = {n}");
+                // a short count agrees with the prefix of the whole
+                let mut short = Vec::new();
+                gaussian_binomial_into(m, n, m * n / 3, &mut short);
+                assert_eq!(short[..], want[..=m * n / 3]);
+            }
+        }
+    }
+
+    #[test]
+    fn the_cache_answers_as_a_fresh_count_does() {
+        // a small statistic first (short count), then larger ones (the whole half)
+        for u in [3, 40, 10, 200, 0, 250] {
+            let (counts, total) = u_null_counts(20, 25);
+            let want: f64 = counts[..=u].iter().sum::<f64>() / total;
+            assert!((u_lower_tail(20, 25, u) - want).abs() <= 1e-15 * want);
+            assert!((u_lower_tail(25, 20, u) - want).abs() <= 1e-15 * want);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn tied_rank_sums_match_enumeration(
+            values in prop::collection::vec(0u8..5, 2..=14),
+            split in any::<u16>(),
+        ) {
+            let n = values.len();
+            let first: Vec<bool> = (0..n).map(|i| split >> i & 1 == 1).collect();
+            let n1 = first.iter().filter(|f| **f).count();
+            prop_assume!(n1 >= 1 && n1 < n);
+            let x: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
+            let a: Vec<f64> = (0..n).filter(|&i| first[i]).map(|i| x[i]).collect();
+            let b: Vec<f64> = (0..n).filter(|&i| !first[i]).map(|i| x[i]).collect();
+            let got = crate::ranks::mann_whitney(&a, &b, crate::ranks::Method::Exact).unwrap().p;
+            let want = brute_force_ties(&x, &first);
+            prop_assert!((got - want).abs() <= 1e-12, "{got} vs {want}");
+        }
+
+        #[test]
+        fn untied_rank_sums_match_enumeration(m in 1usize..=9, n in 1usize..=9, seed in any::<u64>()) {
+            // a random split of the ranks 1..=m+n
+            let total = m + n;
+            let mut order: Vec<usize> = (0..total).collect();
+            let mut state = seed | 1;
+            for i in (1..total).rev() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                order.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            let a: Vec<f64> = order[..m].iter().map(|&i| i as f64).collect();
+            let b: Vec<f64> = order[m..].iter().map(|&i| i as f64).collect();
+            let mut first = vec![false; total];
+            order[..m].iter().for_each(|&i| first[i] = true);
+            let x: Vec<f64> = (0..total).map(|i| i as f64).collect();
+            let got = crate::ranks::mann_whitney(&a, &b, crate::ranks::Method::Exact).unwrap().p;
+            let want = brute_force_ties(&x, &first);
+            prop_assert!((got - want).abs() <= 1e-13, "{got} vs {want}");
+        }
+    }
+}
