@@ -38,6 +38,11 @@ for t in "${targets[@]}"; do
       -artifact_prefix=fuzz/artifacts/$t/ >"$out" 2>&1
     rc=$?
     times > "$out.after"
+    if grep -q "ParseDictionaryFile: error" "$out"; then
+      echo "$t: the dictionary fuzz/dict/${dict[$t]}.dict does not parse: $(grep -m1 -A1 ParseDictionaryFile "$out" | tr '\n' ' ')" >&2
+      rm -f "$out"*
+      exit 2
+    fi
     cpu=$(( $(children_cpu "$out.after") - $(children_cpu "$out.before") ))
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out" | grep -o '[0-9]*$' || echo '?')
     corpus=$(ls fuzz/corpus/$t | wc -l)

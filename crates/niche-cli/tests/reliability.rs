@@ -130,6 +130,7 @@ fn hostile_files_end_in_one_clear_line_within_seconds_and_1_gib() {
     std::fs::write(dir.join("blot.toml"), BLOT_LAYOUT).unwrap();
     std::fs::write(dir.join("wide.csv"), ",".repeat(2_000_000)).unwrap();
     std::fs::write(dir.join("layout.toml"), PLATE_LAYOUT).unwrap();
+    std::fs::write(dir.join("wide_table.csv"), format!("group,value\n{}", ",".repeat(40_000_000))).unwrap();
     std::fs::write(dir.join("tot.fcs"), fcs_with("18446744073709551616", "32", &[1.0])).unwrap();
     std::fs::write(dir.join("tot_big.fcs"), fcs_with("4000000000000", "32", &[1.0])).unwrap();
     std::fs::write(dir.join("bits.fcs"), fcs_with("1", "4294967328", &[1.0])).unwrap();
@@ -144,6 +145,7 @@ fn hostile_files_end_in_one_clear_line_within_seconds_and_1_gib() {
         ("$TOT beyond u64", vec!["fcs", "info", "tot.fcs"]),
         ("$TOT beyond the file", vec!["fcs", "info", "tot_big.fcs"]),
         ("$PnB beyond u32", vec!["fcs", "info", "bits.fcs"]),
+        ("a CSV table of 40 million empty fields", vec!["stats", "compare", "--test", "student", "wide_table.csv"]),
         ("deeply nested TOML", vec!["lab", "run", "--study", "deep.toml", "-o", "out"]),
         ("deeply nested study TOML", vec!["analyze", "deep.toml"]),
     ];

@@ -30,6 +30,9 @@ pub fn split_line(line: &str) -> Vec<String> {
     fields
 }
 
+/// Most columns a table may have (a line with more commas is refused before it is split).
+pub const MAX_COLUMNS: usize = 10_000;
+
 /// A record with its 1-based line number.
 pub type Record = (usize, Vec<String>);
 
@@ -38,9 +41,18 @@ pub fn read(path: &Path) -> Result<(Vec<String>, Vec<Record>)> {
     let text = niche_study::read_text(path, niche_study::MAX_TEXT_BYTES).with_context(|| path.display().to_string())?;
     let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
     let (_, header) = lines.next().with_context(|| format!("{}: the file is empty", path.display()))?;
+    if header.bytes().filter(|&b| b == b',').count() >= MAX_COLUMNS {
+        bail!("{}: line 1: more than the limit of {MAX_COLUMNS} fields", path.display());
+    }
     let header = split_line(header.trim_start_matches('\u{feff}'));
     let mut records = Vec::new();
+    if header.len() > MAX_COLUMNS {
+        bail!("{}: the header has {} columns, more than the limit of {MAX_COLUMNS}", path.display(), header.len());
+    }
     for (i, line) in lines {
+        if line.bytes().filter(|&b| b == b',').count() >= MAX_COLUMNS {
+            bail!("{}: line {}: more than the limit of {MAX_COLUMNS} fields", path.display(), i + 1);
+        }
         let fields = split_line(line);
         if fields.len() != header.len() {
             bail!("{}: line {}: {} fields, the header has {}", path.display(), i + 1, fields.len(), header.len());
