@@ -114,7 +114,11 @@ impl StagedDir {
         if self.replace && self.target.exists() {
             if exchange(&self.staging, &self.target).is_err() {
                 // no atomic exchange here: move the old output aside, then the new one in
-                let aside = self.staging.with_extension("old");
+                // `.NAME.partial-PID.old`, which `remove_abandoned` clears if this run dies here
+                // (`with_extension` would give `.NAME.old`: the staging name's "extension" is `partial-PID`)
+                let mut aside = self.staging.clone().into_os_string();
+                aside.push(".old");
+                let aside = PathBuf::from(aside);
                 std::fs::rename(&self.target, &aside).map_err(io("cannot move aside", &self.target))?;
                 std::fs::rename(&self.staging, &self.target).map_err(io("cannot rename into", &self.target))?;
                 self.committed = true;
@@ -242,9 +246,12 @@ mod tests {
     fn an_abandoned_staging_directory_is_removed() {
         let root = scratch("abandoned");
         let stale = root.join(".out.partial-4294967295");
+        let aside = root.join(".out.partial-4294967294.old");
         std::fs::create_dir(&stale).unwrap();
+        std::fs::create_dir(&aside).unwrap();
         let staged = StagedDir::begin(&root.join("out"), false, &[]).unwrap();
         assert!(!stale.exists());
+        assert!(!aside.exists(), "an output moved aside by a run killed mid-swap is cleared too");
         drop(staged);
     }
 }
