@@ -585,7 +585,7 @@ fn model_commands_keep_their_contracts() {
     assert!(stderr(&o).contains("no group \"nope\"") && stderr(&o).contains("coculture_vcr"), "{}", stderr(&o));
     std::fs::write(
         tmp.path().join("design.toml"),
-        "[[group]]\nid = \"co_ara\"\nmsc = true\ncytarabine_umol_per_l = 1.0\n",
+        "replicates = 3\n[[group]]\nid = \"co_ara\"\ncoculture = \"MSC\"\ntreatments = { cytarabine = \"1 umol/L\" }\n",
     )
     .unwrap();
     for args in [
@@ -595,10 +595,7 @@ fn model_commands_keep_their_contracts() {
         let o = niche(args, tmp.path());
         assert_eq!(o.status.code(), Some(1), "{args:?}");
         let err = stderr(&o);
-        assert!(
-            err.contains("design.toml") && err.contains("cytarabine_umol_per_l") && err.contains("line 4"),
-            "{err}"
-        );
+        assert!(err.contains("design.toml") && err.contains("\"cytarabine\"") && err.contains("line 2"), "{err}");
     }
 
     let o = niche(&["model", "export-omex", "-o", "seed.omex"], tmp.path());
@@ -609,7 +606,7 @@ fn model_commands_keep_their_contracts() {
     assert_eq!(text.matches("<task id=").count(), 5, "one task per seed group");
     std::fs::write(
         tmp.path().join("design.toml"),
-        "[[group]]\nid = \"alone\"\nmsc = false\n[[group]]\nid = \"co_low\"\nmsc = true\nvcr_umol_per_l = 0.01\n",
+        "[[group]]\nid = \"alone\"\n[[group]]\nid = \"co_low\"\ncoculture = \"MSC\"\ntreatments = { vincristine = \"10 nM\" }\n",
     )
     .unwrap();
     let o = niche(&["model", "export-omex", "--study", "design.toml", "-o", "design.omex"], tmp.path());
@@ -642,7 +639,7 @@ fn lab_run_writes_a_manifest_and_refuses_a_full_directory() {
     let o = niche(&["lab", "run", "--events", "500", "-o", "out"], tmp.path());
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("not empty"), "{}", stderr(&o));
-    std::fs::write(tmp.path().join("bad.toml"), "replicates = 2\n[[group]]\nid = \"x\"\nmsc = maybe\n").unwrap();
+    std::fs::write(tmp.path().join("bad.toml"), "replicates = 2\n[[group]]\nid = \"x\"\ncoculture = maybe\n").unwrap();
     let o = niche(&["lab", "run", "--study", "bad.toml", "-o", "out2"], tmp.path());
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("bad.toml") && stderr(&o).contains("line 4"), "{}", stderr(&o));
@@ -663,7 +660,9 @@ fn reproduce_writes_the_report_and_analyze_escapes_hostile_text() {
         "reproduction.json",
         "results.json",
         "manifest.json",
-        "figures/fig2c_cxcr4_mfi.svg",
+        "figures/readout_cxcr4_mfi.svg",
+        "figures/gate_coculture_apoptosis_AnnexinV-PI.svg",
+        "tables/gating.csv",
         "tables/summaries.csv",
         "raw/study.toml",
     ] {
@@ -745,12 +744,43 @@ fn reproduce_writes_the_report_and_analyze_escapes_hostile_text() {
 }
 
 #[test]
+fn study_init_writes_a_study_file_that_analyze_reads_once_readouts_are_added() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = niche(&["lab", "run", "--events", "500", "--seed", "4", "-o", "lab"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = niche(
+        &["study", "init", "lab/flow", "--pattern", "{group}_r{replicate}_{tube}.fcs", "-o", "lab/study.toml"],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("5 groups, 25 wells, tubes apoptosis, cxcr4, isotype"), "{}", stderr(&o));
+    let text = std::fs::read_to_string(tmp.path().join("lab/study.toml")).unwrap();
+    assert!(text.contains("\"CD184 PE\" = \"FL2-H\""), "the panel from $PnS:\n{text}");
+    assert!(text.contains("group = \"coculture_vcr_amd\"\nreplicate = 5\ntubes = { apoptosis = \"flow/coculture_vcr_amd_r5_apoptosis.fcs\""), "{text}");
+    // the user adds the readouts the tubes need (the marker by its panel name: the isotype tube labels FL2-H otherwise)
+    let readouts = "[[readout]]\nid = \"cxcr4\"\nkind = \"mfi_ratio\"\npopulation = \"CD45+CD19+\"\nmarker = \"CD184 PE\"\ntube = \"cxcr4\"\nreference = \"isotype\"\n\n\
+                    [[readout]]\nid = \"apoptosis\"\nkind = \"percent\"\npopulation = \"Apoptotic\"\nparent = \"Lymphoblasts\"\ntube = \"apoptosis\"\n";
+    std::fs::write(tmp.path().join("lab/study.toml"), format!("{text}\n{readouts}")).unwrap();
+    let o = niche(&["analyze", "lab/study.toml", "-o", "report"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("report/results.json")).unwrap()).unwrap();
+    assert_eq!(results["values"].as_array().unwrap().len(), 2 * 25);
+    // nothing is overwritten without --force, and a bad pattern says why
+    let o = niche(&["study", "init", "lab/flow", "-o", "lab/study.toml"], tmp.path());
+    assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
+    let o = niche(&["study", "init", "lab/flow", "--pattern", "{group}{tube}.fcs", "-o", "s2.toml"], tmp.path());
+    assert!(stderr(&o).contains("cannot be told apart"), "{}", stderr(&o));
+}
+
+#[test]
 fn analyze_reports_study_errors_with_line_and_field() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("s.toml"), "[[group]]\nid = \"a\"\nmsc = true\nvcr = \"1 mg/kg\"\n").unwrap();
+    std::fs::write(tmp.path().join("s.toml"), "[[group]]\nid = \"a\"\ntreatments = { vincristine = \"1 mg/kg\" }\n")
+        .unwrap();
     let o = niche(&["analyze", "s.toml"], tmp.path());
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("s.toml:4: group.vcr: unknown unit \"mg/kg\""), "{}", stderr(&o));
+    assert!(stderr(&o).contains("s.toml:3: group[1].treatments.vincristine: unknown unit \"mg/kg\""), "{}", stderr(&o));
     let o = niche(&["analyze", "missing.toml"], tmp.path());
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("missing.toml"), "{}", stderr(&o));

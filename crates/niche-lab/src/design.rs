@@ -1,40 +1,81 @@
 //! What to simulate: groups with their treatments, replicates, events per tube, the seed.
 //!
-//! Without a file this is the seed study (five groups). A design file is TOML:
+//! Without a file this is the seed study (five groups). A design file is TOML; its `[[group]]`
+//! tables are the study file's ([`niche_model::treatment`]: one dose syntax everywhere):
 //!
 //! ```toml
-//! replicates = 6          # independent experiments (one virtual donor each): flow tubes
-//! elisa_replicates = 5    # supernatants on the ELISA plate (the first ones; default: replicates)
+//! replicates = { flow = 6, elisa = 5, blot = 3 }   # or one number for every assay
 //! events = 20000          # events per FCS tube
-//! blot_replicates = 3     # blots, each with one lane per group
 //! blot_cv = 0.2           # CV of a normalised band between replicate blots (blot_imager::REPLICATE_CV)
 //! sampling = "typical"    # or "random": how donors and well effects are drawn
+//!
 //! [[group]]
 //! id = "coculture_vcr"
-//! msc = true
-//! vcr_umol_per_l = 1.0
-//! amd3100_ug_per_ml = 0.0
+//! label = "V"
+//! coculture = "MSC"
+//! treatments = { vincristine = "1 umol/L" }
 //! ```
+//!
+//! The lab simulates what the model knows (vincristine, AMD3100, co-culture on MSCs) and refuses
+//! a design that names anything else.
 
 use niche_model::sampling::Sampling;
+pub use niche_model::treatment::Group;
+use niche_model::{Condition, treatment::TreatmentError};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// One experimental group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Group {
-    /// Identifier used in file names and the manifest (letters, digits, `_`, `-`).
-    pub id: String,
-    /// Co-culture on MSCs.
-    pub msc: bool,
-    /// Vincristine, µmol/L.
-    #[serde(default)]
-    pub vcr_umol_per_l: f64,
-    /// AMD3100, µg/mL.
-    #[serde(default)]
-    pub amd3100_ug_per_ml: f64,
+/// Replicates per assay: independent experiments (one virtual donor each) measured by flow,
+/// supernatants on the ELISA plate (the first donors), and blots (one lane per group each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Replicates {
+    /// Flow wells per group.
+    pub flow: usize,
+    /// ELISA samples per group.
+    pub elisa: usize,
+    /// Blots.
+    pub blot: usize,
+}
+
+impl Replicates {
+    /// The same number for every assay.
+    pub fn all(n: usize) -> Replicates {
+        Replicates { flow: n, elisa: n, blot: n }
+    }
+}
+
+impl Default for Replicates {
+    fn default() -> Replicates {
+        Replicates { flow: 6, elisa: 6, blot: 3 }
+    }
+}
+
+impl<'de> Deserialize<'de> for Replicates {
+    /// `replicates = 6` (every assay) or `replicates = { flow = 6, elisa = 5, blot = 3 }` (an
+    /// assay left out: ELISA as flow, blots 3).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Replicates, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct PerAssay {
+            flow: Option<usize>,
+            elisa: Option<usize>,
+            blot: Option<usize>,
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged, expecting = "a number, or a table such as { flow = 6, elisa = 5, blot = 3 }")]
+        enum Form {
+            All(usize),
+            PerAssay(PerAssay),
+        }
+        Ok(match Form::deserialize(d)? {
+            Form::All(n) => Replicates::all(n),
+            Form::PerAssay(p) => {
+                let flow = p.flow.unwrap_or(Replicates::default().flow);
+                Replicates { flow, elisa: p.elisa.unwrap_or(flow), blot: p.blot.unwrap_or(Replicates::default().blot) }
+            }
+        })
+    }
 }
 
 /// A virtual experiment.
@@ -44,19 +85,12 @@ pub struct Design {
     /// Groups.
     #[serde(rename = "group")]
     pub groups: Vec<Group>,
-    /// Independent replicates (virtual donors) per group, measured by flow.
-    #[serde(default = "default_replicates")]
-    pub replicates: usize,
-    /// Replicates per group on the ELISA plate (the first `elisa_replicates` donors; default:
-    /// `replicates`).
+    /// Replicates per assay.
     #[serde(default)]
-    pub elisa_replicates: Option<usize>,
+    pub replicates: Replicates,
     /// Events per FCS tube.
     #[serde(default = "default_events")]
     pub events: usize,
-    /// Blots (each with one lane per group).
-    #[serde(default = "default_blots")]
-    pub blot_replicates: usize,
     /// Coefficient of variation of a normalised band between replicate blots
     /// ([`crate::blot_imager::REPLICATE_CV`] by default).
     #[serde(default = "default_blot_cv")]
@@ -66,18 +100,21 @@ pub struct Design {
     pub sampling: Sampling,
 }
 
-fn default_replicates() -> usize {
-    6
-}
 fn default_events() -> usize {
     20_000
-}
-fn default_blots() -> usize {
-    3
 }
 fn default_blot_cv() -> f64 {
     crate::blot_imager::REPLICATE_CV
 }
+
+/// Fields of earlier design files and what replaced them.
+const REPLACED: [(&str, &str); 5] = [
+    ("elisa_replicates", "replicates = { flow = 6, elisa = 5, blot = 3 }"),
+    ("blot_replicates", "replicates = { flow = 6, elisa = 5, blot = 3 }"),
+    ("msc", "coculture = \"MSC\" in the [[group]]"),
+    ("vcr_umol_per_l", "treatments = { vincristine = \"1 umol/L\" } in the [[group]]"),
+    ("amd3100_ug_per_ml", "treatments = { AMD3100 = \"5 ug/mL\" } in the [[group]]"),
+];
 
 impl Design {
     /// The seed study: its groups from the embedded targets file ([`niche_model::targets`]), as
@@ -87,25 +124,12 @@ impl Design {
     pub fn seed() -> Design {
         let n = Design::seed_n().map_or(6, |s| s.n);
         let groups = niche_model::targets::seed()
-            .map(|t| {
-                t.design
-                    .groups
-                    .iter()
-                    .map(|g| Group {
-                        id: g.id.clone(),
-                        msc: g.msc,
-                        vcr_umol_per_l: g.vcr_umol_per_l,
-                        amd3100_ug_per_ml: g.amd3100_ug_per_ml,
-                    })
-                    .collect()
-            })
+            .map(|t| t.design.groups.iter().map(|g| g.group()).collect())
             .unwrap_or_default();
         Design {
             groups,
-            replicates: n,
-            elisa_replicates: None,
+            replicates: Replicates { flow: n, elisa: n, blot: 3 },
             events: 20_000,
-            blot_replicates: 3,
             blot_cv: crate::blot_imager::REPLICATE_CV,
             sampling: Sampling::Random,
         }
@@ -117,22 +141,44 @@ impl Design {
         N.get_or_init(|| niche_model::targets::seed().ok()?.supported_n().ok()?).clone()
     }
 
-    /// Replicates on the ELISA plate.
-    pub fn elisa_n(&self) -> usize {
-        self.elisa_replicates.unwrap_or(self.replicates)
-    }
-
     /// Donors to simulate: enough for every assay.
     pub fn donors(&self) -> usize {
-        self.replicates.max(self.elisa_n())
+        self.replicates.flow.max(self.replicates.elisa)
+    }
+
+    /// The model's condition of every group, in order (checked by [`Design::check`]).
+    pub fn conditions(&self) -> Result<Vec<Condition>> {
+        self.groups
+            .iter()
+            .map(|g| {
+                g.condition().map_err(|e: TreatmentError| Error::Design { reason: format!("group {:?}: {e}", g.id) })
+            })
+            .collect()
     }
 
     /// Parses and checks a design file (errors name the line or the field).
     pub fn parse(text: &str) -> Result<Design> {
+        for (line, key) in text.lines().enumerate().filter_map(|(i, l)| Some((i + 1, l.split('=').next()?.trim()))) {
+            if let Some((old, new)) = REPLACED.iter().find(|(old, _)| *old == key) {
+                return Err(Error::Design { reason: format!("line {line}: `{old}` was replaced by {new}") });
+            }
+        }
         let design: Design = toml::from_str(text).map_err(|error| {
             let line = error.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
             Error::DesignToml { line, error }
         })?;
+        // a group the model cannot simulate: say where it is
+        for (i, g) in design.groups.iter().enumerate() {
+            if let Err(e) = g.condition() {
+                let line = text
+                    .lines()
+                    .enumerate()
+                    .filter(|(_, l)| l.trim_start().starts_with("[[group]]"))
+                    .nth(i)
+                    .map_or(1, |(n, _)| n + 1);
+                return Err(Error::Design { reason: format!("line {line}: group {:?}: {e}", g.id) });
+            }
+        }
         design.check()?;
         Ok(design)
     }
@@ -143,11 +189,10 @@ impl Design {
         if self.groups.is_empty() {
             return bad("no [[group]]".into());
         }
-        if !(1..=100).contains(&self.replicates) {
-            return bad(format!("replicates = {}: give 1 to 100", self.replicates));
-        }
-        if self.elisa_replicates.is_some_and(|n| !(1..=100).contains(&n)) {
-            return bad(format!("elisa_replicates = {}: give 1 to 100", self.elisa_n()));
+        for (assay, n) in [("flow", self.replicates.flow), ("elisa", self.replicates.elisa)] {
+            if !(1..=100).contains(&n) {
+                return bad(format!("replicates.{assay} = {n}: give 1 to 100"));
+            }
         }
         if !(100..=5_000_000).contains(&self.events) {
             return bad(format!("events = {}: give 100 to 5,000,000 per tube", self.events));
@@ -155,35 +200,30 @@ impl Design {
         if !(0.0..=2.0).contains(&self.blot_cv) {
             return bad(format!("blot_cv = {}: give a coefficient of variation from 0 to 2", self.blot_cv));
         }
-        if self.blot_replicates > 20 {
-            return bad(format!("blot_replicates = {}: at most 20", self.blot_replicates));
+        if self.replicates.blot > 20 {
+            return bad(format!("replicates.blot = {}: at most 20", self.replicates.blot));
         }
         if self.groups.len() > 20 {
             return bad(format!("{} groups: a blot has at most 20 lanes", self.groups.len()));
         }
-        if self.groups.len() * self.elisa_n() > crate::plate_reader::MAX_SAMPLES {
+        if self.groups.len() * self.replicates.elisa > crate::plate_reader::MAX_SAMPLES {
             return bad(format!(
                 "{} groups × {} replicates are {} ELISA samples: one plate holds {} in duplicate beside the standards",
                 self.groups.len(),
-                self.elisa_n(),
-                self.groups.len() * self.elisa_n(),
+                self.replicates.elisa,
+                self.groups.len() * self.replicates.elisa,
                 crate::plate_reader::MAX_SAMPLES
             ));
         }
         let mut seen = std::collections::BTreeSet::new();
         for g in &self.groups {
-            if g.id.is_empty() || !g.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            if !Group::valid_id(&g.id) {
                 return bad(format!("group id {:?}: use letters, digits, '_' and '-'", g.id));
             }
             if !seen.insert(&g.id) {
                 return bad(format!("group {:?} appears twice", g.id));
             }
-            for (name, v) in [("vcr_umol_per_l", g.vcr_umol_per_l), ("amd3100_ug_per_ml", g.amd3100_ug_per_ml)] {
-                if !v.is_finite() || v < 0.0 {
-                    return bad(format!("group {:?}: {name} = {v} must be finite and non-negative", g.id));
-                }
-            }
         }
-        Ok(())
+        self.conditions().map(|_| ())
     }
 }

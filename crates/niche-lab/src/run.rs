@@ -83,11 +83,15 @@ pub fn run_with(
     design.check()?;
     std::fs::create_dir_all(dir.join("flow")).map_err(|source| Error::Write { path: dir.join("flow"), source })?;
     let wells = simulate_wells_with(design, seed, variance)?;
-    let msc_of = |group: &str| design.groups.iter().find(|g| g.id == group).is_some_and(|g| g.msc);
+    let conditions = design.conditions()?;
+    let msc_of = |group: &str| design.groups.iter().zip(&conditions).any(|(g, c)| g.id == group && c.msc);
 
     // Flow: three tubes per well.
-    let tubes: Vec<(&WellTruth, Tube)> =
-        wells.iter().filter(|w| w.replicate <= design.replicates).flat_map(|w| Tube::ALL.map(|t| (w, t))).collect();
+    let tubes: Vec<(&WellTruth, Tube)> = wells
+        .iter()
+        .filter(|w| w.replicate <= design.replicates.flow)
+        .flat_map(|w| Tube::ALL.map(|t| (w, t)))
+        .collect();
     let mut files: Vec<FileEntry> = tubes
         .par_iter()
         .map(|&(well, tube)| {
@@ -109,7 +113,7 @@ pub fn run_with(
     // ELISA: one plate with every well's supernatant.
     let samples: Vec<(String, f64)> = wells
         .iter()
-        .filter(|w| w.replicate <= design.elisa_n())
+        .filter(|w| w.replicate <= design.replicates.elisa)
         .map(|w| (format!("{}_r{}", w.group, w.replicate), w.readouts.cxcl12_ng_per_ml))
         .collect();
     let (csv, layout) = plate_reader::plate(&samples, seed, "elisa/cxcl12_plate.csv");
@@ -128,7 +132,7 @@ pub fn run_with(
     // Blots: one lane per group, the replicate's donor.
     std::fs::create_dir_all(dir.join("blot")).map_err(|source| Error::Write { path: dir.join("blot"), source })?;
     let reference = design.groups[0].id.clone();
-    let blots: Vec<(FileEntry, BlotTruth)> = (0..design.blot_replicates)
+    let blots: Vec<(FileEntry, BlotTruth)> = (0..design.replicates.blot)
         .into_par_iter()
         .map(|b| {
             let replicate = b % design.donors() + 1;

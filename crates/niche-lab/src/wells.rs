@@ -8,12 +8,12 @@
 //! parameter and per group × readout, the residual made uncorrelated with the donors' part) or
 //! independently.
 
+use niche_model::Parameters;
 use niche_model::calibrate::Readout;
 use niche_model::donors::Variability;
 use niche_model::residual::{BetweenSd, ResidualSd, VarianceFit, VarianceFunction};
 use niche_model::sampling::{Sampling, match_moments, normal_scores};
 use niche_model::simulate::{CULTURE_HOURS, Readouts, Tolerances, simulate};
-use niche_model::{Condition, Parameters};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -68,17 +68,16 @@ pub fn simulate_wells_with(
     (variability, variance): &(Variability, VarianceFit),
 ) -> Result<Vec<WellTruth>> {
     let p = Parameters::default();
-    let residuals: Vec<(ResidualSd, BetweenSd)> = (0..design.groups.len())
-        .into_par_iter()
-        .map(|g| Ok(variance.function.residual(&p, &condition(design, g))?))
-        .collect::<Result<_>>()?;
+    let conditions = design.conditions()?;
+    let residuals: Vec<(ResidualSd, BetweenSd)> =
+        conditions.par_iter().map(|c| Ok(variance.function.residual(&p, c)?)).collect::<Result<_>>()?;
     let n = design.donors();
     let donors = variability.donors(&p, n, seed, design.sampling);
     let jobs: Vec<(usize, usize)> = (0..design.groups.len()).flat_map(|g| (0..n).map(move |r| (g, r))).collect();
     let models: Vec<Readouts> = jobs
         .par_iter()
         .map(|&(g, r)| {
-            let t = simulate(&donors[r], &condition(design, g), &[CULTURE_HOURS], Tolerances::default())?;
+            let t = simulate(&donors[r], &conditions[g], &[CULTURE_HOURS], Tolerances::default())?;
             Ok(Readouts::of(&donors[r], &t.states[0]))
         })
         .collect::<Result<_>>()?;
@@ -107,11 +106,6 @@ pub fn simulate_wells_with(
         }
     }
     Ok(wells)
-}
-
-fn condition(design: &Design, g: usize) -> Condition {
-    let group = &design.groups[g];
-    Condition { msc: group.msc, vcr_um: group.vcr_umol_per_l, amd_ug_per_ml: group.amd3100_ug_per_ml }
 }
 
 /// The typical experiment's last step: makes column `d` of the residual scores uncorrelated with

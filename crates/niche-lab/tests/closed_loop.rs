@@ -31,7 +31,7 @@ fn median_pe(path: &std::path::Path) -> f64 {
 #[test]
 fn the_analysis_recovers_the_models_truth() {
     let dir = tempfile::tempdir().unwrap();
-    let design = Design { replicates: 2, blot_replicates: 2, ..Design::seed() };
+    let design = Design { replicates: niche_lab::design::Replicates::all(2), ..Design::seed() };
     let (manifest, truth) = run(&design, 11, dir.path()).unwrap();
     assert_eq!(manifest.files.len(), 5 * 2 * 3 + 1 + 2);
     let mut report = Vec::new();
@@ -95,22 +95,26 @@ fn the_analysis_recovers_the_models_truth() {
 #[test]
 fn runs_are_reproducible_and_designs_are_checked() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let design = Design { replicates: 1, events: 500, blot_replicates: 1, ..Design::seed() };
+    let design = Design { replicates: niche_lab::design::Replicates::all(1), events: 500, ..Design::seed() };
     run(&design, 5, a.path()).unwrap();
     run(&design, 5, b.path()).unwrap();
     for name in ["flow/coculture_r1_cxcr4.fcs", "elisa/cxcl12_plate.csv", "blot/blot_1.tif", "truth.json"] {
         assert_eq!(std::fs::read(a.path().join(name)).unwrap(), std::fs::read(b.path().join(name)).unwrap(), "{name}");
     }
     for (text, needle) in [
-        ("replicates = 0\n[[group]]\nid = \"a\"\nmsc = true\n", "replicates = 0"),
-        ("[[group]]\nid = \"a b\"\nmsc = true\n", "group id"),
-        ("[[group]]\nid = \"a\"\nmsc = true\nvcr_umol_per_l = -1\n", "vcr_umol_per_l = -1"),
-        ("[[group]]\nid = \"a\"\nmsc = true\n[[group]]\nid = \"a\"\nmsc = false\n", "appears twice"),
-        ("[[group]]\nid = \"a\"\nmsc = true\ndose = 3\n", "unknown field"),
+        ("replicates = 0\n[[group]]\nid = \"a\"\ncoculture = \"MSC\"\n", "replicates.flow = 0"),
+        ("[[group]]\nid = \"a b\"\n", "group id"),
+        ("[[group]]\nid = \"a\"\ntreatments = { vincristine = \"-1 uM\" }\n", "finite, non-negative"),
         (
-            "replicates = 30\n[[group]]\nid = \"a\"\nmsc = true\n[[group]]\nid = \"b\"\nmsc = true\n",
-            "one plate holds 40",
+            "[[group]]\nid = \"a\"\ntreatments = { cytarabine = \"1 uM\" }\n",
+            "does not simulate the treatment \"cytarabine\"",
         ),
+        ("[[group]]\nid = \"a\"\ncoculture = \"HS-5\"\n", "co-culture on \"HS-5\""),
+        ("[[group]]\nid = \"a\"\n[[group]]\nid = \"a\"\n", "appears twice"),
+        ("[[group]]\nid = \"a\"\ndose = 3\n", "unknown field"),
+        ("[[group]]\nid = \"a\"\nmsc = true\n", "line 3: `msc` was replaced by coculture = \"MSC\""),
+        ("elisa_replicates = 3\n[[group]]\nid = \"a\"\n", "line 1: `elisa_replicates` was replaced by replicates = {"),
+        ("replicates = { flow = 30, blot = 3 }\n[[group]]\nid = \"a\"\n[[group]]\nid = \"b\"\n", "one plate holds 40"),
     ] {
         let err = Design::parse(text).unwrap_err().to_string();
         assert!(err.contains(needle), "{err} lacks {needle}");

@@ -16,7 +16,7 @@ fn flowio_pandas_and_pillow_read_what_niche_reads() {
         }
     };
     let dir = tempfile::tempdir().unwrap();
-    let design = Design { replicates: 1, events: 2000, blot_replicates: 1, ..Design::seed() };
+    let design = Design { replicates: niche_lab::design::Replicates::all(1), events: 2000, ..Design::seed() };
     let (manifest, _) = niche_lab::run::run(&design, 9, dir.path()).unwrap();
     let mut fcs_files = Vec::new();
     for entry in manifest.files.iter().filter(|f| f.assay == "flow").take(6) {

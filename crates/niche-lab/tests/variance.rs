@@ -73,14 +73,14 @@ fn random_experiments_show_the_variance_models_sds_on_average() {
 
 #[test]
 fn a_lab_run_at_trace_doses_writes_the_same_between_sds_as_at_none() {
-    use niche_lab::design::Group;
-    let group =
-        |id: &str, vcr: f64, amd: f64| Group { id: id.into(), msc: true, vcr_umol_per_l: vcr, amd3100_ug_per_ml: amd };
+    use niche_lab::design::{Group, Replicates};
+    let group = |id: &str, vcr: f64, amd: f64| {
+        Group::of_condition(id, None, &niche_model::Condition { msc: true, vcr_um: vcr, amd_ug_per_ml: amd })
+    };
     let design = Design {
         groups: vec![group("none", 0.0, 0.0), group("vcr_trace", 1e-5, 0.0), group("amd_trace", 0.0, 1e-5)],
-        replicates: 2,
+        replicates: Replicates { flow: 2, elisa: 2, blot: 1 },
         events: 500,
-        blot_replicates: 1,
         ..Design::seed()
     };
     let dir = tempfile::tempdir().unwrap();
@@ -103,7 +103,11 @@ fn a_lab_run_at_trace_doses_writes_the_same_between_sds_as_at_none() {
 
 #[test]
 fn flow_and_elisa_may_measure_different_numbers_of_replicates() {
-    let design = Design { replicates: 4, elisa_replicates: Some(3), events: 500, blot_replicates: 1, ..Design::seed() };
+    let design = Design {
+        replicates: niche_lab::design::Replicates { flow: 4, elisa: 3, blot: 1 },
+        events: 500,
+        ..Design::seed()
+    };
     let dir = tempfile::tempdir().unwrap();
     let (manifest, truth) = niche_lab::run::run(&design, 2, dir.path()).unwrap();
     let flow = manifest.files.iter().filter(|f| f.assay == "flow" && f.group.as_deref() == Some("coculture")).count();
@@ -111,8 +115,11 @@ fn flow_and_elisa_may_measure_different_numbers_of_replicates() {
     let layout = std::fs::read_to_string(dir.path().join("elisa/cxcl12_layout.toml")).unwrap();
     assert!(layout.contains("coculture_r3") && !layout.contains("coculture_r4"), "{layout}");
     assert_eq!(truth.wells.iter().filter(|w| w.group == "coculture").count(), 4);
-    let err = Design::parse("elisa_replicates = 0\n[[group]]\nid = \"a\"\nmsc = true\n").unwrap_err().to_string();
-    assert!(err.contains("elisa_replicates = 0"), "{err}");
+    let err = Design::parse("replicates = { elisa = 0 }\n[[group]]\nid = \"a\"\n").unwrap_err().to_string();
+    assert!(err.contains("replicates.elisa = 0"), "{err}");
+    let parsed = Design::parse("replicates = { flow = 4, elisa = 3 }\n[[group]]\nid = \"a\"\n").unwrap();
+    assert_eq!((parsed.replicates.flow, parsed.replicates.elisa, parsed.replicates.blot), (4, 3, 3));
+    assert_eq!(Design::parse("replicates = 2\n[[group]]\nid = \"a\"\n").unwrap().replicates.blot, 2);
 }
 
 #[test]
@@ -128,9 +135,9 @@ fn truth_keeps_the_model_state_beside_the_well() {
 
 #[test]
 fn a_bad_sampling_in_a_design_file_is_a_clear_error() {
-    let text = "sampling = \"latin\"\n[[group]]\nid = \"a\"\nmsc = true\n";
+    let text = "sampling = \"latin\"\n[[group]]\nid = \"a\"\ncoculture = \"MSC\"\n";
     let err = Design::parse(text).unwrap_err().to_string();
     assert!(err.contains("latin") && err.contains("typical") && err.contains("random"), "{err}");
-    let ok = Design::parse("sampling = \"random\"\n[[group]]\nid = \"a\"\nmsc = true\n").unwrap();
+    let ok = Design::parse("sampling = \"random\"\n[[group]]\nid = \"a\"\ncoculture = \"MSC\"\n").unwrap();
     assert_eq!(ok.sampling, Sampling::Random);
 }

@@ -36,6 +36,7 @@ pub mod simulate;
 mod small_lu;
 pub mod synergy;
 pub mod targets;
+pub mod treatment;
 pub mod units;
 pub mod validate;
 

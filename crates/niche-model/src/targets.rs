@@ -102,6 +102,11 @@ impl GroupFacts {
     pub fn condition(&self) -> Condition {
         Condition { msc: self.msc, vcr_um: self.vcr_umol_per_l, amd_ug_per_ml: self.amd3100_ug_per_ml }
     }
+
+    /// The group as a design names it (co-culture and treatments, the paper's label).
+    pub fn group(&self) -> crate::treatment::Group {
+        crate::treatment::Group::of_condition(&self.id, Some(&self.label), &self.condition())
+    }
 }
 
 /// `[results]`: the readouts per group, the blots and the cohort. Another table is an error

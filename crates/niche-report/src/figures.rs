@@ -1,6 +1,6 @@
 //! The report's figures, as SVG documents.
 
-use niche_study::analyze::{BINS, BlotPicture, FlowPlots, Results};
+use niche_study::analyze::{Axis, BINS, BlotPicture, GatePlot, Histogram, Overlay, Results};
 use niche_study::reproduce::Cohort;
 use niche_study::study::{Readout, Test};
 
@@ -8,17 +8,17 @@ use crate::svg::{PALETTE, Svg, escape, nice_axis};
 
 /// Bars of mean ± SD with every replicate as a point and Prism-style brackets with stars for the
 /// study's comparisons of this readout.
-pub fn bars(results: &Results, readout: Readout) -> Option<String> {
+pub fn bars(results: &Results, readout: &Readout) -> Option<String> {
     let groups: Vec<(usize, &niche_study::analyze::Summary)> = results
         .groups
         .iter()
         .enumerate()
-        .filter_map(|(i, g)| results.summary(readout, &g.id).map(|s| (i, s)))
+        .filter_map(|(i, g)| results.summary(&readout.id, &g.id).map(|s| (i, s)))
         .collect();
     if groups.is_empty() {
         return None;
     }
-    let comparisons: Vec<_> = results.comparisons.iter().filter(|c| c.readout == readout).collect();
+    let comparisons: Vec<_> = results.comparisons.iter().filter(|c| c.readout == readout.id).collect();
     let (left, top, bar_w, gap) = (60.0, 24.0, 46.0, 22.0);
     let plot_h = 220.0;
     let width = left + groups.len() as f64 * (bar_w + gap) + 20.0;
@@ -38,7 +38,7 @@ pub fn bars(results: &Results, readout: Readout) -> Option<String> {
         svg.text(left - 6.0, y(tick) + 4.0, "end", 10.0, &format_tick(tick, step));
         tick += step;
     }
-    svg.vtext(16.0, top + plot_h / 2.0, 11.0, readout.label());
+    svg.vtext(16.0, top + plot_h / 2.0, 11.0, &readout.label);
     let x_of = |k: usize| left + gap / 2.0 + k as f64 * (bar_w + gap);
     for (k, (gi, s)) in groups.iter().enumerate() {
         let x = x_of(k);
@@ -56,7 +56,7 @@ pub fn bars(results: &Results, readout: Readout) -> Option<String> {
         } else {
             svg.text(x + bar_w / 2.0, y(0.0) - 6.0, "middle", 9.0, "n.d.");
         }
-        let label = &results.groups[*gi].label;
+        let label = results.groups[*gi].label();
         svg.text(x + bar_w / 2.0, top + plot_h + 14.0, "middle", 10.0, label);
         svg.text(x + bar_w / 2.0, top + plot_h + 27.0, "middle", 9.0, &format!("n={}", s.n + s.flagged));
     }
@@ -97,7 +97,7 @@ pub fn bars(results: &Results, readout: Readout) -> Option<String> {
             if tests.is_empty() { "no comparisons".to_string() } else { tests.join(", ") }
         ),
     );
-    Some(svg.finish(readout.label()))
+    Some(svg.finish(&readout.label))
 }
 
 fn direction(a: f64, b: f64) -> &'static str {
@@ -121,73 +121,168 @@ fn format_tick(v: f64, step: f64) -> String {
     }
 }
 
-/// CXCR4-PE histograms of CD45+CD19+ blasts, stained over isotype, log axis 1–10⁴.
-pub fn histogram(plots: &FlowPlots, label: &str) -> String {
+/// A marker's histograms in one well: the stained tube (orange) over the reference tube (grey),
+/// on a log₁₀ axis from 1.
+pub fn histogram(stained: &Histogram, reference: Option<&Histogram>, marker: &str, label: &str) -> String {
     let (left, top, w, h) = (40.0, 20.0, 260.0, 140.0);
     let mut svg = Svg::new(left + w + 20.0, top + h + 50.0);
-    let max = plots.stained.iter().chain(&plots.isotype).copied().max().unwrap_or(1).max(1) as f64;
-    for (hist, colour, name) in [(&plots.isotype, "#999999", "isotype"), (&plots.stained, "#D55E00", "CXCR4-PE")] {
+    let all = || stained.counts.iter().chain(reference.map_or(&[][..], |r| &r.counts[..]));
+    let max = all().copied().max().unwrap_or(1).max(1) as f64;
+    let log10_max = stained.log10_max.max(reference.map_or(0.0, |r| r.log10_max));
+    for (hist, colour) in reference.map(|r| (r, "#999999")).into_iter().chain([(stained, "#D55E00")]) {
+        // each histogram's bins span 0..its own log10_max; draw them on the shared axis
+        let scale = hist.log10_max / log10_max;
         let mut path = format!("M{left:.1},{:.1}", top + h);
-        for (i, &c) in hist.iter().enumerate() {
-            let x = left + i as f64 / BINS as f64 * w;
+        for (i, &c) in hist.counts.iter().enumerate() {
+            let x = left + i as f64 / BINS as f64 * w * scale;
             let y = top + h - c as f64 / max * h;
-            path.push_str(&format!(" L{x:.1},{y:.1} L{:.1},{y:.1}", x + w / BINS as f64));
+            path.push_str(&format!(" L{x:.1},{y:.1} L{:.1},{y:.1}", x + w * scale / BINS as f64));
         }
-        path.push_str(&format!(" L{:.1},{:.1} Z", left + w, top + h));
+        path.push_str(&format!(" L{:.1},{:.1} Z", left + w * scale, top + h));
         svg.raw(&format!(r#"<path d="{path}" fill="{colour}" fill-opacity="0.45" stroke="{colour}"/>"#));
-        let _ = name;
     }
-    axis_log(&mut svg, left, top + h, w);
-    svg.text(left + w / 2.0, top + h + 32.0, "middle", 10.0, "CXCR4-PE (FL2-H, compensated)");
-    svg.text(left + w, top + 10.0, "end", 10.0, &format!("{label}: stained (orange) vs isotype (grey)"));
-    svg.finish(&format!("CXCR4-PE histogram, {label}"))
+    log_ticks(&mut svg, left, top + h, w, 0.0, log10_max, false);
+    svg.text(left + w / 2.0, top + h + 32.0, "middle", 10.0, &format!("{marker} ({}, compensated)", stained.channel));
+    let legend = match reference {
+        Some(r) => format!("{label}: {} (orange) vs {} (grey)", stained.tube, r.tube),
+        None => format!("{label}: {}", stained.tube),
+    };
+    svg.text(left + w, top + 10.0, "end", 10.0, &legend);
+    svg.finish(&format!("{marker} histogram, {label}"))
 }
 
-fn axis_log(svg: &mut Svg, left: f64, bottom: f64, w: f64) {
-    svg.line(left, bottom, left + w, bottom, "#222", 1.0);
-    for d in 0..=4 {
-        let x = left + d as f64 / 4.0 * w;
-        svg.line(x, bottom, x, bottom + 4.0, "#222", 1.0);
-        svg.raw(&format!(r#"<text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="9">10<tspan dy="-4" font-size="7">{d}</tspan></text>"#, bottom + 14.0));
+/// Decade ticks on a horizontal (or, with `vertical`, a vertical) log₁₀ axis from 10^lo to 10^hi.
+fn log_ticks(svg: &mut Svg, left: f64, bottom: f64, len: f64, lo: f64, hi: f64, vertical: bool) {
+    let decades = (hi - lo).max(1e-9);
+    if !vertical {
+        svg.line(left, bottom, left + len, bottom, "#222", 1.0);
     }
-}
-
-/// Annexin V × PI density of lymphoblasts (log–log), with the quadrant percentages.
-pub fn dot_plot(plots: &FlowPlots, label: &str) -> String {
-    let (left, top, size) = (36.0, 24.0, 150.0);
-    let mut svg = Svg::new(left + size + 16.0, top + size + 40.0);
-    let max = plots.annexin_pi.iter().copied().max().unwrap_or(1).max(1) as f64;
-    let cell = size / BINS as f64;
-    svg.rect(left, top, size, size, "#fbfbfb", "#222");
-    for (k, &count) in plots.annexin_pi.iter().enumerate() {
-        if count == 0 {
-            continue;
+    let mut d = lo.ceil();
+    while d <= hi + 1e-9 {
+        let t = (d - lo) / decades * len;
+        if vertical {
+            let y = bottom - t;
+            svg.line(left - 4.0, y, left, y, "#222", 1.0);
+            svg.raw(&format!(r#"<text x="{:.1}" y="{:.1}" text-anchor="end" font-size="8">10<tspan dy="-4" font-size="6">{d}</tspan></text>"#, left - 5.0, y + 3.0));
+        } else {
+            let x = left + t;
+            svg.line(x, bottom, x, bottom + 4.0, "#222", 1.0);
+            svg.raw(&format!(r#"<text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="9">10<tspan dy="-4" font-size="7">{d}</tspan></text>"#, bottom + 14.0));
         }
-        let (row, col) = (k / BINS, k % BINS);
-        let t = (count as f64).ln_1p() / max.ln_1p();
-        let colour =
-            format!("rgb({},{},{})", (255.0 * t) as u8, (60.0 + 120.0 * (1.0 - t)) as u8, (200.0 * (1.0 - t)) as u8);
-        svg.rect(
-            left + col as f64 * cell,
-            top + size - (row + 1) as f64 * cell,
-            cell + 0.3,
-            cell + 0.3,
-            &colour,
-            "none",
-        );
+        d += 1.0;
     }
-    let threshold = 20f64.log10() / 4.0 * size;
-    svg.line(left + threshold, top, left + threshold, top + size, "#222", 0.8);
-    svg.line(left, top + size - threshold, left + size, top + size - threshold, "#222", 0.8);
-    let q = plots.quadrants;
-    svg.text(left + 4.0, top + size - 4.0, "start", 8.0, &format!("{:.1}%", q[0]));
-    svg.text(left + size - 4.0, top + size - 4.0, "end", 8.0, &format!("{:.1}%", q[1]));
-    svg.text(left + size - 4.0, top + 10.0, "end", 8.0, &format!("{:.1}%", q[2]));
-    svg.text(left + 4.0, top + 10.0, "start", 8.0, &format!("{:.1}%", q[3]));
-    svg.text(left + size / 2.0, top - 8.0, "middle", 10.0, label);
-    svg.text(left + size / 2.0, top + size + 16.0, "middle", 9.0, "Annexin V-FITC (log)");
-    svg.vtext(14.0, top + size / 2.0, 9.0, "PI (log)");
-    svg.finish(&format!("Annexin V / PI, {label}"))
+}
+
+/// A gate over its parent's events: the density (or histogram, for one axis) on the gate's own
+/// axes, the gate's shape from the strategy, and the percent of the parent in each population.
+pub fn gate_plot(plot: &GatePlot, title: &str) -> String {
+    let (left, top, size) = (44.0, 28.0, 170.0);
+    let mut svg = Svg::new(left + size + 24.0, top + size + 64.0);
+    svg.rect(left, top, size, size, "#fbfbfb", "#222");
+    let max = plot.counts.iter().copied().max().unwrap_or(1).max(1) as f64;
+    let cell = size / BINS as f64;
+    let to_px = |a: &Axis, v: f64| -> f64 {
+        let u = if a.log10 { v.max(1e-300).log10() } else { v };
+        ((u - a.min) / (a.max - a.min)).clamp(-0.02, 1.02) * size
+    };
+    if plot.axes.len() == 2 {
+        for (k, &count) in plot.counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+            let (row, col) = (k / BINS, k % BINS);
+            let t = (count as f64).ln_1p() / max.ln_1p();
+            let colour = format!(
+                "rgb({},{},{})",
+                (255.0 * t) as u8,
+                (60.0 + 120.0 * (1.0 - t)) as u8,
+                (200.0 * (1.0 - t)) as u8
+            );
+            svg.rect(
+                left + col as f64 * cell,
+                top + size - (row + 1) as f64 * cell,
+                cell + 0.3,
+                cell + 0.3,
+                &colour,
+                "none",
+            );
+        }
+    } else {
+        let mut path = format!("M{left:.1},{:.1}", top + size);
+        for (i, &c) in plot.counts.iter().enumerate() {
+            let (x, y) = (left + i as f64 * cell, top + size - c as f64 / max * size * 0.95);
+            path.push_str(&format!(" L{x:.1},{y:.1} L{:.1},{y:.1}", x + cell));
+        }
+        path.push_str(&format!(" L{:.1},{:.1} Z", left + size, top + size));
+        svg.raw(&format!(r##"<path d="{path}" fill="#56B4E9" fill-opacity="0.6" stroke="#0072B2"/>"##));
+    }
+    let x_axis = &plot.axes[0];
+    let px = |v: f64| left + to_px(x_axis, v);
+    let py = |v: f64| plot.axes.get(1).map_or(top, |a| top + size - to_px(a, v));
+    let gate_colour = "#111";
+    match &plot.overlay {
+        Overlay::Rectangle { bounds } => {
+            let (x0, x1) = (bounds[0].0.map_or(left, px), bounds[0].1.map_or(left + size, px));
+            let (y0, y1) = match bounds.get(1) {
+                Some(b) => (b.1.map_or(top, py), b.0.map_or(top + size, py)),
+                None => (top, top + size),
+            };
+            svg.raw(&format!(
+                r#"<rect x="{x0:.1}" y="{y0:.1}" width="{:.1}" height="{:.1}" fill="none" stroke="{gate_colour}" stroke-width="1.4"/>"#,
+                (x1 - x0).max(0.0),
+                (y1 - y0).max(0.0)
+            ));
+        }
+        Overlay::Polygon { vertices } | Overlay::Ellipse { outline: vertices } => {
+            let points: Vec<String> = vertices.iter().map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y))).collect();
+            svg.raw(&format!(
+                r#"<polygon points="{}" fill="none" stroke="{gate_colour}" stroke-width="1.4"/>"#,
+                points.join(" ")
+            ));
+        }
+        Overlay::Quadrants { cuts } => {
+            for &v in cuts.first().into_iter().flatten() {
+                svg.line(px(v), top, px(v), top + size, gate_colour, 1.0);
+            }
+            for &v in cuts.get(1).into_iter().flatten() {
+                svg.line(left, py(v), left + size, py(v), gate_colour, 1.0);
+            }
+        }
+    }
+    let tick_axis = |svg: &mut Svg, a: &Axis, vertical: bool| {
+        if a.log10 {
+            log_ticks(svg, left, top + size, size, a.min, a.max, vertical);
+        } else {
+            let (lo, hi) = (a.min, a.max);
+            let (_, step) = nice_axis(hi - lo);
+            let mut v = (lo / step).ceil() * step;
+            while v <= hi + 1e-9 {
+                let t = (v - lo) / (hi - lo) * size;
+                let text = format_tick(if v.abs() < step * 1e-6 { 0.0 } else { v }, step);
+                if vertical {
+                    svg.line(left - 3.0, top + size - t, left, top + size - t, "#222", 1.0);
+                    svg.text(left - 4.0, top + size - t + 3.0, "end", 8.0, &text);
+                } else {
+                    svg.line(left + t, top + size, left + t, top + size + 3.0, "#222", 1.0);
+                    svg.text(left + t, top + size + 12.0, "middle", 8.0, &text);
+                }
+                v += step;
+            }
+        }
+    };
+    tick_axis(&mut svg, x_axis, false);
+    svg.text(left + size / 2.0, top + size + 28.0, "middle", 9.0, &x_axis.label);
+    if let Some(y_axis) = plot.axes.get(1) {
+        tick_axis(&mut svg, y_axis, true);
+        svg.vtext(12.0, top + size / 2.0, 9.0, &y_axis.label);
+    }
+    let percents: Vec<String> = plot.populations.iter().map(|(p, v)| format!("{p} {v:.1}%")).collect();
+    svg.text(left, top - 16.0, "start", 10.0, title);
+    svg.text(
+        left,
+        top - 4.0,
+        "start",
+        8.0,
+        &format!("of {}: {}", plot.parent.as_deref().unwrap_or("all events"), percents.join(", ")),
+    );
+    svg.finish(&format!("gate {} over {}, {title}", plot.gate, plot.parent.as_deref().unwrap_or("all events")))
 }
 
 /// Figure 1: CXCR4 MFI of the virtual cohort, newly diagnosed vs R/R.

@@ -7,7 +7,7 @@ use std::path::Path;
 use niche_study::analyze::Results;
 use niche_study::provenance::Provenance;
 use niche_study::reproduce::{Headline, Record, Reproduction};
-use niche_study::study::{Readout, Test};
+use niche_study::study::{Readout, ReadoutKind};
 
 use crate::figures;
 use crate::svg::escape;
@@ -70,13 +70,13 @@ fn p_text(p: Option<f64>) -> String {
 pub fn text(results: &Results, reproduction: Option<&Reproduction>) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{}\n", results.study);
-    for readout in Readout::ALL {
+    for readout in &results.readouts {
         let rows: Vec<_> =
-            results.groups.iter().filter_map(|g| results.summary(readout, &g.id).map(|x| (g, x))).collect();
+            results.groups.iter().filter_map(|g| results.summary(&readout.id, &g.id).map(|x| (g, x))).collect();
         if rows.is_empty() {
             continue;
         }
-        let _ = writeln!(s, "{}", readout.label());
+        let _ = writeln!(s, "{}", readout.label);
         for (g, x) in rows {
             let flagged = if x.flagged > 0 {
                 format!(" ({} below the lowest standard or flagged)", x.flagged)
@@ -84,12 +84,12 @@ pub fn text(results: &Results, reproduction: Option<&Reproduction>) -> String {
                 String::new()
             };
             if x.n == 0 {
-                let _ = writeln!(s, "  {:<8} n={:<2} not detected{flagged}", g.label, x.n);
+                let _ = writeln!(s, "  {:<8} n={:<2} not detected{flagged}", g.label(), x.n);
             } else {
-                let _ = writeln!(s, "  {:<8} n={:<2} mean {:>9.3} SD {:>8.3}{flagged}", g.label, x.n, x.mean, x.sd);
+                let _ = writeln!(s, "  {:<8} n={:<2} mean {:>9.3} SD {:>8.3}{flagged}", g.label(), x.n, x.mean, x.sd);
             }
         }
-        for c in results.comparisons.iter().filter(|c| c.readout == readout) {
+        for c in results.comparisons.iter().filter(|c| c.readout == readout.id) {
             let _ = writeln!(
                 s,
                 "  {} vs {}: {} ({}, n = {} vs {})",
@@ -286,6 +286,14 @@ fn audit_section(s: &mut String, audit: &niche_stats::audit::Audit) {
     s.push_str("</table>\n");
 }
 
+/// A population id as part of a file name: letters, digits, `_` and `-`; `+` becomes `pos`.
+fn file_part(id: &str) -> String {
+    id.replace('+', "pos")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .collect()
+}
+
 fn csv_field(v: &str) -> String {
     if v.contains([',', '"', '\n']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v.to_string() }
 }
@@ -322,76 +330,92 @@ pub fn write_report(
             &mut written,
         )?;
     }
-    let caption = |readout: Readout| {
+    let caption = |readout: &Readout| {
         let tests: Vec<String> = results
             .comparisons
             .iter()
-            .filter(|c| c.readout == readout)
+            .filter(|c| c.readout == readout.id)
             .map(|c| format!("{} vs {}: {} ({})", c.group, c.reference, p_text(c.p), c.test.label()))
             .collect();
         format!(
             "{}: mean ± SD of the replicates (points). {}",
-            readout.label(),
+            readout.label,
             if tests.is_empty() { String::new() } else { tests.join("; ") }
         )
     };
-    for (name, readout) in [
-        ("fig2a_cxcl12", Readout::Cxcl12NgPerMl),
-        ("fig2c_cxcr4_mfi", Readout::Cxcr4Mfi),
-        ("fig3b_apoptosis", Readout::ApoptosisPercent),
-        ("fig3c_bax", Readout::Bax),
-        ("fig3c_bcl2", Readout::Bcl2),
-    ] {
+    for readout in &results.readouts {
         if let Some(svg) = figures::bars(results, readout) {
-            figure(name, &caption(readout), svg, &mut written)?;
+            figure(&format!("readout_{}", readout.id), &caption(readout), svg, &mut written)?;
         }
     }
-    for plots in &results.flow_plots {
-        let label =
-            results.groups.iter().find(|g| g.id == plots.group).map_or(plots.group.as_str(), |g| g.label.as_str());
-        if !plots.stained.is_empty() {
+    let group_label =
+        |id: &str| results.groups.iter().find(|g| g.id == id).map_or(id.to_string(), |g| g.label().to_string());
+    for readout in &results.readouts {
+        let (marker, reference) = match &readout.kind {
+            ReadoutKind::Mfi { marker, .. } => (marker, None),
+            ReadoutKind::MfiRatio { marker, reference, .. } => (marker, Some(reference)),
+            _ => continue,
+        };
+        let mine: Vec<_> = results.histograms.iter().filter(|h| h.readout == readout.id).collect();
+        for stained in mine.iter().filter(|h| Some(&h.tube) != reference) {
+            let other = mine
+                .iter()
+                .copied()
+                .find(|h| Some(&h.tube) == reference && h.group == stained.group && h.subject == stained.subject);
+            let label = format!("{} {}", group_label(&stained.group), stained.subject);
             figure(
-                &format!("fig2b_histogram_{}", plots.group),
-                &format!("CXCR4-PE of CD45+CD19+ blasts, {label}, replicate {}: stained vs isotype.", plots.replicate),
-                figures::histogram(plots, label),
-                &mut written,
-            )?;
-        }
-        if !plots.annexin_pi.is_empty() {
-            figure(
-                &format!("fig3a_annexin_pi_{}", plots.group),
+                &format!("histogram_{}_{}", readout.id, stained.group),
                 &format!(
-                    "Annexin V / PI of lymphoblasts, {label}, replicate {}; quadrant % of lymphoblasts.",
-                    plots.replicate
+                    "{marker} in the readout's population, {label}: tube {}{}.",
+                    stained.tube,
+                    other.map_or(String::new(), |o| format!(" over tube {}", o.tube))
                 ),
-                figures::dot_plot(plots, label),
+                figures::histogram(stained, other, marker, &label),
                 &mut written,
             )?;
         }
     }
-    let labels_of = |ids: &[String]| -> Vec<String> {
-        ids.iter()
-            .map(|id| results.groups.iter().find(|g| &g.id == id).map_or(id.clone(), |g| g.label.clone()))
-            .collect()
-    };
+    for plot in &results.gate_plots {
+        let label = format!("{} {}, tube {}", group_label(&plot.group), plot.subject, plot.tube);
+        figure(
+            &format!("gate_{}_{}_{}", plot.group, plot.tube, file_part(&plot.gate)),
+            &format!(
+                "Gate {} over {} ({label}), on the gate's own axes.",
+                plot.gate,
+                plot.parent.as_deref().unwrap_or("all events")
+            ),
+            figures::gate_plot(plot, &label),
+            &mut written,
+        )?;
+    }
+    let labels_of = |ids: &[String]| -> Vec<String> { ids.iter().map(|id| group_label(id)).collect() };
+    let targets: Vec<&str> = results
+        .readouts
+        .iter()
+        .filter_map(|r| match &r.kind {
+            ReadoutKind::Blot { target, .. } => Some(target.as_str()),
+            _ => None,
+        })
+        .collect();
     for (i, b) in results.blots.iter().enumerate() {
         figure(
-            &format!("fig3c_blot_{}", i + 1),
-            &format!("Western blot {} (GAPDH, Bcl-2, Bax), lanes by group.", b.file),
+            &format!("blot_{}", i + 1),
+            &format!("Western blot {} ({}), lanes by group.", b.file, targets.join(", ")),
             figures::blot(b, &labels_of(&b.lanes)),
             &mut written,
         )?;
     }
 
     // tables
-    let mut values_csv = String::from("readout,group,replicate,value,flag\n");
+    let mut values_csv = String::from("readout,group,replicate,donor,value,flag\n");
     for v in &results.values {
         let _ = writeln!(
             values_csv,
-            "{},{},{},{},{}",
-            v.readout.name(),
+            "{},{},{},{},{},{}",
+            csv_field(&v.readout),
             csv_field(&v.group),
-            v.replicate,
+            v.subject.replicate().map_or(String::new(), |r| r.to_string()),
+            csv_field(v.subject.donor().unwrap_or("")),
             v.value.map_or(String::new(), |x| format!("{x}")),
             csv_field(v.flag.as_deref().unwrap_or(""))
         );
@@ -402,7 +426,7 @@ pub fn write_report(
         let _ = writeln!(
             summary_csv,
             "{},{},{},{},{},{}",
-            x.readout.name(),
+            csv_field(&x.readout),
             csv_field(&x.group),
             x.n,
             x.mean,
@@ -416,7 +440,7 @@ pub fn write_report(
         let _ = writeln!(
             comparisons_csv,
             "{},{},{},{},{},{},{},{},{}",
-            c.readout.name(),
+            csv_field(&c.readout),
             csv_field(&c.group),
             csv_field(&c.reference),
             c.test.label(),
@@ -428,6 +452,23 @@ pub fn write_report(
         );
     }
     write(dir, "tables/comparisons.csv", comparisons_csv.as_bytes(), &mut written)?;
+    let mut gating_csv = String::from("group,replicate,donor,tube,file,population,parent,count,percent_of_parent\n");
+    for t in &results.gating {
+        for (population, parent, _, count, percent) in &t.populations {
+            let _ = writeln!(
+                gating_csv,
+                "{},{},{},{},{},{},{},{count},{percent}",
+                csv_field(&t.group),
+                t.subject.replicate().map_or(String::new(), |r| r.to_string()),
+                csv_field(t.subject.donor().unwrap_or("")),
+                csv_field(&t.tube),
+                csv_field(&t.file),
+                csv_field(population),
+                csv_field(parent.as_deref().unwrap_or("")),
+            );
+        }
+    }
+    write(dir, "tables/gating.csv", gating_csv.as_bytes(), &mut written)?;
     let json = |what: &'static str, v: serde_json::Value| -> Result<Vec<u8>, WriteError> {
         let mut out = serde_json::to_vec_pretty(&v).map_err(|source| WriteError::Json { what, source })?;
         out.push(b'\n');
@@ -438,7 +479,7 @@ pub fn write_report(
         "results.json",
         &json(
             "results.json",
-            serde_json::json!({"study": results.study, "alpha": results.alpha, "groups": results.groups, "values": results.values, "summaries": results.summaries, "comparisons": results.comparisons, "warnings": results.warnings}),
+            serde_json::json!({"study": results.study, "alpha": results.alpha, "groups": results.groups, "readouts": results.readouts, "values": results.values, "summaries": results.summaries, "comparisons": results.comparisons, "gating": results.gating, "warnings": results.warnings}),
         )?,
         &mut written,
     )?;
@@ -499,7 +540,38 @@ pub fn write_report(
     Ok(ReportFiles { files: written, warnings: png_failures })
 }
 
+/// The gating hierarchy of each drawn tube with its counts, so that a reader can check what was
+/// counted.
+fn gating_section(s: &mut String, results: &Results) {
+    if results.gating.is_empty() {
+        return;
+    }
+    s.push_str("<h2>Gating hierarchies</h2><p>The first well of each group; counts and percent of the parent population (the gates are drawn among the figures).</p>");
+    for t in &results.gating {
+        let _ = write!(
+            s,
+            "<table><tr><th colspan=\"3\">{} {}, tube {} ({}, {} events)</th></tr><tr><th>population</th><th>count</th><th>% of parent</th></tr>",
+            escape(&t.group),
+            escape(&t.subject.to_string()),
+            escape(&t.tube),
+            escape(&t.file),
+            t.events
+        );
+        for (population, _, depth, count, percent) in &t.populations {
+            let _ = write!(
+                s,
+                "<tr><td style=\"padding-left:{}em\">{}</td><td class=\"num\">{count}</td><td class=\"num\">{percent:.2}</td></tr>",
+                0.5 + 1.2 * *depth as f64,
+                escape(population)
+            );
+        }
+        s.push_str("</table>");
+    }
+    s.push('\n');
+}
+
 fn html(results: &Results, reproduction: Option<&Reproduction>, provenance: &Provenance, figures_html: &str) -> String {
+    let readout_label = |id: &str| results.readout(id).map_or(id.to_string(), |r| r.label.clone());
     let mut s = String::new();
     let _ = write!(
         s,
@@ -611,7 +683,7 @@ figcaption {{ font-size: 12px; color: #444; }}
     s.push_str(figures_html);
     s.push_str("<h2>Group summaries</h2><table><tr><th>readout</th><th>group</th><th>n</th><th>mean</th><th>SD</th><th>flagged</th></tr>");
     for x in &results.summaries {
-        let label = results.groups.iter().find(|g| g.id == x.group).map_or(x.group.as_str(), |g| g.label.as_str());
+        let label = results.groups.iter().find(|g| g.id == x.group).map_or(x.group.as_str(), |g| g.label());
         let (mean, sd) = if x.n == 0 {
             ("n.d.".to_string(), "–".to_string())
         } else {
@@ -620,7 +692,7 @@ figcaption {{ font-size: 12px; color: #444; }}
         let _ = write!(
             s,
             "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{mean}</td><td class=\"num\">{sd}</td><td class=\"num\">{}</td></tr>",
-            escape(x.readout.label()),
+            escape(&readout_label(&x.readout)),
             escape(label),
             x.n,
             x.flagged
@@ -628,7 +700,11 @@ figcaption {{ font-size: 12px; color: #444; }}
     }
     s.push_str("</table><h2>Comparisons</h2><table><tr><th>readout</th><th>group</th><th>reference</th><th>test</th><th>n</th><th>P</th><th>effect [95 % CI]</th></tr>");
     for c in &results.comparisons {
-        let p = if c.test == Test::Direction { format!("{:.2}×", c.mean / c.reference_mean) } else { p_text(c.p) };
+        let p = if c.test == niche_study::study::Test::Direction {
+            format!("{:.2}×", c.mean / c.reference_mean)
+        } else {
+            p_text(c.p)
+        };
         let effect = c
             .effect
             .as_ref()
@@ -636,7 +712,7 @@ figcaption {{ font-size: 12px; color: #444; }}
         let _ = write!(
             s,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{} vs {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            escape(c.readout.label()),
+            escape(&readout_label(&c.readout)),
             escape(&c.group),
             escape(&c.reference),
             c.test.label(),
@@ -647,6 +723,7 @@ figcaption {{ font-size: 12px; color: #444; }}
         );
     }
     s.push_str("</table>\n");
+    gating_section(&mut s, results);
     if !results.warnings.is_empty() {
         s.push_str("<h2>Warnings</h2><ul>");
         for w in &results.warnings {

@@ -9,13 +9,14 @@
 //! let study = Study::open("study.toml".as_ref())?;
 //! let results = analyze(&study, &|done, total, what| eprintln!("{done}/{total} {what}"))?;
 //! for c in &results.comparisons {
-//!     println!("{} {} vs {}: P = {:?}", c.readout.name(), c.group, c.reference, c.p);
+//!     println!("{} {} vs {}: P = {:?}", c.readout, c.group, c.reference, c.p);
 //! }
 //! # Ok::<(), niche_study::Error>(())
 //! ```
 
 pub mod analyze;
 mod error;
+pub mod init;
 pub mod output;
 pub mod provenance;
 mod read;

@@ -1,52 +1,64 @@
-//! The study file (TOML) a lab writes for its experiment: groups with treatments, the raw files
-//! with their group and replicate, the gating strategy, and the comparisons with their tests.
-//! Errors name the file, the line and the field.
+//! The study file (TOML) a lab writes for its experiment: groups with their treatments, the
+//! readouts (what to measure, in which population, tube or assay), the raw files with their
+//! group and donor or replicate, the gating, and the comparisons with their tests. Every field is
+//! documented in `docs/STUDY.md`; errors name the file, the line and the field.
 //!
 //! ```toml
-//! name = "CXCR4 and AMD3100 in R/R B-ALL co-cultures"
+//! schema_version = 1
+//! name = "CXCR4 on a Fortessa"
 //! alpha = 0.05
-//! gating = "builtin:seed"        # or a Gating-ML 2.0 file, relative to this file
-//! mfi = "median"                 # median | geometric_mean | mean (of CD45+CD19+ CXCR4-PE)
+//! gating = "gates.xml"            # Gating-ML 2.0 relative to this file, or "builtin:seed"
+//!
+//! [panel]                         # marker -> channel ($PnN); else found in $PnS, then $PnN
+//! CXCR4 = "PE-Cy7-A"
 //!
 //! [[group]]
-//! id = "coculture_vcr"
-//! label = "V"
-//! msc = true
-//! vcr = "1 umol/L"               # umol/L, µmol/L, uM, nmol/L, nM
-//! amd3100 = "0 ug/mL"            # ug/mL, µg/mL, umol/L, µmol/L, uM
+//! id = "co_vcr"
+//! label = "Co + VCR"
+//! coculture = "MSC"
+//! treatments = { vincristine = "1 umol/L", AMD3100 = "5 ug/mL" }
 //!
-//! [[flow]]                       # one well: its three tubes (any may be left out)
-//! group = "coculture_vcr"
-//! replicate = 1
-//! stained = "flow/coculture_vcr_r1_cxcr4.fcs"
-//! isotype = "flow/coculture_vcr_r1_isotype.fcs"
-//! apoptosis = "flow/coculture_vcr_r1_apoptosis.fcs"
+//! [[readout]]
+//! id = "cxcr4_mfi"
+//! kind = "mfi_ratio"              # mfi | mfi_ratio | percent | elisa | blot
+//! population = "CD45+CD19+"
+//! marker = "CXCR4"
+//! statistic = "median"            # median | mean | geometric_mean
+//! tube = "stained"
+//! reference = "isotype"
 //!
-//! [[elisa]]                      # sample ids in the layout are <group>_r<replicate>
-//! plate = "elisa/cxcl12_plate.csv"
-//! layout = "elisa/cxcl12_layout.toml"
-//!
-//! [[blot]]                       # lanes carry their groups in the layout
-//! image = "blot/blot_1.tif"
-//! layout = "blot/blot_1_layout.toml"
+//! [[flow]]
+//! group = "co_vcr"
+//! donor = "P07"                   # or replicate = 1
+//! tubes = { stained = "flow/p07_covcr_cxcr4.fcs", isotype = "flow/p07_covcr_iso.fcs" }
 //!
 //! [[comparison]]
-//! readout = "cxcr4_mfi"          # cxcr4_mfi | apoptosis_percent | cxcl12_ng_per_ml | bax | bcl2
-//! group = "coculture_vcr"
-//! reference = "coculture"
-//! test = "t"                     # t | welch | mann_whitney | log_ratio or direction (blots)
+//! readout = "cxcr4_mfi"
+//! group = "co_vcr"
+//! reference = "co"
+//! test = "paired_t"               # t | welch | paired_t | mann_whitney | wilcoxon | log_ratio | direction
 //! ```
 
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use niche_model::treatment::Dose;
+pub use niche_model::treatment::Group;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::error::{Error, Result};
 
+/// The schema this version of niche reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StudyFile {
+    #[serde(default)]
+    schema_version: Option<Spanned<u32>>,
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
@@ -54,9 +66,11 @@ struct StudyFile {
     #[serde(default)]
     gating: Option<Spanned<String>>,
     #[serde(default)]
-    mfi: Option<Spanned<String>>,
+    panel: BTreeMap<String, Spanned<String>>,
     #[serde(rename = "group", default)]
     groups: Vec<GroupFile>,
+    #[serde(rename = "readout", default)]
+    readouts: Vec<ReadoutFile>,
     #[serde(default)]
     flow: Vec<FlowFile>,
     #[serde(default)]
@@ -65,6 +79,9 @@ struct StudyFile {
     blot: Vec<BlotFile>,
     #[serde(rename = "comparison", default)]
     comparisons: Vec<ComparisonFile>,
+    /// Replaced by `statistic` in each `[[readout]]`.
+    #[serde(default)]
+    mfi: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -73,24 +90,69 @@ struct GroupFile {
     id: Spanned<String>,
     #[serde(default)]
     label: Option<String>,
-    msc: bool,
     #[serde(default)]
-    vcr: Option<Spanned<String>>,
+    coculture: Option<Spanned<String>>,
     #[serde(default)]
-    amd3100: Option<Spanned<String>>,
+    treatments: BTreeMap<String, Spanned<String>>,
+    /// Replaced by `coculture`.
+    #[serde(default)]
+    msc: Option<Spanned<toml::Value>>,
+    /// Replaced by `treatments`.
+    #[serde(default)]
+    vcr: Option<Spanned<toml::Value>>,
+    /// Replaced by `treatments`.
+    #[serde(default)]
+    amd3100: Option<Spanned<toml::Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReadoutFile {
+    id: Spanned<String>,
+    kind: Spanned<String>,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    population: Option<Spanned<String>>,
+    #[serde(default)]
+    parent: Option<Spanned<String>>,
+    #[serde(default)]
+    marker: Option<Spanned<String>>,
+    #[serde(default)]
+    statistic: Option<Spanned<String>>,
+    #[serde(default)]
+    tube: Option<Spanned<String>>,
+    #[serde(default)]
+    reference: Option<Spanned<String>>,
+    #[serde(default)]
+    analyte: Option<Spanned<String>>,
+    #[serde(default)]
+    unit: Option<Spanned<String>>,
+    #[serde(default)]
+    target: Option<Spanned<String>>,
+    #[serde(default)]
+    loading_control: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FlowFile {
     group: Spanned<String>,
-    replicate: Spanned<u32>,
     #[serde(default)]
-    stained: Option<Spanned<String>>,
+    replicate: Option<Spanned<u32>>,
     #[serde(default)]
-    isotype: Option<Spanned<String>>,
+    donor: Option<Spanned<String>>,
     #[serde(default)]
-    apoptosis: Option<Spanned<String>>,
+    tubes: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
+    /// Replaced by `tubes`.
+    #[serde(default)]
+    stained: Option<Spanned<toml::Value>>,
+    /// Replaced by `tubes`.
+    #[serde(default)]
+    isotype: Option<Spanned<toml::Value>>,
+    /// Replaced by `tubes`.
+    #[serde(default)]
+    apoptosis: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -98,6 +160,8 @@ struct FlowFile {
 struct ElisaFile {
     plate: Spanned<String>,
     layout: Spanned<String>,
+    #[serde(default)]
+    readout: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -116,51 +180,168 @@ struct ComparisonFile {
     test: Spanned<String>,
 }
 
-/// A readout of the study.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+/// Which statistic of a marker's values in a population.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Readout {
-    /// CXCR4-PE MFI of CD45+CD19+ blasts over the isotype tube's.
-    Cxcr4Mfi,
-    /// Early + late apoptotic % of lymphoblasts.
-    ApoptosisPercent,
-    /// CXCL12 in the supernatant, ng/mL.
-    Cxcl12NgPerMl,
-    /// Bax over GAPDH, relative to the blot's reference lanes.
-    Bax,
-    /// Bcl-2 over GAPDH, relative to the blot's reference lanes.
-    Bcl2,
+pub enum Statistic {
+    /// Median.
+    Median,
+    /// Arithmetic mean.
+    Mean,
+    /// Geometric mean (of the positive values).
+    GeometricMean,
+}
+
+impl Statistic {
+    /// The name in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Statistic::Median => "median",
+            Statistic::Mean => "mean",
+            Statistic::GeometricMean => "geometric_mean",
+        }
+    }
+}
+
+/// What a readout measures and where.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReadoutKind {
+    /// `statistic` of `marker` in `population`, in tube `tube`.
+    Mfi {
+        /// Gating population id.
+        population: String,
+        /// Marker (a `[panel]` key, a `$PnS` or a `$PnN`).
+        marker: String,
+        /// Statistic.
+        statistic: Statistic,
+        /// Tube name.
+        tube: String,
+    },
+    /// The same statistic in tube `tube` over tube `reference` (an isotype or unstained control).
+    MfiRatio {
+        /// Gating population id.
+        population: String,
+        /// Marker.
+        marker: String,
+        /// Statistic.
+        statistic: Statistic,
+        /// The stained tube.
+        tube: String,
+        /// The reference tube.
+        reference: String,
+    },
+    /// 100 × events in `population` / events in `parent`, in tube `tube`.
+    Percent {
+        /// Gating population id.
+        population: String,
+        /// Gating population id of the denominator.
+        parent: String,
+        /// Tube name.
+        tube: String,
+    },
+    /// Concentrations read off an ELISA standard curve.
+    Elisa {
+        /// What the plate measures (`CXCL12`).
+        analyte: String,
+        /// The standards' unit (`ng/mL`).
+        unit: String,
+    },
+    /// Band volume of `target` over `loading_control`, relative to the blot's reference lanes.
+    Blot {
+        /// Target name in the blot layouts.
+        target: String,
+        /// Loading control in the blot layouts.
+        loading_control: String,
+    },
+}
+
+/// One readout of the study.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Readout {
+    /// The user's identifier (letters, digits, `_`, `-`).
+    pub id: String,
+    /// Axis label for figures and tables.
+    pub label: String,
+    /// What it measures.
+    #[serde(flatten)]
+    pub kind: ReadoutKind,
 }
 
 impl Readout {
-    /// All readouts in report order.
-    pub const ALL: [Readout; 5] =
-        [Readout::Cxcl12NgPerMl, Readout::Cxcr4Mfi, Readout::ApoptosisPercent, Readout::Bax, Readout::Bcl2];
-
-    /// The name used in files.
-    pub fn name(self) -> &'static str {
-        match self {
-            Readout::Cxcr4Mfi => "cxcr4_mfi",
-            Readout::ApoptosisPercent => "apoptosis_percent",
-            Readout::Cxcl12NgPerMl => "cxcl12_ng_per_ml",
-            Readout::Bax => "bax",
-            Readout::Bcl2 => "bcl2",
+    /// The flow tubes this readout reads (none for ELISA and blots).
+    pub fn tubes(&self) -> Vec<&str> {
+        match &self.kind {
+            ReadoutKind::Mfi { tube, .. } | ReadoutKind::Percent { tube, .. } => vec![tube],
+            ReadoutKind::MfiRatio { tube, reference, .. } => vec![tube, reference],
+            ReadoutKind::Elisa { .. } | ReadoutKind::Blot { .. } => vec![],
         }
     }
 
-    /// A label for figures and tables.
-    pub fn label(self) -> &'static str {
-        match self {
-            Readout::Cxcr4Mfi => "CXCR4 MFI (ratio to isotype)",
-            Readout::ApoptosisPercent => "Apoptosis (%)",
-            Readout::Cxcl12NgPerMl => "CXCL12 (ng/mL)",
-            Readout::Bax => "Bax / GAPDH (fold)",
-            Readout::Bcl2 => "Bcl-2 / GAPDH (fold)",
+    /// `flow`, `elisa` or `blot`.
+    pub fn assay(&self) -> &'static str {
+        match self.kind {
+            ReadoutKind::Elisa { .. } => "elisa",
+            ReadoutKind::Blot { .. } => "blot",
+            _ => "flow",
         }
     }
 
-    fn parse(s: &str) -> Option<Readout> {
-        Readout::ALL.into_iter().find(|r| r.name() == s)
+    /// The default label: `CXCR4 MFI (ratio to isotype)`, `Apoptotic (% of Lymphoblasts)`, …
+    fn default_label(kind: &ReadoutKind) -> String {
+        match kind {
+            ReadoutKind::Mfi { marker, statistic, .. } => format!("{marker} {} (a.u.)", statistic.name()),
+            ReadoutKind::MfiRatio { marker, reference, .. } => format!("{marker} MFI (ratio to {reference})"),
+            ReadoutKind::Percent { population, parent, .. } => format!("{population} (% of {parent})"),
+            ReadoutKind::Elisa { analyte, unit } => format!("{analyte} ({unit})"),
+            ReadoutKind::Blot { target, loading_control } => format!("{target} / {loading_control} (fold)"),
+        }
+    }
+}
+
+/// Which experiment a value comes from: a donor (the same donor's cells in several groups make
+/// paired tests possible) or a replicate number.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subject {
+    /// Replicate, from 1.
+    Replicate(u32),
+    /// Donor or patient id.
+    Donor(String),
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::Replicate(r) => write!(f, "r{r}"),
+            Subject::Donor(d) => f.write_str(d),
+        }
+    }
+}
+
+impl Subject {
+    /// The replicate number, if this is one.
+    pub fn replicate(&self) -> Option<u32> {
+        match self {
+            Subject::Replicate(r) => Some(*r),
+            Subject::Donor(_) => None,
+        }
+    }
+
+    /// The donor id, if this is one.
+    pub fn donor(&self) -> Option<&str> {
+        match self {
+            Subject::Replicate(_) => None,
+            Subject::Donor(d) => Some(d),
+        }
+    }
+
+    /// Reads an ELISA sample id's subject part: `r3` is replicate 3, anything else a donor.
+    pub fn of_sample(text: &str) -> Subject {
+        match text.strip_prefix('r').and_then(|n| n.parse().ok()) {
+            Some(r) if r > 0 => Subject::Replicate(r),
+            _ => Subject::Donor(text.to_string()),
+        }
     }
 }
 
@@ -172,41 +353,47 @@ pub enum Test {
     T,
     /// Welch's unpaired t test.
     Welch,
+    /// Paired t test on the subjects (donors or replicates) measured in both groups.
+    PairedT,
     /// Two-sided Mann–Whitney, exact for small samples.
     MannWhitney,
+    /// Wilcoxon signed-rank test on the subjects measured in both groups.
+    Wilcoxon,
     /// Direction of the mean only (Western blots), no P.
     Direction,
-    /// Paired t test on the log ratios of group to reference within each replicate (Western blots:
+    /// Paired t test on the log ratios of group to reference within each subject (Western blots:
     /// one ratio per blot, both lanes on the same membrane).
     LogRatio,
 }
 
 impl Test {
+    const ALL: [(&'static str, Test); 7] = [
+        ("t", Test::T),
+        ("welch", Test::Welch),
+        ("paired_t", Test::PairedT),
+        ("mann_whitney", Test::MannWhitney),
+        ("wilcoxon", Test::Wilcoxon),
+        ("log_ratio", Test::LogRatio),
+        ("direction", Test::Direction),
+    ];
+
     /// Name for reports.
     pub fn label(self) -> &'static str {
         match self {
             Test::T => "unpaired t test",
             Test::Welch => "Welch's t test",
+            Test::PairedT => "paired t test",
             Test::MannWhitney => "Mann–Whitney test",
+            Test::Wilcoxon => "Wilcoxon signed-rank test",
             Test::Direction => "direction of the mean",
             Test::LogRatio => "paired t test on log ratios",
         }
     }
-}
 
-/// A group of the study.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Group {
-    /// Identifier.
-    pub id: String,
-    /// Short label for figures.
-    pub label: String,
-    /// Co-culture on MSCs.
-    pub msc: bool,
-    /// Vincristine, µmol/L.
-    pub vcr_umol_per_l: f64,
-    /// AMD3100, µg/mL.
-    pub amd3100_ug_per_ml: f64,
+    /// Whether the test pairs values by subject.
+    pub fn paired(self) -> bool {
+        matches!(self, Test::PairedT | Test::Wilcoxon | Test::LogRatio)
+    }
 }
 
 /// One well's flow tubes.
@@ -214,21 +401,38 @@ pub struct Group {
 pub struct FlowWell {
     /// Group id.
     pub group: String,
-    /// Replicate.
-    pub replicate: u32,
-    /// CXCR4-PE stained tube.
-    pub stained: Option<PathBuf>,
-    /// Isotype-PE tube.
-    pub isotype: Option<PathBuf>,
-    /// Annexin V / PI tube.
-    pub apoptosis: Option<PathBuf>,
+    /// Donor or replicate.
+    #[serde(flatten)]
+    pub subject: Subject,
+    /// Tube name → FCS file.
+    pub tubes: BTreeMap<String, PathBuf>,
+}
+
+/// An ELISA plate with its layout and the readout it measures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ElisaPlate {
+    /// Plate-reader export.
+    pub plate: PathBuf,
+    /// Plate layout (TOML).
+    pub layout: PathBuf,
+    /// Readout id (kind `elisa`).
+    pub readout: String,
+}
+
+/// A blot image with its layout.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BlotImage {
+    /// The image (TIFF, PNG).
+    pub image: PathBuf,
+    /// Blot layout (TOML).
+    pub layout: PathBuf,
 }
 
 /// A comparison and its test.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {
-    /// Readout.
-    pub readout: Readout,
+    /// Readout id.
+    pub readout: String,
     /// Group.
     pub group: String,
     /// Reference group.
@@ -246,16 +450,29 @@ pub enum Gating {
     File(PathBuf),
 }
 
-/// Which MFI statistic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MfiStatistic {
-    /// Median.
-    Median,
-    /// Geometric mean.
-    GeometricMean,
-    /// Arithmetic mean.
-    Mean,
+impl Gating {
+    /// The strategy's Gating-ML text.
+    pub fn read(&self) -> Result<String> {
+        match self {
+            Gating::BuiltinSeed => Ok(niche_cyto::SEED_GATING_ML.to_string()),
+            Gating::File(path) => crate::read_text(path, niche_cyto::xml::MAX_BYTES as u64)
+                .map_err(|e| Error::Input { path: path.clone(), source: Box::new(e.into()) }),
+        }
+    }
+
+    /// The strategy.
+    pub fn strategy(&self) -> Result<niche_cyto::GatingStrategy> {
+        niche_cyto::gatingml::parse(&self.read()?)
+            .map_err(|e| Error::Input { path: self.path(), source: Box::new(e.into()) })
+    }
+
+    /// The file, or `builtin:seed`.
+    pub fn path(&self) -> PathBuf {
+        match self {
+            Gating::BuiltinSeed => "builtin:seed".into(),
+            Gating::File(p) => p.clone(),
+        }
+    }
 }
 
 /// A validated study; paths are resolved against the study file's directory.
@@ -267,21 +484,34 @@ pub struct Study {
     pub alpha: f64,
     /// Gating strategy.
     pub gating: Gating,
-    /// MFI statistic.
-    pub mfi: MfiStatistic,
+    /// Marker → channel (`$PnN`).
+    pub panel: BTreeMap<String, String>,
     /// Groups in order.
     pub groups: Vec<Group>,
+    /// Readouts in order.
+    pub readouts: Vec<Readout>,
     /// Flow wells.
     pub flow: Vec<FlowWell>,
-    /// ELISA plates with layouts.
-    pub elisa: Vec<(PathBuf, PathBuf)>,
-    /// Blots with layouts.
-    pub blots: Vec<(PathBuf, PathBuf)>,
+    /// ELISA plates.
+    pub elisa: Vec<ElisaPlate>,
+    /// Blots.
+    pub blots: Vec<BlotImage>,
     /// Comparisons.
     pub comparisons: Vec<Comparison>,
     /// The study file's directory, against which its paths are resolved.
     pub root: PathBuf,
 }
+
+/// Fields of the first study schema, and what replaced them.
+const REPLACED: [(&str, &str); 7] = [
+    ("mfi", "`statistic` in each [[readout]] of kind \"mfi\" or \"mfi_ratio\""),
+    ("msc", "coculture = \"MSC\""),
+    ("vcr", "treatments = { vincristine = \"1 umol/L\" }"),
+    ("amd3100", "treatments = { AMD3100 = \"5 ug/mL\" }"),
+    ("stained", "tubes = { stained = \"…\", isotype = \"…\", apoptosis = \"…\" }"),
+    ("isotype", "tubes = { stained = \"…\", isotype = \"…\", apoptosis = \"…\" }"),
+    ("apoptosis", "tubes = { stained = \"…\", isotype = \"…\", apoptosis = \"…\" }"),
+];
 
 impl Study {
     /// `path` as the study file names it (relative to [`Study::root`] when inside it), for
@@ -297,30 +527,91 @@ impl Study {
         Study::parse(&text, path)
     }
 
+    /// The readout with id `id`.
+    pub fn readout(&self, id: &str) -> Option<&Readout> {
+        self.readouts.iter().find(|r| r.id == id)
+    }
+
+    /// The group with id `id`.
+    pub fn group(&self, id: &str) -> Option<&Group> {
+        self.groups.iter().find(|g| g.id == id)
+    }
+
     /// Parses and checks study text; `path` names the file in errors and anchors relative paths.
+    /// The gating file is read to check the populations the readouts name, and for a marker that
+    /// `[panel]` does not map, the first FCS file that needs it is read to find its channel.
     pub fn parse(text: &str, path: &Path) -> Result<Study> {
-        let file_name = path.display().to_string();
-        let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-        let err = |span: std::ops::Range<usize>, field: &str, reason: String| Error::Study {
-            file: file_name.clone(),
-            line: line_of(span.start),
+        Parser {
+            text,
+            file: path.display().to_string(),
+            base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        }
+        .study()
+    }
+}
+
+/// One parse: the text for line numbers, the file's name for errors, the directory for paths.
+struct Parser<'a> {
+    text: &'a str,
+    file: String,
+    base: PathBuf,
+}
+
+impl Parser<'_> {
+    fn line(&self, offset: usize) -> usize {
+        self.text[..offset.min(self.text.len())].matches('\n').count() + 1
+    }
+
+    fn err(&self, span: Range<usize>, field: &str, reason: impl Into<String>) -> Error {
+        Error::Study {
+            file: self.file.clone(),
+            line: self.line(span.start),
             field: field.to_string(),
-            reason,
-        };
-        let parsed: StudyFile = toml::from_str(text).map_err(|e| Error::Study {
-            file: file_name.clone(),
-            line: e.span().map_or(1, |s| line_of(s.start)),
+            reason: reason.into(),
+        }
+    }
+
+    fn existing(&self, s: &Spanned<String>, field: &str) -> Result<PathBuf> {
+        let p = self.base.join(s.get_ref());
+        if p.is_file() { Ok(p) } else { Err(self.err(s.span(), field, format!("{} does not exist", p.display()))) }
+    }
+
+    fn identifier(&self, s: &Spanned<String>, field: &str) -> Result<String> {
+        let id = s.get_ref();
+        if Group::valid_id(id) {
+            Ok(id.clone())
+        } else {
+            Err(self.err(s.span(), field, format!("{id:?}: use letters, digits, '_' and '-'")))
+        }
+    }
+
+    fn replaced(&self, field: &str, old: &Option<Spanned<toml::Value>>) -> Result<()> {
+        let Some(value) = old else { return Ok(()) };
+        let key = field.rsplit('.').next().unwrap_or(field);
+        let new = REPLACED.iter().find(|(k, _)| *k == key).map_or("the schema in docs/STUDY.md", |(_, n)| n);
+        Err(self.err(value.span(), field, format!("`{key}` was replaced by {new} (study schema {SCHEMA_VERSION})")))
+    }
+
+    fn study(&self) -> Result<Study> {
+        let parsed: StudyFile = toml::from_str(self.text).map_err(|e| Error::Study {
+            file: self.file.clone(),
+            line: e.span().map_or(1, |s| self.line(s.start)),
             field: "toml".into(),
             reason: e.message().trim().replace('\n', "; "),
         })?;
-        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let existing = |s: &Spanned<String>, field: &str| -> Result<PathBuf> {
-            let p = base.join(s.get_ref());
-            if p.is_file() { Ok(p) } else { Err(err(s.span(), field, format!("{} does not exist", p.display()))) }
-        };
+        if let Some(v) = &parsed.schema_version
+            && *v.get_ref() != SCHEMA_VERSION
+        {
+            return Err(self.err(
+                v.span(),
+                "schema_version",
+                format!("{}: this niche reads schema {SCHEMA_VERSION}", v.get_ref()),
+            ));
+        }
+        self.replaced("mfi", &parsed.mfi)?;
         let alpha = match &parsed.alpha {
             Some(a) if !(a.get_ref() > &0.0 && a.get_ref() < &1.0) => {
-                return Err(err(a.span(), "alpha", format!("{} is not between 0 and 1", a.get_ref())));
+                return Err(self.err(a.span(), "alpha", format!("{} is not between 0 and 1", a.get_ref())));
             }
             Some(a) => *a.get_ref(),
             None => 0.05,
@@ -328,169 +619,419 @@ impl Study {
         let gating = match &parsed.gating {
             None => Gating::BuiltinSeed,
             Some(g) if g.get_ref() == "builtin:seed" => Gating::BuiltinSeed,
-            Some(g) => Gating::File(existing(g, "gating")?),
+            Some(g) => Gating::File(self.existing(g, "gating")?),
         };
-        let mfi = match parsed.mfi.as_ref().map(|m| (m.get_ref().as_str(), m.span())) {
-            None | Some(("median", _)) => MfiStatistic::Median,
-            Some(("geometric_mean", _)) => MfiStatistic::GeometricMean,
-            Some(("mean", _)) => MfiStatistic::Mean,
-            Some((other, span)) => {
-                return Err(err(span, "mfi", format!("{other:?}: use \"median\", \"geometric_mean\" or \"mean\"")));
-            }
-        };
-        if parsed.groups.is_empty() {
-            return Err(err(0..0, "group", "the study has no [[group]]".into()));
-        }
-        let mut groups: Vec<Group> = Vec::new();
-        for g in &parsed.groups {
-            let id = g.id.get_ref().clone();
-            if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-                return Err(err(g.id.span(), "group.id", format!("{id:?}: use letters, digits, '_' and '-'")));
-            }
-            if groups.iter().any(|x| x.id == id) {
-                return Err(err(g.id.span(), "group.id", format!("{id:?} appears twice")));
-            }
-            let vcr = match &g.vcr {
-                Some(s) => dose(s.get_ref(), &VCR_UNITS).map_err(|r| err(s.span(), "group.vcr", r))?,
-                None => 0.0,
-            };
-            let amd = match &g.amd3100 {
-                Some(s) => dose(s.get_ref(), &AMD_UNITS).map_err(|r| err(s.span(), "group.amd3100", r))?,
-                None => 0.0,
-            };
-            groups.push(Group {
-                label: g.label.clone().unwrap_or_else(|| id.clone()),
-                id,
-                msc: g.msc,
-                vcr_umol_per_l: vcr,
-                amd3100_ug_per_ml: amd,
-            });
-        }
-        let known = |s: &Spanned<String>, field: &str| -> Result<String> {
-            if groups.iter().any(|g| &g.id == s.get_ref()) {
-                Ok(s.get_ref().clone())
-            } else {
-                Err(err(
-                    s.span(),
-                    field,
-                    format!(
-                        "unknown group {:?} (groups: {})",
-                        s.get_ref(),
-                        groups.iter().map(|g| g.id.as_str()).collect::<Vec<_>>().join(", ")
-                    ),
-                ))
-            }
-        };
-        let mut flow = Vec::new();
-        for (i, f) in parsed.flow.iter().enumerate() {
-            let field = |name: &str| format!("flow[{}].{name}", i + 1);
-            let group = known(&f.group, &field("group"))?;
-            if *f.replicate.get_ref() == 0 {
-                return Err(err(f.replicate.span(), &field("replicate"), "replicates count from 1".into()));
-            }
-            if flow.iter().any(|w: &FlowWell| w.group == group && w.replicate == *f.replicate.get_ref()) {
-                return Err(err(
-                    f.replicate.span(),
-                    &field("replicate"),
-                    format!("{group} replicate {} appears twice", f.replicate.get_ref()),
-                ));
-            }
-            let tube =
-                |t: &Option<Spanned<String>>, name: &str| t.as_ref().map(|s| existing(s, &field(name))).transpose();
-            flow.push(FlowWell {
-                group,
-                replicate: *f.replicate.get_ref(),
-                stained: tube(&f.stained, "stained")?,
-                isotype: tube(&f.isotype, "isotype")?,
-                apoptosis: tube(&f.apoptosis, "apoptosis")?,
-            });
-        }
-        // a data file and its layout, both of which must exist
-        let pair = |table: &str, i: usize, (data_key, data): (&str, &Spanned<String>), layout: &Spanned<String>| {
-            Ok((
-                existing(data, &format!("{table}[{}].{data_key}", i + 1))?,
-                existing(layout, &format!("{table}[{}].layout", i + 1))?,
-            ))
-        };
-        let elisa = parsed
-            .elisa
-            .iter()
-            .enumerate()
-            .map(|(i, e)| pair("elisa", i, ("plate", &e.plate), &e.layout))
-            .collect::<Result<Vec<_>>>()?;
+        let panel: BTreeMap<String, String> =
+            parsed.panel.iter().map(|(marker, channel)| (marker.clone(), channel.get_ref().clone())).collect();
+        let groups = self.groups(&parsed.groups)?;
+        let readouts = self.readouts(&parsed.readouts)?;
+        let flow = self.flow(&parsed.flow, &groups, &readouts)?;
+        let elisa = self.elisa(&parsed.elisa, &readouts)?;
         let blots = parsed
             .blot
             .iter()
             .enumerate()
-            .map(|(i, b)| pair("blot", i, ("image", &b.image), &b.layout))
+            .map(|(i, b)| {
+                Ok(BlotImage {
+                    image: self.existing(&b.image, &format!("blot[{}].image", i + 1))?,
+                    layout: self.existing(&b.layout, &format!("blot[{}].layout", i + 1))?,
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
-        let mut comparisons = Vec::new();
-        for (i, c) in parsed.comparisons.iter().enumerate() {
-            let field = |name: &str| format!("comparison[{}].{name}", i + 1);
-            let readout = Readout::parse(c.readout.get_ref()).ok_or_else(|| {
-                err(
-                    c.readout.span(),
-                    &field("readout"),
-                    format!("{:?}: use one of {}", c.readout.get_ref(), Readout::ALL.map(Readout::name).join(", ")),
-                )
-            })?;
-            let test = match c.test.get_ref().as_str() {
-                "t" => Test::T,
-                "welch" => Test::Welch,
-                "mann_whitney" => Test::MannWhitney,
-                "direction" => Test::Direction,
-                "log_ratio" => Test::LogRatio,
-                other => {
-                    return Err(err(
-                        c.test.span(),
-                        &field("test"),
-                        format!("{other:?}: use t, welch, mann_whitney, log_ratio or direction"),
-                    ));
-                }
-            };
-            comparisons.push(Comparison {
-                readout,
-                group: known(&c.group, &field("group"))?,
-                reference: known(&c.reference, &field("reference"))?,
-                test,
-            });
+        if let (Some(b), false) = (parsed.blot.first(), readouts.iter().any(|r| r.assay() == "blot")) {
+            return Err(self.err(
+                b.image.span(),
+                "blot[1]",
+                "blots need a [[readout]] of kind \"blot\" (its target and loading control)",
+            ));
         }
+        let comparisons = self.comparisons(&parsed.comparisons, &groups, &readouts)?;
+        self.check_gating(&gating, &parsed.readouts, &readouts)?;
+        self.check_markers(&panel, &parsed.readouts, &readouts, &flow)?;
         Ok(Study {
-            name: parsed.name.unwrap_or_else(|| file_name.clone()),
+            name: parsed.name.clone().unwrap_or_else(|| self.file.clone()),
             alpha,
             gating,
-            mfi,
+            panel,
             groups,
+            readouts,
             flow,
             elisa,
             blots,
             comparisons,
-            root: base,
+            root: self.base.clone(),
         })
     }
-}
 
-const VCR_UNITS: [(&str, f64); 5] = [("umol/L", 1.0), ("µmol/L", 1.0), ("uM", 1.0), ("nmol/L", 1e-3), ("nM", 1e-3)];
-const AMD_UNITS: [(&str, f64); 5] = [
-    ("ug/mL", 1.0),
-    ("µg/mL", 1.0),
-    ("umol/L", niche_model::units::AMD3100_G_PER_MOL * 1e-3),
-    ("µmol/L", niche_model::units::AMD3100_G_PER_MOL * 1e-3),
-    ("uM", niche_model::units::AMD3100_G_PER_MOL * 1e-3),
-];
-
-/// Parses `"<number> <unit>"` into the first unit of `units` (VCR: µmol/L; AMD3100: µg/mL).
-fn dose(text: &str, units: &[(&str, f64)]) -> std::result::Result<f64, String> {
-    let mut parts = text.split_whitespace();
-    let (Some(number), Some(unit), None) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(format!("{text:?}: write a number and a unit, e.g. \"1 {}\"", units[0].0));
-    };
-    let value: f64 = number.parse().map_err(|_| format!("{number:?} is not a number"))?;
-    if !value.is_finite() || value < 0.0 {
-        return Err(format!("{value} must be finite and non-negative"));
+    fn groups(&self, files: &[GroupFile]) -> Result<Vec<Group>> {
+        if files.is_empty() {
+            return Err(self.err(0..0, "group", "the study has no [[group]]"));
+        }
+        let mut groups: Vec<Group> = Vec::new();
+        for (i, g) in files.iter().enumerate() {
+            let field = |name: &str| format!("group[{}].{name}", i + 1);
+            self.replaced(&field("msc"), &g.msc)?;
+            self.replaced(&field("vcr"), &g.vcr)?;
+            self.replaced(&field("amd3100"), &g.amd3100)?;
+            let id = self.identifier(&g.id, &field("id"))?;
+            if groups.iter().any(|x| x.id == id) {
+                return Err(self.err(g.id.span(), &field("id"), format!("{id:?} appears twice")));
+            }
+            let mut treatments = BTreeMap::new();
+            for (name, dose) in &g.treatments {
+                let dose: Dose = dose.get_ref().parse().map_err(|e: niche_model::treatment::TreatmentError| {
+                    self.err(dose.span(), &field(&format!("treatments.{name}")), e.to_string())
+                })?;
+                treatments.insert(name.clone(), dose);
+            }
+            if let Some(c) = &g.coculture
+                && c.get_ref().trim().is_empty()
+            {
+                return Err(self.err(c.span(), &field("coculture"), "name the feeder cells, or leave the field out"));
+            }
+            groups.push(Group {
+                id,
+                label: g.label.clone(),
+                coculture: g.coculture.as_ref().map(|c| c.get_ref().clone()),
+                treatments,
+            });
+        }
+        Ok(groups)
     }
-    let factor = units.iter().find(|(u, _)| *u == unit).map(|(_, f)| *f).ok_or_else(|| {
-        format!("unknown unit {unit:?}: use {}", units.iter().map(|(u, _)| *u).collect::<Vec<_>>().join(", "))
-    })?;
-    Ok(value * factor)
+
+    fn readouts(&self, files: &[ReadoutFile]) -> Result<Vec<Readout>> {
+        let mut readouts: Vec<Readout> = Vec::new();
+        for (i, r) in files.iter().enumerate() {
+            let field = |name: &str| format!("readout[{}].{name}", i + 1);
+            let id = self.identifier(&r.id, &field("id"))?;
+            if readouts.iter().any(|x| x.id == id) {
+                return Err(self.err(r.id.span(), &field("id"), format!("{id:?} appears twice")));
+            }
+            let kind_name = r.kind.get_ref().as_str();
+            // the fields each kind takes; any other given field is an error
+            let (needs, takes): (&[&str], &[&str]) = match kind_name {
+                "mfi" => (&["population", "marker", "tube"], &["statistic"]),
+                "mfi_ratio" => (&["population", "marker", "tube", "reference"], &["statistic"]),
+                "percent" => (&["population", "parent", "tube"], &[]),
+                "elisa" => (&["analyte"], &["unit"]),
+                "blot" => (&["target", "loading_control"], &[]),
+                other => {
+                    return Err(self.err(
+                        r.kind.span(),
+                        &field("kind"),
+                        format!("{other:?}: use mfi, mfi_ratio, percent, elisa or blot"),
+                    ));
+                }
+            };
+            let given = [
+                ("population", &r.population),
+                ("parent", &r.parent),
+                ("marker", &r.marker),
+                ("statistic", &r.statistic),
+                ("tube", &r.tube),
+                ("reference", &r.reference),
+                ("analyte", &r.analyte),
+                ("unit", &r.unit),
+                ("target", &r.target),
+                ("loading_control", &r.loading_control),
+            ];
+            for (name, value) in &given {
+                match value {
+                    Some(v) if !needs.contains(name) && !takes.contains(name) => {
+                        return Err(self.err(
+                            v.span(),
+                            &field(name),
+                            format!(
+                                "a readout of kind {kind_name:?} takes no `{name}` (it takes {})",
+                                [needs, takes].concat().join(", ")
+                            ),
+                        ));
+                    }
+                    Some(v) if v.get_ref().trim().is_empty() => {
+                        return Err(self.err(v.span(), &field(name), "is empty"));
+                    }
+                    None if needs.contains(name) => {
+                        return Err(self.err(
+                            r.kind.span(),
+                            &field(name),
+                            format!("a readout of kind {kind_name:?} needs `{name}` (it needs {})", needs.join(", ")),
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            let text = |v: &Option<Spanned<String>>| v.as_ref().map(|s| s.get_ref().clone()).unwrap_or_default();
+            let tube = |v: &Option<Spanned<String>>, name: &str| match v {
+                Some(s) => self.identifier(s, &field(name)),
+                None => Ok(String::new()),
+            };
+            let statistic = match r.statistic.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+                None | Some(("median", _)) => Statistic::Median,
+                Some(("mean", _)) => Statistic::Mean,
+                Some(("geometric_mean", _)) => Statistic::GeometricMean,
+                Some((other, span)) => {
+                    return Err(self.err(
+                        span,
+                        &field("statistic"),
+                        format!("{other:?}: use median, mean or geometric_mean"),
+                    ));
+                }
+            };
+            let kind = match kind_name {
+                "mfi" => ReadoutKind::Mfi {
+                    population: text(&r.population),
+                    marker: text(&r.marker),
+                    statistic,
+                    tube: tube(&r.tube, "tube")?,
+                },
+                "mfi_ratio" => {
+                    let (t, reference) = (tube(&r.tube, "tube")?, tube(&r.reference, "reference")?);
+                    if t == reference {
+                        return Err(self.err(
+                            r.reference.as_ref().map_or(0..0, |s| s.span()),
+                            &field("reference"),
+                            "the reference tube is the stained tube",
+                        ));
+                    }
+                    ReadoutKind::MfiRatio {
+                        population: text(&r.population),
+                        marker: text(&r.marker),
+                        statistic,
+                        tube: t,
+                        reference,
+                    }
+                }
+                "percent" => ReadoutKind::Percent {
+                    population: text(&r.population),
+                    parent: text(&r.parent),
+                    tube: tube(&r.tube, "tube")?,
+                },
+                "elisa" => ReadoutKind::Elisa {
+                    analyte: text(&r.analyte),
+                    unit: r.unit.as_ref().map_or_else(|| "ng/mL".to_string(), |u| u.get_ref().clone()),
+                },
+                _ => ReadoutKind::Blot { target: text(&r.target), loading_control: text(&r.loading_control) },
+            };
+            readouts.push(Readout {
+                id,
+                label: r.label.clone().unwrap_or_else(|| Readout::default_label(&kind)),
+                kind,
+            });
+        }
+        Ok(readouts)
+    }
+
+    fn known_group(&self, groups: &[Group], s: &Spanned<String>, field: &str) -> Result<String> {
+        if groups.iter().any(|g| &g.id == s.get_ref()) {
+            return Ok(s.get_ref().clone());
+        }
+        let ids: Vec<&str> = groups.iter().map(|g| g.id.as_str()).collect();
+        Err(self.err(s.span(), field, format!("unknown group {:?} (groups: {})", s.get_ref(), ids.join(", "))))
+    }
+
+    fn flow(&self, files: &[FlowFile], groups: &[Group], readouts: &[Readout]) -> Result<Vec<FlowWell>> {
+        let used: Vec<&str> = {
+            let mut t: Vec<&str> = readouts.iter().flat_map(Readout::tubes).collect();
+            t.sort_unstable();
+            t.dedup();
+            t
+        };
+        let mut wells: Vec<FlowWell> = Vec::new();
+        for (i, f) in files.iter().enumerate() {
+            let field = |name: &str| format!("flow[{}].{name}", i + 1);
+            self.replaced(&field("stained"), &f.stained)?;
+            self.replaced(&field("isotype"), &f.isotype)?;
+            self.replaced(&field("apoptosis"), &f.apoptosis)?;
+            let group = self.known_group(groups, &f.group, &field("group"))?;
+            let subject = match (&f.replicate, &f.donor) {
+                (Some(r), None) if *r.get_ref() == 0 => {
+                    return Err(self.err(r.span(), &field("replicate"), "replicates count from 1"));
+                }
+                (Some(r), None) => Subject::Replicate(*r.get_ref()),
+                (None, Some(d)) => Subject::Donor(self.identifier(d, &field("donor"))?),
+                (Some(r), Some(_)) => {
+                    return Err(self.err(r.span(), &field("replicate"), "give a donor or a replicate, not both"));
+                }
+                (None, None) => {
+                    return Err(self.err(
+                        f.group.span(),
+                        &field("donor"),
+                        "give the well's donor (or its replicate number)",
+                    ));
+                }
+            };
+            if wells.iter().any(|w| w.group == group && w.subject == subject) {
+                return Err(self.err(f.group.span(), &field("group"), format!("{group} {subject} appears twice")));
+            }
+            let Some(tubes) = &f.tubes else {
+                return Err(self.err(
+                    f.group.span(),
+                    &field("tubes"),
+                    "give the well's tubes: tubes = { name = \"file.fcs\", … }",
+                ));
+            };
+            let mut paths = BTreeMap::new();
+            for (name, file) in tubes.get_ref() {
+                let tube_field = field(&format!("tubes.{name}"));
+                if !used.contains(&name.as_str()) {
+                    return Err(self.err(
+                        file.span(),
+                        &tube_field,
+                        format!("no readout reads a tube {name:?} (readouts read: {})", used.join(", ")),
+                    ));
+                }
+                paths.insert(name.clone(), self.existing(file, &tube_field)?);
+            }
+            for r in readouts {
+                if let Some(missing) = r.tubes().into_iter().find(|t| !paths.contains_key(*t)) {
+                    return Err(self.err(
+                        tubes.span(),
+                        &field("tubes"),
+                        format!("readout {:?} needs a tube {missing:?}, which this well lacks", r.id),
+                    ));
+                }
+            }
+            wells.push(FlowWell { group, subject, tubes: paths });
+        }
+        Ok(wells)
+    }
+
+    fn elisa(&self, files: &[ElisaFile], readouts: &[Readout]) -> Result<Vec<ElisaPlate>> {
+        let elisa_readouts: Vec<&Readout> = readouts.iter().filter(|r| r.assay() == "elisa").collect();
+        files
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let field = |name: &str| format!("elisa[{}].{name}", i + 1);
+                let readout = match (&e.readout, elisa_readouts.as_slice()) {
+                    (Some(r), _) if elisa_readouts.iter().any(|x| &x.id == r.get_ref()) => r.get_ref().clone(),
+                    (Some(r), _) => {
+                        return Err(self.err(
+                            r.span(),
+                            &field("readout"),
+                            format!("{:?} is not a readout of kind \"elisa\"", r.get_ref()),
+                        ));
+                    }
+                    (None, [only]) => only.id.clone(),
+                    (None, []) => {
+                        return Err(self.err(
+                            e.plate.span(),
+                            &field("plate"),
+                            "plates need a [[readout]] of kind \"elisa\"",
+                        ));
+                    }
+                    (None, _) => {
+                        return Err(self.err(
+                            e.plate.span(),
+                            &field("readout"),
+                            "name the plate's readout: the study has several ELISA readouts",
+                        ));
+                    }
+                };
+                Ok(ElisaPlate {
+                    plate: self.existing(&e.plate, &field("plate"))?,
+                    layout: self.existing(&e.layout, &field("layout"))?,
+                    readout,
+                })
+            })
+            .collect()
+    }
+
+    fn comparisons(&self, files: &[ComparisonFile], groups: &[Group], readouts: &[Readout]) -> Result<Vec<Comparison>> {
+        let mut comparisons = Vec::new();
+        for (i, c) in files.iter().enumerate() {
+            let field = |name: &str| format!("comparison[{}].{name}", i + 1);
+            if !readouts.iter().any(|r| &r.id == c.readout.get_ref()) {
+                let ids: Vec<&str> = readouts.iter().map(|r| r.id.as_str()).collect();
+                return Err(self.err(
+                    c.readout.span(),
+                    &field("readout"),
+                    format!("unknown readout {:?} (readouts: {})", c.readout.get_ref(), ids.join(", ")),
+                ));
+            }
+            let test = Test::ALL.iter().find(|(n, _)| n == c.test.get_ref()).map(|(_, t)| *t).ok_or_else(|| {
+                self.err(
+                    c.test.span(),
+                    &field("test"),
+                    format!("{:?}: use {}", c.test.get_ref(), Test::ALL.map(|(n, _)| n).join(", ")),
+                )
+            })?;
+            let (group, reference) = (
+                self.known_group(groups, &c.group, &field("group"))?,
+                self.known_group(groups, &c.reference, &field("reference"))?,
+            );
+            if group == reference {
+                return Err(self.err(c.reference.span(), &field("reference"), "a group compared with itself"));
+            }
+            comparisons.push(Comparison { readout: c.readout.get_ref().clone(), group, reference, test });
+        }
+        Ok(comparisons)
+    }
+
+    /// Every population a flow readout names is in the gating strategy.
+    fn check_gating(&self, gating: &Gating, files: &[ReadoutFile], readouts: &[Readout]) -> Result<()> {
+        if readouts.iter().all(|r| r.assay() != "flow") {
+            return Ok(());
+        }
+        let strategy = gating.strategy()?;
+        let ids: Vec<&str> = strategy.gates().iter().flat_map(|g| g.populations()).collect();
+        for (i, (file, r)) in files.iter().zip(readouts).enumerate() {
+            if r.assay() != "flow" {
+                continue;
+            }
+            for (name, value) in [("population", &file.population), ("parent", &file.parent)] {
+                if let Some(v) = value
+                    && !ids.contains(&v.get_ref().as_str())
+                {
+                    return Err(self.err(
+                        v.span(),
+                        &format!("readout[{}].{name}", i + 1),
+                        format!(
+                            "{:?} is not a population of {} (populations: {})",
+                            v.get_ref(),
+                            gating.path().display(),
+                            ids.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every marker a flow readout names is in `[panel]`, or found in the first FCS file that
+    /// readout reads (`$PnS`, then `$PnN`).
+    fn check_markers(
+        &self,
+        panel: &BTreeMap<String, String>,
+        files: &[ReadoutFile],
+        readouts: &[Readout],
+        flow: &[FlowWell],
+    ) -> Result<()> {
+        for (i, (file, r)) in files.iter().zip(readouts).enumerate() {
+            let (Some(marker), Some(tube)) = (&file.marker, r.tubes().first().copied()) else { continue };
+            if panel.contains_key(marker.get_ref()) {
+                continue;
+            }
+            let Some(path) = flow.iter().find_map(|w| w.tubes.get(tube)) else { continue };
+            let parameters = crate::analyze::parameters(path)?;
+            if crate::analyze::channel_of(marker.get_ref(), panel, &parameters).is_none() {
+                let labels: Vec<String> = parameters
+                    .iter()
+                    .map(|(n, s)| s.as_ref().map_or_else(|| n.clone(), |s| format!("{n} ({s})")))
+                    .collect();
+                return Err(self.err(
+                    marker.span(),
+                    &format!("readout[{}].marker", i + 1),
+                    format!(
+                        "unknown marker {:?}: not in [panel], and no $PnS or $PnN of {} names it (parameters: {})",
+                        marker.get_ref(),
+                        path.display(),
+                        labels.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
 }

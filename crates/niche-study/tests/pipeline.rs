@@ -5,7 +5,6 @@ use std::path::Path;
 
 use niche_lab::Design;
 use niche_model::sampling::Sampling;
-use niche_study::Readout;
 use niche_study::Study;
 use niche_study::analyze::analyze;
 use niche_study::reproduce::{Basis, Grounds, Headline, Reproduction, Variance, compare, reproduce};
@@ -24,12 +23,12 @@ fn analyze_on_the_generated_study_gives_the_same_results_as_reproduce() {
     let targets = niche_model::targets::seed().unwrap();
     assert_eq!(r.records.len(), targets.record_count(), "every published number of the seed targets has a record");
     // the seed study's five groups with their six replicates
-    let n = |readout| {
+    let n = |readout: &str| {
         r.results.summaries.iter().filter(|s| s.readout == readout).map(|s| s.n + s.flagged).collect::<Vec<_>>()
     };
     // the seed study's groups with as many replicates as the published P values support (5)
-    assert_eq!(n(niche_study::Readout::ApoptosisPercent), vec![5; 5]);
-    assert_eq!(n(niche_study::Readout::Cxcl12NgPerMl), vec![5; 5]);
+    assert_eq!(n("apoptosis_percent"), vec![5; 5]);
+    assert_eq!(n("cxcl12_ng_per_ml"), vec![5; 5]);
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
@@ -42,35 +41,78 @@ fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
 fn study_file_errors_name_the_line_and_the_field() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.fcs"), b"not really").unwrap();
-    let base = "[[group]]\nid = \"co\"\nmsc = true\nvcr = \"1 umol/L\"\n\n";
+    let base = "[[group]]\nid = \"co\"\ncoculture = \"MSC\"\ntreatments = { vincristine = \"1 umol/L\" }\n\n\
+                [[readout]]\nid = \"apoptosis\"\nkind = \"percent\"\npopulation = \"Apoptotic\"\nparent = \"Lymphoblasts\"\ntube = \"annexin\"\n\n";
     for (text, needle) in [
         (
-            format!("{base}[[flow]]\ngroup = \"co\"\nreplicate = 1\nstained = \"missing.fcs\"\n"),
-            "study.toml:9: flow[1].stained: ",
+            format!("{base}[[flow]]\ngroup = \"co\"\nreplicate = 1\ntubes = {{ annexin = \"missing.fcs\" }}\n"),
+            "study.toml:16: flow[1].tubes.annexin: ",
         ),
         (
-            format!("{base}[[flow]]\ngroup = \"vcr\"\nreplicate = 1\nstained = \"a.fcs\"\n"),
-            "study.toml:7: flow[1].group: unknown group \"vcr\"",
+            format!("{base}[[flow]]\ngroup = \"vcr\"\nreplicate = 1\ntubes = {{ annexin = \"a.fcs\" }}\n"),
+            "study.toml:14: flow[1].group: unknown group \"vcr\"",
         ),
         (
-            "[[group]]\nid = \"co\"\nmsc = true\nvcr = \"1 mg\"\n".to_string(),
-            "study.toml:4: group.vcr: unknown unit \"mg\"",
+            format!("{base}[[flow]]\ngroup = \"co\"\ndonor = \"P1\"\ntubes = {{ stained = \"a.fcs\" }}\n"),
+            "study.toml:16: flow[1].tubes.stained: no readout reads a tube \"stained\"",
         ),
         (
-            "[[group]]\nid = \"co\"\nmsc = true\namd3100 = \"five ug/mL\"\n".to_string(),
-            "group.amd3100: \"five\" is not a number",
+            format!("{base}[[flow]]\ngroup = \"co\"\ndonor = \"P1\"\ntubes = {{ }}\n"),
+            "study.toml:16: flow[1].tubes: readout \"apoptosis\" needs a tube \"annexin\", which this well lacks",
+        ),
+        (
+            format!("{base}[[flow]]\ngroup = \"co\"\ndonor = \"P1\"\nreplicate = 2\ntubes = {{ annexin = \"a.fcs\" }}\n"),
+            "flow[1].replicate: give a donor or a replicate, not both",
+        ),
+        (
+            "[[group]]\nid = \"co\"\ntreatments = { vincristine = \"1 mg\" }\n".to_string(),
+            "study.toml:3: group[1].treatments.vincristine: unknown unit \"mg\"",
+        ),
+        (
+            "[[group]]\nid = \"co\"\ntreatments = { AMD3100 = \"five ug/mL\" }\n".to_string(),
+            "group[1].treatments.AMD3100: \"five ug/mL\": the dose must be a finite, non-negative number",
+        ),
+        (
+            "[[group]]\nid = \"co\"\nmsc = true\n".to_string(),
+            "study.toml:3: group[1].msc: `msc` was replaced by coculture = \"MSC\"",
+        ),
+        (
+            format!("mfi = \"median\"\n{base}"),
+            "study.toml:1: mfi: `mfi` was replaced by `statistic` in each [[readout]]",
+        ),
+        (
+            format!("{base}[[flow]]\ngroup = \"co\"\nreplicate = 1\nstained = \"a.fcs\"\n"),
+            "study.toml:16: flow[1].stained: `stained` was replaced by tubes = {",
         ),
         (
             format!("{base}[[comparison]]\nreadout = \"cxcr4\"\ngroup = \"co\"\nreference = \"co\"\ntest = \"t\"\n"),
-            "study.toml:7: comparison[1].readout",
+            "study.toml:14: comparison[1].readout: unknown readout \"cxcr4\" (readouts: apoptosis)",
         ),
         (
             format!(
-                "{base}[[comparison]]\nreadout = \"cxcr4_mfi\"\ngroup = \"co\"\nreference = \"co\"\ntest = \"anova\"\n"
+                "{base}[[group]]\nid = \"b\"\n[[comparison]]\nreadout = \"apoptosis\"\ngroup = \"co\"\nreference = \"b\"\ntest = \"anova\"\n"
             ),
-            "comparison[1].test: \"anova\"",
+            "comparison[1].test: \"anova\": use t, welch, paired_t, mann_whitney, wilcoxon, log_ratio, direction",
         ),
-        ("[[group]]\nid = \"co\"\nmsc = yes\n".to_string(), "study.toml:3: toml"),
+        (
+            "[[group]]\nid = \"co\"\n[[readout]]\nid = \"x\"\nkind = \"percent\"\npopulation = \"Blasts\"\nparent = \"Lymphoblasts\"\ntube = \"t\"\n"
+                .to_string(),
+            "study.toml:6: readout[1].population: \"Blasts\" is not a population of builtin:seed (populations: Lymphoblasts,",
+        ),
+        (
+            "[[group]]\nid = \"co\"\n[[readout]]\nid = \"x\"\nkind = \"mfi\"\npopulation = \"Lymphoblasts\"\ntube = \"t\"\n".to_string(),
+            "study.toml:5: readout[1].marker: a readout of kind \"mfi\" needs `marker`",
+        ),
+        (
+            "[[group]]\nid = \"co\"\n[[readout]]\nid = \"x\"\nkind = \"elisa\"\nanalyte = \"IL-6\"\nmarker = \"CD3\"\n".to_string(),
+            "study.toml:7: readout[1].marker: a readout of kind \"elisa\" takes no `marker`",
+        ),
+        (
+            "[[group]]\nid = \"co\"\n[[readout]]\nid = \"x\"\nkind = \"ratio\"\n".to_string(),
+            "study.toml:5: readout[1].kind: \"ratio\": use mfi, mfi_ratio, percent, elisa or blot",
+        ),
+        ("schema_version = 2\n[[group]]\nid = \"co\"\n".to_string(), "study.toml:1: schema_version: 2: this niche reads schema 1"),
+        ("[[group]]\nid = \"co\"\ncoculture = yes\n".to_string(), "study.toml:3: toml"),
         (format!("alpha = 2\n{base}"), "study.toml:1: alpha"),
     ] {
         let path = write(dir.path(), "study.toml", &text);
@@ -87,13 +129,19 @@ fn study_file_errors_name_the_line_and_the_field() {
 }
 
 #[test]
-fn doses_convert_from_every_unit() {
+fn treatments_keep_their_doses_and_any_name() {
     let dir = tempfile::tempdir().unwrap();
-    let path =
-        write(dir.path(), "s.toml", "[[group]]\nid = \"a\"\nmsc = true\nvcr = \"1000 nM\"\namd3100 = \"9.9447 uM\"\n");
+    let path = write(
+        dir.path(),
+        "s.toml",
+        "[[group]]\nid = \"a\"\ncoculture = \"HS-5\"\ntreatments = { vincristine = \"1000 nM\", cytarabine = \"2 uM\" }\n",
+    );
     let study = Study::open(&path).unwrap();
-    assert!((study.groups[0].vcr_umol_per_l - 1.0).abs() < 1e-12);
-    assert!((study.groups[0].amd3100_ug_per_ml - 5.0).abs() < 1e-3, "{}", study.groups[0].amd3100_ug_per_ml);
+    let g = &study.groups[0];
+    assert_eq!(g.treatments["vincristine"].to_string(), "1000 nM");
+    assert!((g.treatments["cytarabine"].mol_per_l(1.0) - 2e-6).abs() < 1e-18);
+    // a study may name what the model does not simulate; the model says so when asked
+    assert!(g.condition().unwrap_err().to_string().contains("HS-5"));
 }
 
 #[test]
@@ -175,12 +223,12 @@ fn a_mean_nearer_another_groups_published_mean_is_not_reproduced() {
     let grounds = Grounds::seed().unwrap();
     // the ALL-alone CXCR4 (335) passed off as the co-culture's (261.87 ± 91.07): within one SD of
     // it, but nearer the ALL-alone mean
-    let co = r.results.summaries.iter_mut().find(|s| s.readout == Readout::Cxcr4Mfi && s.group == "coculture").unwrap();
+    let co = r.results.summaries.iter_mut().find(|s| s.readout == "cxcr4_mfi" && s.group == "coculture").unwrap();
     co.mean = 335.2;
     let records = compare(&grounds, &r.results, &r.cohort, &Design::seed()).unwrap();
     let x = records.iter().find(|x| x.id == "cxcr4_mfi.coculture.mean").unwrap();
     assert_eq!(x.nearest_own_group, Some(false));
-    let n = Design::seed().replicates as f64;
+    let n = Design::seed().replicates.flow as f64;
     assert!((x.z.unwrap() - (335.2 - 261.87) / (91.07 / n.sqrt())).abs() < 1e-9);
     assert!(x.uses.iter().any(|u| u.contains("niche stats audit")), "{:?}", x.uses);
 }
@@ -192,7 +240,7 @@ fn vcr_cxcr4_verdict(grounds: &Grounds, r: &mut Reproduction, p: f64, means: (f6
         .results
         .comparisons
         .iter_mut()
-        .find(|c| c.readout == Readout::Cxcr4Mfi && c.group == "coculture_vcr" && c.reference == "coculture")
+        .find(|c| c.readout == "cxcr4_mfi" && c.group == "coculture_vcr" && c.reference == "coculture")
         .unwrap();
     c.p = Some(p);
     (c.mean, c.reference_mean) = means;
@@ -223,7 +271,7 @@ fn blot_verdicts_come_from_a_test_and_show_their_cv_sensitivity() {
             .results
             .comparisons
             .iter()
-            .find(|c| x.id == format!("western.{}.{}_vs_{}", c.group, c.readout.name(), c.reference))
+            .find(|c| x.id == format!("western.{}.{}_vs_{}", c.group, c.readout, c.reference))
             .and_then(|c| c.p)
             .expect("a P for every blot comparison");
         let excludes_zero = effect.ci95.0 > 0.0 || effect.ci95.1 < 0.0;

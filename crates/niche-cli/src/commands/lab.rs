@@ -22,9 +22,11 @@ pub enum LabCommand {
     ///
     /// Without `--study` the seed study is simulated: five groups (ALL alone, co-culture, with
     /// AMD3100, with VCR, with VCR and AMD3100), five replicates (what the paper's P values
-    /// support: `niche stats audit`), three blots. A design file is TOML with `replicates` (flow),
-    /// `elisa_replicates`, `events`, `blot_replicates`, `blot_cv`, `sampling` and `[[group]]` tables
-    /// (`id`, `msc`, `vcr_umol_per_l`, `amd3100_ug_per_ml`).
+    /// support: `niche stats audit`), three blots. A design file is TOML with `replicates` (one number,
+    /// or per assay: `{ flow = 6, elisa = 5, blot = 3 }`), `events`, `blot_cv`, `sampling` and the
+    /// study file's `[[group]]` tables (`id`, `label`, `coculture = "MSC"`, `treatments = {
+    /// vincristine = "1 umol/L", AMD3100 = "5 ug/mL" }`); the lab simulates what the model knows
+    /// and refuses other treatments.
     ///
     /// Each well holds its donor's model state plus the between-experiment variation the donor
     /// model does not explain, from a variance function of the condition fitted to the paper's SDs

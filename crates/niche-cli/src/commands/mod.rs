@@ -11,4 +11,5 @@ pub mod model;
 pub mod output;
 pub mod stats;
 pub mod study;
+pub mod study_init;
 pub mod wsp;

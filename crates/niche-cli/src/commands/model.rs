@@ -196,7 +196,7 @@ pub fn run(command: ModelCommand) -> Result<()> {
 
 fn validate_command(a: &ValidateArgs) -> Result<()> {
     let start = std::time::Instant::now();
-    let n = niche_lab::Design::seed().replicates;
+    let n = niche_lab::Design::seed().replicates.flow;
     let v = niche_model::validate::validate(n)?;
     eprintln!("validated in {:.1} s", start.elapsed().as_secs_f64());
     Output::Stdout.write_with(|out| {
@@ -490,9 +490,6 @@ fn design_groups(study: Option<&std::path::Path>) -> Result<Vec<(String, Conditi
         }
         None => niche_lab::Design::seed(),
     };
-    Ok(design
-        .groups
-        .iter()
-        .map(|g| (g.id.clone(), Condition { msc: g.msc, vcr_um: g.vcr_umol_per_l, amd_ug_per_ml: g.amd3100_ug_per_ml }))
-        .collect())
+    let conditions = design.conditions()?;
+    Ok(design.groups.iter().map(|g| g.id.clone()).zip(conditions).collect())
 }

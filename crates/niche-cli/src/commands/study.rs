@@ -110,10 +110,9 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<()> {
         args.study.with_file_name(format!("{stem}_report"))
     });
     let mut inputs: Vec<PathBuf> = vec![args.study.clone()];
-    inputs
-        .extend(study.flow.iter().flat_map(|w| [w.stained.clone(), w.isotype.clone(), w.apoptosis.clone()]).flatten());
-    inputs.extend(study.elisa.iter().flat_map(|(a, b)| [a.clone(), b.clone()]));
-    inputs.extend(study.blots.iter().flat_map(|(a, b)| [a.clone(), b.clone()]));
+    inputs.extend(study.flow.iter().flat_map(|w| w.tubes.values().cloned()));
+    inputs.extend(study.elisa.iter().flat_map(|e| [e.plate.clone(), e.layout.clone()]));
+    inputs.extend(study.blots.iter().flat_map(|b| [b.image.clone(), b.layout.clone()]));
     if let niche_study::study::Gating::File(p) = &study.gating {
         inputs.push(p.clone());
     }
@@ -179,7 +178,7 @@ pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
     }
     if !args.no_validate {
         eprintln!("validating the model: leave-one-out, profile likelihood, an alternative mechanism");
-        reproduction.validation = Some(niche_model::validate::validate(reproduction.manifest.design.replicates)?);
+        reproduction.validation = Some(niche_model::validate::validate(reproduction.manifest.design.replicates.flow)?);
     }
     let raw = out.join("raw");
     let mut inputs = vec![raw.join("study.toml")];
