@@ -259,6 +259,66 @@ impl Results {
     }
 }
 
+/// The gates of a study: one strategy for every tube, or a FlowJo workspace whose samples carry
+/// their own.
+#[derive(Debug, Clone)]
+pub enum Gates {
+    /// A Gating-ML strategy.
+    One(cyto::GatingStrategy),
+    /// A FlowJo workspace.
+    Workspace(cyto::flowjo::FlowJoWorkspace),
+}
+
+impl Gates {
+    /// The strategy for the tube at `path` (`fil`: its `$FIL`): the workspace sample that is this
+    /// file, or the workspace's only sample.
+    fn for_file(&self, path: &Path, fil: Option<String>) -> Result<std::borrow::Cow<'_, cyto::GatingStrategy>> {
+        let ws = match self {
+            Gates::One(s) => return Ok(std::borrow::Cow::Borrowed(s)),
+            Gates::Workspace(ws) => ws,
+        };
+        let candidate = [(path.to_path_buf(), fil)];
+        let found: Vec<_> = ws.samples.iter().filter(|s| s.locate(&candidate).is_ok()).collect();
+        let sample = match found.as_slice() {
+            [one] => *one,
+            _ if ws.samples.len() == 1 => &ws.samples[0],
+            [] => return Err(input(path, "no sample of the FlowJo workspace is this file (by its name or $FIL)")),
+            _ => return Err(input(path, "several samples of the FlowJo workspace are this file")),
+        };
+        Ok(std::borrow::Cow::Owned(ws.strategy(sample).map_err(|e| input(path, e))?.strategy))
+    }
+
+    /// Every population a readout may name: ids, and for workspaces also each population's own
+    /// name (the last part of its path).
+    pub fn population_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = match self {
+            Gates::One(s) => s.gates().iter().flat_map(|g| g.populations()).map(str::to_string).collect(),
+            Gates::Workspace(ws) => ws
+                .samples
+                .iter()
+                .flat_map(|s| &s.populations)
+                .flat_map(|p| [cyto::flowjo::path_string(&p.path), p.path.last().cloned().unwrap_or_default()])
+                .collect(),
+        };
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
+/// The population id `name` stands for in `results`: the id itself, or the one population whose
+/// own name (the last part of a FlowJo path) it is.
+fn resolve<'a>(results: &'a cyto::GatingResults, name: &str) -> Option<&'a cyto::PopulationResult> {
+    results.population(name).or_else(|| {
+        let mut hits =
+            results.populations.iter().filter(|p| cyto::flowjo::split_path(&p.id).last().is_some_and(|l| l == name));
+        match (hits.next(), hits.next()) {
+            (Some(p), None) => Some(p),
+            _ => None,
+        }
+    })
+}
+
 #[derive(Default)]
 struct FlowOutcome {
     values: Vec<Value>,
@@ -270,7 +330,7 @@ struct FlowOutcome {
 
 /// Analyses a study. `progress` is called with (done, total, what) as files finish.
 pub fn analyze(study: &Study, progress: &(dyn Fn(usize, usize, &str) + Sync)) -> Result<Results> {
-    let strategy = study.gating.strategy()?;
+    let gates = study.gating.load()?;
     let total = study.flow.len() + study.elisa.len() + study.blots.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
     let tick = |what: &str| progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total, what);
@@ -282,7 +342,7 @@ pub fn analyze(study: &Study, progress: &(dyn Fn(usize, usize, &str) + Sync)) ->
         .par_iter()
         .zip(&drawn)
         .map(|(well, &draw)| {
-            let out = analyze_well(&strategy, well, study, draw);
+            let out = analyze_well(&gates, well, study, draw);
             tick(&format!("flow {} {}", well.group, well.subject));
             out
         })
@@ -501,21 +561,24 @@ pub fn channel_of(
         .or_else(|| parameters.iter().find(|(n, _)| n == marker).map(|(n, _)| n.clone()))
 }
 
-/// One tube: its events, parameters and gating.
-struct Tube {
+/// One tube: its strategy, events, parameters and gating.
+struct Tube<'g> {
+    strategy: std::borrow::Cow<'g, cyto::GatingStrategy>,
     sample: cyto::Sample,
     parameters: Vec<(String, Option<String>)>,
     log_amplified: Vec<bool>,
     gating: cyto::GatingResults,
 }
 
-fn read_tube(strategy: &cyto::GatingStrategy, path: &Path) -> Result<Tube> {
+fn read_tube<'g>(gates: &'g Gates, path: &Path) -> Result<Tube<'g>> {
     let file = fcs::Reader::default().read_path(path).map_err(|e| input(path, e))?;
     let ds = file.datasets.first().ok_or_else(|| input(path, "no data set"))?;
     let sample =
         cyto::Sample::from_dataset(path.display().to_string(), ds, fcs::Values::Scaled).map_err(|e| input(path, e))?;
+    let strategy = gates.for_file(path, ds.keywords.get("$FIL").map(|v| v.trim().to_string()))?;
     let gating = strategy.apply(&sample).map_err(|e| input(path, e))?;
     Ok(Tube {
+        strategy,
         parameters: ds.parameters.iter().map(|p| (p.name.clone(), p.label.clone())).collect(),
         log_amplified: ds.parameters.iter().map(|p| p.amplification.decades > 0.0).collect(),
         sample,
@@ -525,26 +588,24 @@ fn read_tube(strategy: &cyto::GatingStrategy, path: &Path) -> Result<Tube> {
 
 /// The events of a population, or an error naming the file.
 fn members<'a>(tube: &'a Tube, population: &str, path: &Path) -> Result<&'a [bool]> {
-    Ok(&tube
-        .gating
-        .population(population)
+    Ok(&resolve(&tube.gating, population)
         .ok_or_else(|| input(path, format!("the gating has no population {population:?}")))?
         .membership)
 }
 
 /// A channel compensated with the file's spillover (when it has one), untransformed: what MFIs
 /// are computed on.
-fn marker_values(strategy: &cyto::GatingStrategy, tube: &Tube, channel: &str, path: &Path) -> Result<Vec<f64>> {
+fn marker_values(tube: &Tube, channel: &str, path: &Path) -> Result<Vec<f64>> {
     let dimension =
         Dimension { source: Source::Channel(channel.into()), compensation: CompensationRef::Fcs, transformation: None };
-    strategy.dimension_values(&tube.sample, &dimension).map_err(|e| input(path, e))
+    tube.strategy.dimension_values(&tube.sample, &dimension).map_err(|e| input(path, e))
 }
 
-fn analyze_well(strategy: &cyto::GatingStrategy, well: &FlowWell, study: &Study, draw: bool) -> Result<FlowOutcome> {
+fn analyze_well(gates: &Gates, well: &FlowWell, study: &Study, draw: bool) -> Result<FlowOutcome> {
     let mut out = FlowOutcome::default();
     let mut tubes: BTreeMap<&str, Tube> = BTreeMap::new();
     for (name, path) in &well.tubes {
-        let tube = read_tube(strategy, path)?;
+        let tube = read_tube(gates, path)?;
         out.warnings.extend(tube.gating.warnings.iter().map(|w| format!("{}: {w}", study.shown(path))));
         tubes.insert(name, tube);
     }
@@ -558,15 +619,15 @@ fn analyze_well(strategy: &cyto::GatingStrategy, well: &FlowWell, study: &Study,
     for readout in &study.readouts {
         match &readout.kind {
             ReadoutKind::Mfi { population, marker, statistic, tube } => {
-                let (v, hist) = mfi(strategy, study, well, &tubes, tube, population, marker, *statistic)?;
+                let (v, hist) = mfi(study, well, &tubes, tube, population, marker, *statistic)?;
                 out.values.push(value(readout, Some(v), None));
                 if draw {
                     out.histograms.push(Histogram { readout: readout.id.clone(), ..hist });
                 }
             }
             ReadoutKind::MfiRatio { population, marker, statistic, tube, reference } => {
-                let (s, hs) = mfi(strategy, study, well, &tubes, tube, population, marker, *statistic)?;
-                let (r, hr) = mfi(strategy, study, well, &tubes, reference, population, marker, *statistic)?;
+                let (s, hs) = mfi(study, well, &tubes, tube, population, marker, *statistic)?;
+                let (r, hr) = mfi(study, well, &tubes, reference, population, marker, *statistic)?;
                 let ratio = (r > 0.0 && s.is_finite()).then(|| s / r);
                 let flag = ratio.is_none().then(|| format!("{reference} {} ≤ 0", statistic.name()));
                 out.values.push(value(readout, ratio, flag));
@@ -579,9 +640,14 @@ fn analyze_well(strategy: &cyto::GatingStrategy, well: &FlowWell, study: &Study,
                 let path = &well.tubes[tube];
                 let t = &tubes[tube.as_str()];
                 let count = |id: &str| members(t, id, path).map(|m| m.iter().filter(|&&x| x).count());
-                let (n, d) = (count(population)?, count(parent)?);
+                let n = count(population)?;
+                let d = match parent {
+                    Some(p) => count(p)?,
+                    None => t.sample.n_events(),
+                };
                 let v = (d > 0).then(|| 100.0 * n as f64 / d as f64);
-                out.values.push(value(readout, v, v.is_none().then(|| format!("no events in {parent}"))));
+                let flag = || format!("no events in {}", parent.as_deref().unwrap_or("the tube"));
+                out.values.push(value(readout, v, v.is_none().then(flag)));
             }
             ReadoutKind::Elisa { .. } | ReadoutKind::Blot { .. } => {}
         }
@@ -589,17 +655,15 @@ fn analyze_well(strategy: &cyto::GatingStrategy, well: &FlowWell, study: &Study,
     if draw {
         for (name, tube) in &tubes {
             let path = &well.tubes[*name];
-            out.gating.push(gating_table(strategy, well, name, tube, &study.shown(path)));
-            out.gate_plots.extend(gate_plots(strategy, study, well, name, tube, path)?);
+            out.gating.push(gating_table(well, name, tube, &study.shown(path)));
+            out.gate_plots.extend(gate_plots(study, well, name, tube, path)?);
         }
     }
     Ok(out)
 }
 
 /// `statistic` of `marker` in `population` of tube `tube`, and its histogram.
-#[allow(clippy::too_many_arguments)]
 fn mfi(
-    strategy: &cyto::GatingStrategy,
     study: &Study,
     well: &FlowWell,
     tubes: &BTreeMap<&str, Tube>,
@@ -613,7 +677,7 @@ fn mfi(
     let channel = channel_of(marker, &study.panel, &t.parameters).ok_or_else(|| {
         input(path, format!("no channel for marker {marker:?}: not in [panel], and no $PnS or $PnN names it"))
     })?;
-    let values = marker_values(strategy, t, &channel, path)?;
+    let values = marker_values(t, &channel, path)?;
     let m = members(t, population, path)?;
     let stats = cyto::stats::population_stats(&values, m, &[]).map_err(|e| input(path, e))?;
     let inside: Vec<f64> = values.iter().zip(m).filter(|&(_, &m)| m).map(|(&v, _)| v).collect();
@@ -643,7 +707,8 @@ fn mfi(
     ))
 }
 
-fn gating_table(strategy: &cyto::GatingStrategy, well: &FlowWell, name: &str, tube: &Tube, file: &str) -> GatingTable {
+fn gating_table(well: &FlowWell, name: &str, tube: &Tube, file: &str) -> GatingTable {
+    let strategy = &tube.strategy;
     GatingTable {
         group: well.group.clone(),
         subject: well.subject.clone(),
@@ -661,22 +726,20 @@ fn gating_table(strategy: &cyto::GatingStrategy, well: &FlowWell, name: &str, tu
 
 /// The gates the study's readouts of this tube stand on (their populations and every ancestor),
 /// each over its parent's events. Boolean gates have no axes and are not drawn.
-fn gate_plots(
-    strategy: &cyto::GatingStrategy,
-    study: &Study,
-    well: &FlowWell,
-    name: &str,
-    tube: &Tube,
-    path: &Path,
-) -> Result<Vec<GatePlot>> {
+fn gate_plots(study: &Study, well: &FlowWell, name: &str, tube: &Tube, path: &Path) -> Result<Vec<GatePlot>> {
+    let strategy = &tube.strategy;
     let mut wanted: Vec<String> = Vec::new();
     for r in study.readouts.iter().filter(|r| r.tubes().contains(&name)) {
         let populations: Vec<&str> = match &r.kind {
             ReadoutKind::Mfi { population, .. } | ReadoutKind::MfiRatio { population, .. } => vec![population],
-            ReadoutKind::Percent { population, parent, .. } => vec![population, parent],
+            ReadoutKind::Percent { population, parent, .. } => {
+                [Some(population.as_str()), parent.as_deref()].into_iter().flatten().collect()
+            }
             _ => vec![],
         };
-        let mut queue: Vec<String> = populations.into_iter().map(str::to_string).collect();
+        // names as the readouts give them, ids as the strategy has them
+        let mut queue: Vec<String> =
+            populations.into_iter().filter_map(|p| resolve(&tube.gating, p).map(|r| r.id.clone())).collect();
         // each population's gating path, and for a boolean gate its operands' paths too
         while let Some(p) = queue.pop() {
             for ancestor in strategy.path(&p) {

@@ -231,12 +231,13 @@ pub enum ReadoutKind {
         /// The reference tube.
         reference: String,
     },
-    /// 100 × events in `population` / events in `parent`, in tube `tube`.
+    /// 100 × events in `population` / events in `parent` (all the tube's events when there is
+    /// no parent), in tube `tube`.
     Percent {
         /// Gating population id.
         population: String,
-        /// Gating population id of the denominator.
-        parent: String,
+        /// Gating population id of the denominator (none: all events).
+        parent: Option<String>,
         /// Tube name.
         tube: String,
     },
@@ -292,7 +293,9 @@ impl Readout {
         match kind {
             ReadoutKind::Mfi { marker, statistic, .. } => format!("{marker} {} (a.u.)", statistic.name()),
             ReadoutKind::MfiRatio { marker, reference, .. } => format!("{marker} MFI (ratio to {reference})"),
-            ReadoutKind::Percent { population, parent, .. } => format!("{population} (% of {parent})"),
+            ReadoutKind::Percent { population, parent, .. } => {
+                format!("{population} (% of {})", parent.as_deref().unwrap_or("events"))
+            }
             ReadoutKind::Elisa { analyte, unit } => format!("{analyte} ({unit})"),
             ReadoutKind::Blot { target, loading_control } => format!("{target} / {loading_control} (fold)"),
         }
@@ -448,29 +451,36 @@ pub enum Gating {
     BuiltinSeed,
     /// A Gating-ML file.
     File(PathBuf),
+    /// A FlowJo workspace: each tube is gated with the gates of the workspace sample that is its
+    /// file (by the URI's file name or `$FIL`), or of the only sample.
+    Workspace(PathBuf),
 }
 
 impl Gating {
-    /// The strategy's Gating-ML text.
+    /// The strategy's Gating-ML text, or the workspace's XML.
     pub fn read(&self) -> Result<String> {
         match self {
             Gating::BuiltinSeed => Ok(niche_cyto::SEED_GATING_ML.to_string()),
-            Gating::File(path) => crate::read_text(path, niche_cyto::xml::MAX_BYTES as u64)
+            Gating::File(path) | Gating::Workspace(path) => crate::read_text(path, niche_cyto::xml::MAX_BYTES as u64)
                 .map_err(|e| Error::Input { path: path.clone(), source: Box::new(e.into()) }),
         }
     }
 
-    /// The strategy.
-    pub fn strategy(&self) -> Result<niche_cyto::GatingStrategy> {
-        niche_cyto::gatingml::parse(&self.read()?)
-            .map_err(|e| Error::Input { path: self.path(), source: Box::new(e.into()) })
+    /// The gates: one strategy, or a workspace's per sample.
+    pub fn load(&self) -> Result<crate::analyze::Gates> {
+        let text = self.read()?;
+        let input = |e: niche_cyto::Error| Error::Input { path: self.path(), source: Box::new(e.into()) };
+        Ok(match self {
+            Gating::Workspace(_) => crate::analyze::Gates::Workspace(niche_cyto::flowjo::parse(&text).map_err(input)?),
+            _ => crate::analyze::Gates::One(niche_cyto::gatingml::parse(&text).map_err(input)?),
+        })
     }
 
     /// The file, or `builtin:seed`.
     pub fn path(&self) -> PathBuf {
         match self {
             Gating::BuiltinSeed => "builtin:seed".into(),
-            Gating::File(p) => p.clone(),
+            Gating::File(p) | Gating::Workspace(p) => p.clone(),
         }
     }
 }
@@ -619,6 +629,9 @@ impl Parser<'_> {
         let gating = match &parsed.gating {
             None => Gating::BuiltinSeed,
             Some(g) if g.get_ref() == "builtin:seed" => Gating::BuiltinSeed,
+            Some(g) if g.get_ref().to_ascii_lowercase().ends_with(".wsp") => {
+                Gating::Workspace(self.existing(g, "gating")?)
+            }
             Some(g) => Gating::File(self.existing(g, "gating")?),
         };
         let panel: BTreeMap<String, String> =
@@ -712,7 +725,7 @@ impl Parser<'_> {
             let (needs, takes): (&[&str], &[&str]) = match kind_name {
                 "mfi" => (&["population", "marker", "tube"], &["statistic"]),
                 "mfi_ratio" => (&["population", "marker", "tube", "reference"], &["statistic"]),
-                "percent" => (&["population", "parent", "tube"], &[]),
+                "percent" => (&["population", "tube"], &["parent"]),
                 "elisa" => (&["analyte"], &["unit"]),
                 "blot" => (&["target", "loading_control"], &[]),
                 other => {
@@ -803,7 +816,7 @@ impl Parser<'_> {
                 }
                 "percent" => ReadoutKind::Percent {
                     population: text(&r.population),
-                    parent: text(&r.parent),
+                    parent: r.parent.as_ref().map(|p| p.get_ref().clone()),
                     tube: tube(&r.tube, "tube")?,
                 },
                 "elisa" => ReadoutKind::Elisa {
@@ -973,8 +986,9 @@ impl Parser<'_> {
         if readouts.iter().all(|r| r.assay() != "flow") {
             return Ok(());
         }
-        let strategy = gating.strategy()?;
-        let ids: Vec<&str> = strategy.gates().iter().flat_map(|g| g.populations()).collect();
+        let gates = gating.load()?;
+        let names = gates.population_names();
+        let ids: Vec<&str> = names.iter().map(String::as_str).collect();
         for (i, (file, r)) in files.iter().zip(readouts).enumerate() {
             if r.assay() != "flow" {
                 continue;

@@ -137,3 +137,37 @@ fn unknown_markers_missing_populations_and_tubes_name_the_line() {
         assert!(err.contains(&format!("bad.toml:{line}: {field}: ")) && err.contains(message), "{err}");
     }
 }
+
+#[test]
+fn a_flowjo_workspace_gates_the_study_with_flowjos_counts() {
+    let Some(source) = aria_file() else { return };
+    let data = source.parent().unwrap().parent().unwrap().join("flowjo/simple_diamond");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(data.join("test_data_diamond_01.fcs"), dir.path().join("test_data_diamond_01.fcs")).unwrap();
+    std::fs::copy(data.join("simple_diamond_example_quad_gate.wsp"), dir.path().join("gates.wsp")).unwrap();
+    let q2 = "Q2: channel_A+ , channel_B+";
+    std::fs::write(
+        dir.path().join("study.toml"),
+        format!(
+            "gating = \"gates.wsp\"\n[[group]]\nid = \"a\"\n[[readout]]\nid = \"q2\"\nkind = \"percent\"\n\
+             population = \"{q2}\"\ntube = \"t\"\n[[flow]]\ngroup = \"a\"\nreplicate = 1\ntubes = {{ t = \"test_data_diamond_01.fcs\" }}\n"
+        ),
+    )
+    .unwrap();
+    let study = Study::open(&dir.path().join("study.toml")).unwrap();
+    let results = analyze(&study, &|_, _, _| {}).unwrap();
+    // FlowJo's own counts in the workspace: Q2 50,596 of 200,000 events
+    let ws =
+        niche_cyto::flowjo::parse(&std::fs::read_to_string(data.join("simple_diamond_example_quad_gate.wsp")).unwrap())
+            .unwrap();
+    let sample = &ws.samples[0];
+    let flowjo =
+        |name: &str| sample.populations.iter().find(|p| p.path.last().unwrap() == name).unwrap().flowjo_count.unwrap();
+    let expected = 100.0 * flowjo(q2) as f64 / sample.flowjo_count.unwrap() as f64;
+    assert!((results.values[0].value.unwrap() - expected).abs() < 1e-12, "{:?} vs {expected}", results.values[0]);
+    // a population the workspace lacks is refused with the line
+    let text = std::fs::read_to_string(dir.path().join("study.toml")).unwrap().replace(q2, "Q5");
+    std::fs::write(dir.path().join("bad.toml"), text).unwrap();
+    let err = Study::open(&dir.path().join("bad.toml")).unwrap_err().to_string();
+    assert!(err.contains("bad.toml:7: readout[1].population: \"Q5\" is not a population of"), "{err}");
+}

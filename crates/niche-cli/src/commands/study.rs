@@ -113,7 +113,7 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<()> {
     inputs.extend(study.flow.iter().flat_map(|w| w.tubes.values().cloned()));
     inputs.extend(study.elisa.iter().flat_map(|e| [e.plate.clone(), e.layout.clone()]));
     inputs.extend(study.blots.iter().flat_map(|b| [b.image.clone(), b.layout.clone()]));
-    if let niche_study::study::Gating::File(p) = &study.gating {
+    if let niche_study::study::Gating::File(p) | niche_study::study::Gating::Workspace(p) = &study.gating {
         inputs.push(p.clone());
     }
     let staged = StagedDir::begin(&dir, args.force, &inputs.iter().map(PathBuf::as_path).collect::<Vec<_>>())?;
