@@ -284,3 +284,55 @@ fn blot_verdicts_come_from_a_test_and_show_their_cv_sensitivity() {
     let last = vcr_bax.cv_sensitivity.last().unwrap().probability;
     assert!(first > last, "{:?}", vcr_bax.cv_sensitivity);
 }
+
+/// The seed study through study schema 1 gives what it gave through the first schema: every
+/// value, comparison and record of `niche reproduce --events 2000 --seed 1 --repeats 0` as niche
+/// c6f4813 wrote them (`fixtures/seed_schema0_golden.json`, made with that build's binary).
+#[test]
+fn the_seed_study_in_schema_1_gives_what_it_gave_in_the_first_schema() {
+    let gold: serde_json::Value = serde_json::from_str(include_str!("fixtures/seed_schema0_golden.json")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let r = reproduce(&Grounds::seed().unwrap(), dir.path(), 2000, 1, Sampling::Random, &quiet).unwrap();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1e-300);
+    let gold_values = gold["values"].as_array().unwrap();
+    assert_eq!(r.results.values.len(), gold_values.len());
+    for g in gold_values {
+        let (readout, group, replicate) = (g[0].as_str().unwrap(), g[1].as_str().unwrap(), g[2].as_u64().unwrap());
+        let v = r
+            .results
+            .values
+            .iter()
+            .find(|v| v.readout == readout && v.group == group && v.subject.replicate() == Some(replicate as u32))
+            .unwrap_or_else(|| panic!("no value for {g}"));
+        match (v.value, g[3].as_f64()) {
+            (Some(a), Some(b)) => assert!(close(a, b), "{g}: {a}"),
+            (a, b) => assert_eq!(a, b, "{g}"),
+        }
+        assert_eq!(v.flag.as_deref(), g[4].as_str(), "{g}");
+    }
+    let gold_comparisons = gold["comparisons"].as_array().unwrap();
+    assert_eq!(r.results.comparisons.len(), gold_comparisons.len());
+    for (c, g) in r.results.comparisons.iter().zip(gold_comparisons) {
+        assert_eq!(
+            (c.readout.as_str(), c.group.as_str(), c.reference.as_str()),
+            (g[0].as_str().unwrap(), g[1].as_str().unwrap(), g[2].as_str().unwrap())
+        );
+        assert_eq!(serde_json::to_value(c.test).unwrap(), g[3]);
+        match (c.p, g[4].as_f64()) {
+            (Some(a), Some(b)) => assert!(close(a, b), "{g}: {a}"),
+            (a, b) => assert_eq!(a, b, "{g}"),
+        }
+        assert_eq!(serde_json::to_value(c.n).unwrap(), g[5], "{g}");
+    }
+    let gold_records = gold["records"].as_array().unwrap();
+    assert_eq!(r.records.len(), gold_records.len());
+    for (x, g) in r.records.iter().zip(gold_records) {
+        assert_eq!(x.id, g[0].as_str().unwrap());
+        assert_eq!(x.reproduced, g[1].as_str().unwrap(), "{}", x.id);
+        assert_eq!(serde_json::to_value(x.pass).unwrap(), g[2], "{}", x.id);
+        match (x.z, g[3].as_f64()) {
+            (Some(a), Some(b)) => assert!(close(a, b), "{}: z {a} vs {b}", x.id),
+            (a, b) => assert_eq!(a, b, "{}", x.id),
+        }
+    }
+}
