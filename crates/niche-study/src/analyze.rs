@@ -300,8 +300,9 @@ impl Gates {
                 .flat_map(|p| [cyto::flowjo::path_string(&p.path), p.path.last().cloned().unwrap_or_default()])
                 .collect(),
         };
-        names.sort();
-        names.dedup();
+        // strategy order, each name once
+        let mut seen = std::collections::BTreeSet::new();
+        names.retain(|n| seen.insert(n.clone()));
         names
     }
 }
