@@ -89,8 +89,6 @@ pub const CHANNELS: [&str; 7] = ["FSC-H", "SSC-H", "FL1-H", "FL2-H", "FL3-H", "F
 pub const SPILLOVER: [[f64; 4]; 4] =
     [[1.0, 0.22, 0.03, 0.0], [0.02, 1.0, 0.16, 0.005], [0.0, 0.05, 1.0, 0.08], [0.0, 0.0, 0.02, 1.0]];
 
-
-
 /// LSRFortessa channel names, in file order (FACSDiva's `$PnN`).
 pub const FORTESSA_CHANNELS: [&str; 15] = [
     "FSC-A",
