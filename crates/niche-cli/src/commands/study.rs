@@ -60,7 +60,7 @@ pub struct ReproduceArgs {
     /// are the same on both; the files differ, and the generated study file (raw/study.toml) names
     /// the gating and the panel that read them: `builtin:seed` and CXCR4 = "FL2-H" on the
     /// FACSCalibur, `builtin:seed-fortessa` and CXCR4 = "PE-A" on the Fortessa. Its readouts are
-    /// the same, so the reproduced numbers should agree within the sampling noise.
+    /// the same, and each well's values estimate the same truth (raw/truth.json) on either.
     #[arg(long, value_enum, default_value_t = InstrumentArg::Facscalibur)]
     instrument: InstrumentArg,
 }
