@@ -744,6 +744,65 @@ fn reproduce_writes_the_report_and_analyze_escapes_hostile_text() {
 }
 
 #[test]
+fn instrument_fortessa_writes_facsdiva_files_and_reproduce_reads_them_through_the_panel() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o =
+        niche(&["lab", "run", "--instrument", "fortessa", "--events", "500", "--seed", "3", "-o", "lab"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("lab/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["design"]["instrument"], "fortessa");
+    let o = niche(&["fcs", "info", "lab/flow/coculture_r1_cxcr4.fcs", "--format", "json"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let info = stdout(&o);
+    for needle in ["LSRFortessa", "FSC-W", "PE-A", "PerCP-Cy5-5-H", "CXCR4 (CD184)", "262144"] {
+        assert!(info.contains(needle), "{needle} missing from {info}");
+    }
+
+    let o = niche(
+        &[
+            "reproduce",
+            "--instrument",
+            "fortessa",
+            "-o",
+            "rep",
+            "--events",
+            "1000",
+            "--seed",
+            "2",
+            "--repeats",
+            "1",
+            "--no-validate",
+        ],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("on the fortessa"), "{}", stderr(&o));
+    let study = std::fs::read_to_string(tmp.path().join("rep/raw/study.toml")).unwrap();
+    assert!(study.contains("gating = \"builtin:seed-fortessa\"") && study.contains("CXCR4 = \"PE-A\""), "{study}");
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("rep/results.json")).unwrap()).unwrap();
+    let values = results["values"].as_array().unwrap();
+    let flow = |readout: &str| values.iter().filter(|v| v["readout"] == readout && v["value"].is_number()).count();
+    assert_eq!((flow("cxcr4_mfi"), flow("apoptosis_percent")), (25, 25), "every well measured on the Fortessa");
+    assert!(results["gating"].to_string().contains("Singlets"), "the Fortessa gating's hierarchy");
+
+    // an instrument niche does not simulate is refused, with the ones it does
+    for args in
+        [vec!["lab", "run", "--instrument", "aria", "-o", "x"], vec!["reproduce", "--instrument", "aria", "-o", "y"]]
+    {
+        let o = niche(&args, tmp.path());
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains("invalid value 'aria' for '--instrument") && err.contains("facscalibur, fortessa"),
+            "{err}"
+        );
+        assert!(!tmp.path().join(args[args.len() - 1]).exists());
+    }
+}
+
+#[test]
 fn study_init_writes_a_study_file_that_analyze_reads_once_readouts_are_added() {
     let tmp = tempfile::tempdir().unwrap();
     let o = niche(&["lab", "run", "--events", "500", "--seed", "4", "-o", "lab"], tmp.path());

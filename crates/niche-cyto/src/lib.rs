@@ -60,3 +60,9 @@ pub use transform::{Scale, TransformKind, Transformation};
 /// `CD45+CD19+` (FL3-H/FL4-H), the Annexin V (FL1-H) / PI (FL3-H) quadrants `Viable`,
 /// `EarlyApoptotic`, `LateApoptotic`, `Necrotic`, and `Apoptotic` = early + late.
 pub const SEED_GATING_ML: &str = include_str!("../strategies/seed_flow.xml");
+
+/// The same strategy for LSRFortessa-like data (linear 18-bit area/height/width, FACSDiva channel
+/// names), with the same population ids: `Singlets` (FSC-A/FSC-H), `Lymphoblasts` (FSC-A/SSC-A),
+/// `CD45+CD19+` (compensated PerCP-Cy5-5-A/APC-A on a logicle scale), the Annexin V (FITC-A) / PI
+/// (PerCP-Cy5-5-A) quadrants and `Apoptotic` = early + late.
+pub const SEED_FORTESSA_GATING_ML: &str = include_str!("../strategies/seed_fortessa.xml");

@@ -85,3 +85,20 @@ fn statistics_of_an_empty_population_are_absent_not_an_error() {
     assert!(rows.iter().filter(|r| r.population == "CD45+CD19+").all(|r| r.stats.is_none()));
     assert!(rows.iter().filter(|r| r.population == "Lymphoblasts").all(|r| r.stats.is_some()));
 }
+
+#[test]
+fn the_fortessa_strategy_has_the_seed_populations_on_facsdiva_channels() {
+    let fortessa = gatingml::parse(niche_cyto::SEED_FORTESSA_GATING_ML).unwrap();
+    assert_eq!(gatingml::parse(&gatingml::write(&fortessa)).unwrap(), fortessa);
+    let seed = gatingml::parse(SEED_GATING_ML).unwrap();
+    let ids = |s: &niche_cyto::GatingStrategy| s.gates().iter().map(|g| g.id.clone()).collect::<Vec<_>>();
+    let (seed_ids, fortessa_ids) = (ids(&seed), ids(&fortessa));
+    assert!(seed_ids.iter().all(|id| fortessa_ids.contains(id)), "{seed_ids:?} within {fortessa_ids:?}");
+    assert_eq!(fortessa.path("LateApoptotic"), ["Singlets", "Lymphoblasts", "LateApoptotic"]);
+    // the fluorescence thresholds are logicle values of about 500 and 730 compensated area units
+    let niche_cyto::TransformKind::Scale(logicle) = &fortessa.transformation("Logicle").unwrap().kind else {
+        panic!("Logicle is a scale")
+    };
+    assert!((logicle.inverse(0.38) - 500.0).abs() < 10.0, "{}", logicle.inverse(0.38));
+    assert!((logicle.inverse(0.42) - 730.0).abs() < 15.0, "{}", logicle.inverse(0.42));
+}

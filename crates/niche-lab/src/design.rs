@@ -8,6 +8,7 @@
 //! events = 20000          # events per FCS tube
 //! blot_cv = 0.2           # CV of a normalised band between replicate blots (blot_imager::REPLICATE_CV)
 //! sampling = "typical"    # or "random": how donors and well effects are drawn
+//! instrument = "fortessa" # or "facscalibur" (the default): the cytometer's files
 //!
 //! [[group]]
 //! id = "coculture_vcr"
@@ -25,6 +26,7 @@ use niche_model::{Condition, treatment::TreatmentError};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::instrument::Instrument;
 
 /// Replicates per assay: independent experiments (one virtual donor each) measured by flow,
 /// supernatants on the ELISA plate (the first donors), and blots (one lane per group each).
@@ -98,6 +100,9 @@ pub struct Design {
     /// How the replicates' donors and well effects are drawn ([`Sampling`]).
     #[serde(default)]
     pub sampling: Sampling,
+    /// The cytometer the flow tubes are measured on ([`Instrument`]; the FACSCalibur by default).
+    #[serde(default)]
+    pub instrument: Instrument,
 }
 
 fn default_events() -> usize {
@@ -120,7 +125,7 @@ impl Design {
     /// The seed study: its groups from the embedded targets file ([`niche_model::targets`]), as
     /// many replicates per group as the published P values support ([`Design::seed_n`]; flow and
     /// ELISA alike), 20,000 events per tube, three blots (the paper's "3 replicates"), random
-    /// sampling.
+    /// sampling, on the paper's FACSCalibur.
     pub fn seed() -> Design {
         let n = Design::seed_n().map_or(6, |s| s.n);
         let groups = niche_model::targets::seed()
@@ -132,6 +137,7 @@ impl Design {
             events: 20_000,
             blot_cv: crate::blot_imager::REPLICATE_CV,
             sampling: Sampling::Random,
+            instrument: Instrument::FacsCalibur,
         }
     }
 

@@ -2,7 +2,9 @@
 //! lab produced, so that niche's analysis can be run and checked on data whose truth is known, and
 //! an experiment can be planned (events, replicates, doses) before it is done.
 //!
-//! - [`cytometer`]: FACSCalibur-like FCS 2.0 tubes (CXCR4 / isotype / Annexin V–PI).
+//! - [`cytometer`]: FCS tubes (CXCR4 / isotype / Annexin V–PI) on an [`Instrument`]: FACSCalibur-like
+//!   FCS 2.0 (heights, log amplifiers) or LSRFortessa-like FCS 3.1 (area/height/width, linear
+//!   18-bit).
 //! - [`plate_reader`]: a Gen5-style CXCL12 ELISA export and its layout.
 //! - [`blot_imager`]: a 16-bit TIFF Western blot (GAPDH, Bcl-2, Bax) and its layout.
 //! - [`run`](run::run): all of them for a [`Design`], plus `manifest.json` (what each file is)
@@ -18,6 +20,7 @@ pub mod blot_imager;
 pub mod cytometer;
 pub mod design;
 mod error;
+pub mod instrument;
 pub mod plate_reader;
 mod rng;
 pub mod run;
@@ -25,3 +28,4 @@ pub mod wells;
 
 pub use design::{Design, Group};
 pub use error::{Error, Result};
+pub use instrument::Instrument;

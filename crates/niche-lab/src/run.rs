@@ -37,7 +37,7 @@ pub struct FileEntry {
     pub layout: Option<String>,
 }
 
-/// The manifest of a run (`manifest.json`).
+/// The manifest of a run (`manifest.json`); the cytometer is the design's `instrument`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Manifest {
     /// `niche-lab` and its version.
@@ -96,7 +96,7 @@ pub fn run_with(
         .par_iter()
         .map(|&(well, tube)| {
             let name = format!("flow/{}_r{}_{}.fcs", well.group, well.replicate, tube.name());
-            let bytes = tube_bytes(well, tube, msc_of(&well.group), design.events, seed, &name)
+            let bytes = tube_bytes(design.instrument, well, tube, msc_of(&well.group), design.events, seed, &name)
                 .map_err(|source| Error::Fcs { path: dir.join(&name), source })?;
             write_atomic(&dir.join(&name), &bytes)?;
             Ok(FileEntry {

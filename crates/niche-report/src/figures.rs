@@ -231,7 +231,16 @@ pub fn gate_plot(plot: &GatePlot, title: &str) -> String {
             ));
         }
         Overlay::Polygon { vertices } | Overlay::Ellipse { outline: vertices } => {
-            let points: Vec<String> = vertices.iter().map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y))).collect();
+            // vertices outside the axes are clipped with the polygon, not moved onto the frame
+            // (a gate drawn to the 18-bit range's corner would otherwise collapse into a line)
+            let raw = |a: &Axis, v: f64| (if a.log10 { v.max(1e-300).log10() } else { v } - a.min) / (a.max - a.min);
+            let y_axis = plot.axes.get(1);
+            let unit: Vec<(f64, f64)> =
+                vertices.iter().map(|&(x, y)| (raw(x_axis, x), y_axis.map_or(1.0, |a| raw(a, y)))).collect();
+            let points: Vec<String> = clip_to_square(&unit, -0.02, 1.02)
+                .iter()
+                .map(|&(u, v)| format!("{:.1},{:.1}", left + u * size, top + size - v * size))
+                .collect();
             svg.raw(&format!(
                 r#"<polygon points="{}" fill="none" stroke="{gate_colour}" stroke-width="1.4"/>"#,
                 points.join(" ")
@@ -283,6 +292,28 @@ pub fn gate_plot(plot: &GatePlot, title: &str) -> String {
         &format!("of {}: {}", plot.parent.as_deref().unwrap_or("all events"), percents.join(", ")),
     );
     svg.finish(&format!("gate {} over {}, {title}", plot.gate, plot.parent.as_deref().unwrap_or("all events")))
+}
+
+/// The part of a polygon inside the square `[lo, hi]²` (Sutherland–Hodgman, one side at a time).
+fn clip_to_square(polygon: &[(f64, f64)], lo: f64, hi: f64) -> Vec<(f64, f64)> {
+    let mut out: Vec<(f64, f64)> = polygon.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
+    // each side: which coordinate (0 = x, 1 = y), its limit, and whether inside is below it
+    for (axis, limit, below) in [(0, lo, false), (0, hi, true), (1, lo, false), (1, hi, true)] {
+        let coord = |p: (f64, f64)| if axis == 0 { p.0 } else { p.1 };
+        let inside = |p: (f64, f64)| if below { coord(p) <= limit } else { coord(p) >= limit };
+        let input = std::mem::take(&mut out);
+        for (i, &p) in input.iter().enumerate() {
+            let q = input[(i + 1) % input.len()];
+            if inside(p) {
+                out.push(p);
+            }
+            if inside(p) != inside(q) {
+                let t = (limit - coord(p)) / (coord(q) - coord(p));
+                out.push((p.0 + t * (q.0 - p.0), p.1 + t * (q.1 - p.1)));
+            }
+        }
+    }
+    out
 }
 
 /// Figure 1: CXCR4 MFI of the virtual cohort, newly diagnosed vs R/R.
@@ -343,4 +374,27 @@ pub fn blot(picture: &BlotPicture, labels: &[String]) -> String {
         svg.text(lane_w * (i as f64 + 0.5), h + 16.0, "middle", 9.0, g);
     }
     svg.finish(&format!("Western blot {}", escape(&picture.file)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip_to_square;
+
+    #[test]
+    fn polygons_are_clipped_to_the_axes_not_squashed_onto_them() {
+        // a wedge from the origin to far beyond the top right keeps its two edges' slopes
+        let wedge = [(0.0, 0.0), (3.0, 1.8), (3.0, 3.0)];
+        let clipped = clip_to_square(&wedge, 0.0, 1.0);
+        assert_eq!(clipped.len(), 3, "{clipped:?}");
+        for want in [(0.0, 0.0), (1.0, 0.6), (1.0, 1.0)] {
+            assert!(
+                clipped.iter().any(|p| (p.0 - want.0).abs() < 1e-12 && (p.1 - want.1).abs() < 1e-12),
+                "{want:?} in {clipped:?}"
+            );
+        }
+        // inside: unchanged; outside: nothing
+        let inside = [(0.2, 0.2), (0.8, 0.2), (0.5, 0.9)];
+        assert_eq!(clip_to_square(&inside, 0.0, 1.0), inside);
+        assert!(clip_to_square(&[(2.0, 2.0), (3.0, 2.0), (3.0, 3.0)], 0.0, 1.0).is_empty());
+    }
 }

@@ -7,7 +7,7 @@
 //! schema_version = 1
 //! name = "CXCR4 on a Fortessa"
 //! alpha = 0.05
-//! gating = "gates.xml"            # Gating-ML 2.0 relative to this file, or "builtin:seed"
+//! gating = "gates.xml"            # Gating-ML 2.0 relative to this file, "builtin:seed" or "builtin:seed-fortessa"
 //!
 //! [panel]                         # marker -> channel ($PnN); else found in $PnS, then $PnN
 //! CXCR4 = "PE-Cy7-A"
@@ -447,8 +447,11 @@ pub struct Comparison {
 /// Where the gating strategy comes from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Gating {
-    /// The seed study's strategy built into niche.
+    /// The seed study's strategy built into niche, for FACSCalibur files (`builtin:seed`).
     BuiltinSeed,
+    /// The seed study's strategy for LSRFortessa files (`builtin:seed-fortessa`): the same
+    /// population ids on FACSDiva's area channels, with a singlet gate.
+    BuiltinSeedFortessa,
     /// A Gating-ML file.
     File(PathBuf),
     /// A FlowJo workspace: each tube is gated with the gates of the workspace sample that is its
@@ -457,10 +460,15 @@ pub enum Gating {
 }
 
 impl Gating {
+    /// The built-in strategies as study files name them.
+    pub const BUILTIN: [(&'static str, Gating); 2] =
+        [("builtin:seed", Gating::BuiltinSeed), ("builtin:seed-fortessa", Gating::BuiltinSeedFortessa)];
+
     /// The strategy's Gating-ML text, or the workspace's XML.
     pub fn read(&self) -> Result<String> {
         match self {
             Gating::BuiltinSeed => Ok(niche_cyto::SEED_GATING_ML.to_string()),
+            Gating::BuiltinSeedFortessa => Ok(niche_cyto::SEED_FORTESSA_GATING_ML.to_string()),
             Gating::File(path) | Gating::Workspace(path) => crate::read_text(path, niche_cyto::xml::MAX_BYTES as u64)
                 .map_err(|e| Error::Input { path: path.clone(), source: Box::new(e.into()) }),
         }
@@ -476,11 +484,11 @@ impl Gating {
         })
     }
 
-    /// The file, or `builtin:seed`.
+    /// The file, or the built-in's name (`builtin:seed`, `builtin:seed-fortessa`).
     pub fn path(&self) -> PathBuf {
         match self {
-            Gating::BuiltinSeed => "builtin:seed".into(),
             Gating::File(p) | Gating::Workspace(p) => p.clone(),
+            builtin => Gating::BUILTIN.iter().find(|(_, g)| g == builtin).map_or("builtin:?", |(name, _)| name).into(),
         }
     }
 }
@@ -628,11 +636,25 @@ impl Parser<'_> {
         };
         let gating = match &parsed.gating {
             None => Gating::BuiltinSeed,
-            Some(g) if g.get_ref() == "builtin:seed" => Gating::BuiltinSeed,
-            Some(g) if g.get_ref().to_ascii_lowercase().ends_with(".wsp") => {
-                Gating::Workspace(self.existing(g, "gating")?)
-            }
-            Some(g) => Gating::File(self.existing(g, "gating")?),
+            Some(g) => match Gating::BUILTIN.iter().find(|(name, _)| name == g.get_ref()) {
+                Some((_, builtin)) => builtin.clone(),
+                None if g.get_ref().starts_with("builtin:") => {
+                    let names: Vec<&str> = Gating::BUILTIN.iter().map(|(name, _)| *name).collect();
+                    return Err(self.err(
+                        g.span(),
+                        "gating",
+                        format!(
+                            "{:?} is not built in: give {}, a Gating-ML file or a FlowJo workspace",
+                            g.get_ref(),
+                            names.join(", ")
+                        ),
+                    ));
+                }
+                None if g.get_ref().to_ascii_lowercase().ends_with(".wsp") => {
+                    Gating::Workspace(self.existing(g, "gating")?)
+                }
+                None => Gating::File(self.existing(g, "gating")?),
+            },
         };
         let panel: BTreeMap<String, String> =
             parsed.panel.iter().map(|(marker, channel)| (marker.clone(), channel.get_ref().clone())).collect();

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use niche_lab::Design;
+use niche_lab::{Design, Instrument};
 use niche_model::sampling::Sampling;
 use niche_study::Study;
 use niche_study::analyze::analyze;
@@ -14,7 +14,9 @@ fn quiet(_: usize, _: usize, _: &str) {}
 #[test]
 fn analyze_on_the_generated_study_gives_the_same_results_as_reproduce() {
     let dir = tempfile::tempdir().unwrap();
-    let r = reproduce(&Grounds::seed().unwrap(), dir.path(), 2000, 7, Sampling::Typical, &quiet).unwrap();
+    let r =
+        reproduce(&Grounds::seed().unwrap(), dir.path(), 2000, 7, Sampling::Typical, Instrument::FacsCalibur, &quiet)
+            .unwrap();
     let study = Study::open(&dir.path().join("raw/study.toml")).unwrap();
     let again = analyze(&study, &quiet).unwrap();
     // compared as JSON: a group with no values has a NaN mean, and NaN ≠ NaN
@@ -148,8 +150,9 @@ fn treatments_keep_their_doses_and_any_name() {
 fn replications_count_passes_per_published_number_and_leave_no_scratch() {
     let dir = tempfile::tempdir().unwrap();
     let grounds = Grounds::seed().unwrap();
-    let mut r = reproduce(&grounds, dir.path(), 500, 3, Sampling::Random, &quiet).unwrap();
-    niche_study::reproduce::replicate(&grounds, dir.path(), 500, 3, 2, &mut r.records, &quiet).unwrap();
+    let mut r = reproduce(&grounds, dir.path(), 500, 3, Sampling::Random, Instrument::FacsCalibur, &quiet).unwrap();
+    niche_study::reproduce::replicate(&grounds, dir.path(), 500, 3, Instrument::FacsCalibur, 2, &mut r.records, &quiet)
+        .unwrap();
     for x in &r.records {
         let odds = x.replicated.expect("every record gets its replication count");
         assert_eq!(odds.repeats, 2);
@@ -164,7 +167,9 @@ fn replications_count_passes_per_published_number_and_leave_no_scratch() {
 
 fn seed_reproduction() -> (tempfile::TempDir, niche_study::reproduce::Reproduction) {
     let dir = tempfile::tempdir().unwrap();
-    let r = reproduce(&Grounds::seed().unwrap(), dir.path(), 500, 11, Sampling::Random, &quiet).unwrap();
+    let r =
+        reproduce(&Grounds::seed().unwrap(), dir.path(), 500, 11, Sampling::Random, Instrument::FacsCalibur, &quiet)
+            .unwrap();
     (dir, r)
 }
 
@@ -292,7 +297,9 @@ fn blot_verdicts_come_from_a_test_and_show_their_cv_sensitivity() {
 fn the_seed_study_in_schema_1_gives_what_it_gave_in_the_first_schema() {
     let gold: serde_json::Value = serde_json::from_str(include_str!("fixtures/seed_schema0_golden.json")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let r = reproduce(&Grounds::seed().unwrap(), dir.path(), 2000, 1, Sampling::Random, &quiet).unwrap();
+    let r =
+        reproduce(&Grounds::seed().unwrap(), dir.path(), 2000, 1, Sampling::Random, Instrument::FacsCalibur, &quiet)
+            .unwrap();
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1e-300);
     let gold_values = gold["values"].as_array().unwrap();
     assert_eq!(r.results.values.len(), gold_values.len());
@@ -335,4 +342,71 @@ fn the_seed_study_in_schema_1_gives_what_it_gave_in_the_first_schema() {
             (a, b) => assert_eq!(a, b, "{}", x.id),
         }
     }
+}
+
+/// `reproduce --instrument fortessa`'s path: the lab measures on the Fortessa, the generated study
+/// file names the Fortessa gating and a panel mapping the markers to its channels (the readouts
+/// unchanged), and the analysis's per-well values recover `truth.json` within the closed loop's
+/// tolerances (apoptosis within 1 percentage point, the CXCR4 MFI ratio within 5 %), as the
+/// FACSCalibur's do.
+#[test]
+fn a_fortessa_study_reads_its_files_through_the_panel_and_recovers_the_truth() {
+    let targets = niche_model::targets::seed().unwrap();
+    let mut errors = Vec::new();
+    for instrument in Instrument::ALL {
+        let dir = tempfile::tempdir().unwrap();
+        let design =
+            Design { replicates: niche_lab::design::Replicates::all(2), instrument, events: 20_000, ..Design::seed() };
+        let (manifest, truth) = niche_lab::run::run(&design, 11, dir.path()).unwrap();
+        let text = niche_study::reproduce::study_file(&manifest, targets);
+        let (gating, panel) = niche_study::reproduce::instrument_gating_and_panel(instrument);
+        assert!(text.contains(&format!("gating = \"{gating}\"")), "{text}");
+        assert!(text.contains(&format!("CXCR4 = \"{}\"", panel[0].1)), "{text}");
+        std::fs::write(dir.path().join("study.toml"), &text).unwrap();
+        let study = Study::open(&dir.path().join("study.toml")).unwrap();
+        assert_eq!(study.gating.path().display().to_string(), gating);
+        let results = analyze(&study, &quiet).unwrap();
+        assert!(results.warnings.is_empty(), "{:?}", results.warnings);
+        for well in &truth.wells {
+            let got = |readout: &str| {
+                results
+                    .values
+                    .iter()
+                    .find(|v| {
+                        v.readout == readout
+                            && v.group == well.group
+                            && v.subject == niche_study::study::Subject::Replicate(well.replicate as u32)
+                    })
+                    .and_then(|v| v.value)
+                    .unwrap()
+            };
+            let (apoptosis, ratio) = (got("apoptosis_percent"), got("cxcr4_mfi"));
+            let (pp, rel) = (apoptosis - well.readouts.apoptosis_percent, ratio / well.readouts.cxcr4_mfi - 1.0);
+            println!(
+                "{instrument} {} r{}: apoptosis {pp:+.2} pp, CXCR4 MFI ratio {:+.2} %",
+                well.group,
+                well.replicate,
+                100.0 * rel
+            );
+            if pp.abs() >= 1.0 || rel.abs() >= 0.05 {
+                errors.push(format!(
+                    "{instrument} {} r{}: {pp:+.2} pp, {:+.2} %",
+                    well.group,
+                    well.replicate,
+                    100.0 * rel
+                ));
+            }
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    // a built-in gating niche does not have is refused with the ones it has
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "study.toml", "gating = \"builtin:aria\"\n[[group]]\nid = \"a\"\n");
+    let err = Study::open(&path).unwrap_err().to_string();
+    assert!(
+        err.contains(
+            "study.toml:1: gating: \"builtin:aria\" is not built in: give builtin:seed, builtin:seed-fortessa"
+        ),
+        "{err}"
+    );
 }

@@ -13,18 +13,20 @@ pub enum LabCommand {
     /// export, Western-blot images, their layouts, `manifest.json` and `truth.json`.
     ///
     /// Each replicate is a virtual donor (the model's donor variability) whose cells go into every
-    /// group. Per well, three FCS 2.0 tubes as a FACSCalibur writes them: CD45-PerCP / CXCR4-PE /
-    /// CD19-APC, the isotype-PE control, and Annexin V-FITC / PI. One CXCL12 ELISA plate (Gen5-style
+    /// group. Per well, three FCS tubes: CD45 / CXCR4-PE / CD19-APC, the isotype-PE control, and
+    /// Annexin V-FITC / PI; as a FACSCalibur writes them (FCS 2.0, FL1-H…FL4-H, log amplifiers) or,
+    /// with `--instrument fortessa`, as an LSRFortessa does (FCS 3.1, area/height/width, FITC-A,
+    /// PE-A, PerCP-Cy5-5-A, APC-A, linear 0–262143). One CXCL12 ELISA plate (Gen5-style
     /// CSV and its layout TOML), and blots (16-bit TIFF, one lane per group, GAPDH / Bcl-2 / Bax).
     /// `manifest.json` says what every file is (assay, tube, group, replicate, layout);
     /// `truth.json` holds the model's values, which the analysis never reads. Everything is
-    /// reproducible from `--seed`.
+    /// reproducible from `--seed`. `manifest.json` records the instrument (`design.instrument`).
     ///
     /// Without `--study` the seed study is simulated: five groups (ALL alone, co-culture, with
     /// AMD3100, with VCR, with VCR and AMD3100), five replicates (what the paper's P values
     /// support: `niche stats audit`), three blots. A design file is TOML with `replicates` (one number,
-    /// or per assay: `{ flow = 6, elisa = 5, blot = 3 }`), `events`, `blot_cv`, `sampling` and the
-    /// study file's `[[group]]` tables (`id`, `label`, `coculture = "MSC"`, `treatments = {
+    /// or per assay: `{ flow = 6, elisa = 5, blot = 3 }`), `events`, `blot_cv`, `sampling`,
+    /// `instrument` (`"facscalibur"` or `"fortessa"`) and the study file's `[[group]]` tables (`id`, `label`, `coculture = "MSC"`, `treatments = {
     /// vincristine = "1 umol/L", AMD3100 = "5 ug/mL" }`); the lab simulates what the model knows
     /// and refuses other treatments.
     ///
@@ -49,6 +51,10 @@ pub struct RunArgs {
     /// How the replicates' donors and well effects are drawn (default: the design's, typical).
     #[arg(long, value_enum)]
     sampling: Option<crate::commands::study::SamplingArg>,
+    /// The cytometer the flow tubes are measured on (default: the design's `instrument`, else the
+    /// FACSCalibur). The same cells, donors and truth.json on either; only the files differ.
+    #[arg(long, value_enum)]
+    instrument: Option<crate::commands::study::InstrumentArg>,
     /// Output directory; must be empty or absent unless `--force`. Written beside it and renamed
     /// into place when complete.
     #[arg(short, long, value_name = "DIR")]
@@ -79,6 +85,9 @@ fn run_lab(args: &RunArgs) -> Result<()> {
     }
     if let Some(sampling) = args.sampling {
         design.sampling = sampling.into();
+    }
+    if let Some(instrument) = args.instrument {
+        design.instrument = instrument.into();
     }
     design.check()?;
     let dir = &args.output;

@@ -56,6 +56,33 @@ pub struct ReproduceArgs {
     /// 40 s), which the report shows in "How well does the model predict?".
     #[arg(long)]
     no_validate: bool,
+    /// The cytometer the virtual lab's flow tubes are measured on. The cells and the model's values
+    /// are the same on both; the files differ, and the generated study file (raw/study.toml) names
+    /// the gating and the panel that read them: `builtin:seed` and CXCR4 = "FL2-H" on the
+    /// FACSCalibur, `builtin:seed-fortessa` and CXCR4 = "PE-A" on the Fortessa. Its readouts are
+    /// the same, and each well's values estimate the same truth (raw/truth.json) on either.
+    #[arg(long, value_enum, default_value_t = InstrumentArg::Facscalibur)]
+    instrument: InstrumentArg,
+}
+
+/// `--instrument`: the virtual cytometer's profile (`niche_lab::Instrument`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum InstrumentArg {
+    /// BD FACSCalibur (the seed study's): FCS 2.0, FSC-H, SSC-H, FL1-H…FL4-H, 1024 channels,
+    /// 4-decade log amplifiers, SPILL.
+    Facscalibur,
+    /// BD LSRFortessa: FCS 3.1 as FACSDiva writes it, area/height/width (FSC-A, PE-A, APC-H, FSC-W,
+    /// …), linear 18-bit values 0–262143, $SPILLOVER over the -A channels.
+    Fortessa,
+}
+
+impl From<InstrumentArg> for niche_lab::Instrument {
+    fn from(i: InstrumentArg) -> Self {
+        match i {
+            InstrumentArg::Facscalibur => niche_lab::Instrument::FacsCalibur,
+            InstrumentArg::Fortessa => niche_lab::Instrument::Fortessa,
+        }
+    }
 }
 
 /// `--sampling`: how a virtual experiment draws its replicates (`niche_model::sampling`).
@@ -154,13 +181,21 @@ pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
     let progress = bar();
     progress.set_prefix("reproduce");
     let sampling = niche_model::sampling::Sampling::from(args.sampling);
+    let instrument = niche_lab::Instrument::from(args.instrument);
     eprintln!(
-        "model → virtual lab → raw files ({} events per tube, seed {}, {sampling} sampling)",
+        "model → virtual lab → raw files ({} events per tube on the {instrument}, seed {}, {sampling} sampling)",
         args.events, args.seed
     );
     let grounds = niche_study::reproduce::Grounds::seed()?;
-    let mut reproduction =
-        niche_study::reproduce::reproduce(&grounds, out, args.events, args.seed, sampling, &follow(&progress))?;
+    let mut reproduction = niche_study::reproduce::reproduce(
+        &grounds,
+        out,
+        args.events,
+        args.seed,
+        sampling,
+        instrument,
+        &follow(&progress),
+    )?;
     progress.finish_and_clear();
     if args.repeats > 0 {
         let replications = bar();
@@ -170,6 +205,7 @@ pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
             out,
             args.events,
             args.seed,
+            instrument,
             args.repeats,
             &mut reproduction.records,
             &follow(&replications),
