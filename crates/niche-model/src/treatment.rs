@@ -70,9 +70,9 @@ const UNITS: [(&str, Dimension, f64); 22] = [
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dose {
     /// The number, finite and non-negative.
-    pub value: f64,
-    /// The unit's symbol, one of the units listed in the module docs.
-    pub unit: &'static str,
+    value: f64,
+    /// The unit's symbol, one of the units the module lists (private: no other can be made).
+    unit: &'static str,
 }
 
 /// Why a dose or a treatment cannot be used.
@@ -133,6 +133,16 @@ impl Dose {
         Dose { value, unit: "ug/mL" }
     }
 
+    /// The number as written.
+    pub fn value(&self) -> f64 {
+        self.value
+    }
+
+    /// The unit's symbol as written.
+    pub fn unit(&self) -> &'static str {
+        self.unit
+    }
+
     /// What the unit measures.
     pub fn dimension(&self) -> Dimension {
         self.entry().1
@@ -160,7 +170,8 @@ impl Dose {
     }
 
     fn entry(&self) -> (&'static str, Dimension, f64) {
-        // `unit` only ever holds a symbol from UNITS (the constructors and `FromStr` see to it)
+        // `unit` is private and only ever holds a symbol from UNITS (the constructors and
+        // `FromStr` see to it), so the fallback is never taken
         UNITS.iter().copied().find(|(u, _, _)| *u == self.unit).unwrap_or(("umol/L", Dimension::Amount, 1e-6))
     }
 }

@@ -336,8 +336,8 @@ pub fn analyze(study: &Study, progress: &(dyn Fn(usize, usize, &str) + Sync)) ->
     let done = std::sync::atomic::AtomicUsize::new(0);
     let tick = |what: &str| progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total, what);
     // the first well of each group is drawn
-    let drawn: Vec<bool> =
-        study.flow.iter().enumerate().map(|(i, w)| !study.flow[..i].iter().any(|x| x.group == w.group)).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let drawn: Vec<bool> = study.flow.iter().map(|w| seen.insert(w.group.as_str())).collect();
     let flow: Vec<FlowOutcome> = study
         .flow
         .par_iter()

@@ -187,8 +187,7 @@ impl Draft {
     /// The study file: groups, panel, wells with paths relative to `study_dir` (when under it),
     /// commented readout templates to fill in, and the gating file if given.
     pub fn to_toml(&self, name: &str, gating: Option<&str>, study_dir: &Path) -> String {
-        let quote = |t: &str| toml::Value::String(t.to_string()).to_string();
-        let key = |k: &str| if crate::study::Group::valid_id(k) { k.to_string() } else { quote(k) };
+        use crate::study::{toml_key as key, toml_string as quote};
         let mut s = String::from(
             "# Written by `niche study init`: check the groups and wells, then add the gating and the\n\
              # readouts (docs/STUDY.md describes every field).\n",

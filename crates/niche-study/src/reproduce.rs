@@ -392,8 +392,7 @@ pub fn study_file(manifest: &Manifest, targets: &SeedTargets) -> String {
     );
     s.push_str("[panel]\n");
     for (marker, channel) in panel {
-        let key = if marker.contains(' ') { format!("\"{marker}\"") } else { marker.to_string() };
-        let _ = writeln!(s, "{key} = \"{channel}\"");
+        let _ = writeln!(s, "{} = {}", crate::study::toml_key(marker), crate::study::toml_string(channel));
     }
     s.push('\n');
     for g in &manifest.design.groups {
@@ -455,8 +454,7 @@ pub fn study_file(manifest: &Manifest, targets: &SeedTargets) -> String {
 
 /// A `[[group]]` table with its treatments inline (`treatments = { vincristine = "1 umol/L" }`).
 pub fn group_table(g: &niche_model::treatment::Group, label: &str) -> String {
-    let quote = |t: &str| toml::Value::String(t.to_string()).to_string();
-    let key = |k: &str| if niche_model::treatment::Group::valid_id(k) { k.to_string() } else { quote(k) };
+    use crate::study::{toml_key as key, toml_string as quote};
     let mut s = format!("[[group]]\nid = {}\nlabel = {}\n", quote(&g.id), quote(label));
     if let Some(c) = &g.coculture {
         let _ = writeln!(s, "coculture = {}", quote(c));

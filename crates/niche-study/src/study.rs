@@ -54,6 +54,16 @@ use crate::error::{Error, Result};
 /// The schema this version of niche reads.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// `text` as a TOML basic string, quoted and escaped (for the study files niche writes).
+pub fn toml_string(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
+}
+
+/// `key` as a TOML key: bare when it is an identifier, else quoted (`"Annexin V"`).
+pub fn toml_key(key: &str) -> String {
+    if Group::valid_id(key) { key.to_string() } else { toml_string(key) }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StudyFile {
