@@ -16,7 +16,9 @@
 //!   the first group picked among the blocks so far, doubled rank sum s), with the network
 //!   algorithm's two prunings (Mehta, Patel & Tsiatis 1984): a node none of whose completions
 //!   reaches the tail is dropped, a node all of whose completions lie in the tail is counted at
-//!   once with its `C(remaining, still needed)` completions. Only the tail on the observed side is
+//!   once with its `C(remaining, still needed)` completions. Each row is stored only over the
+//!   window of sums the prunings leave it, the windows end to end (memory in proportion to the
+//!   live network, not to `n₁ · s`). Only the tail on the observed side is
 //!   counted unless it exceeds ½ (then the other tail decides, and it is counted too).
 //!
 //! Buffers are thread-local and reused: a call allocates only when it needs more room than any
@@ -40,8 +42,8 @@ struct Scratch {
     cache: Vec<NullDistribution>,
     /// Working polynomial for the Gaussian binomial.
     poly: Vec<f64>,
-    /// The shift algorithm's table, all zero between calls.
-    ways: Vec<f64>,
+    /// The shift algorithm's table.
+    tied: TiedTable,
 }
 
 thread_local! {
@@ -172,13 +174,13 @@ pub(crate) fn rank_sum_two_sided(blocks: &[Block], n1: usize, observed: usize) -
     let lower_first = observed <= reflected_observed;
     let tail = |lower: bool| {
         SCRATCH.with(|scratch| {
-            let ways = &mut scratch.borrow_mut().ways;
+            let tied = &mut scratch.borrow_mut().tied;
             if lower {
-                lower_tail_count(blocks.iter().copied(), n, n1, observed, ways) / total
+                lower_tail_count(blocks.iter().copied(), n, n1, observed, tied) / total
             } else {
                 let reflected =
                     blocks.iter().rev().map(|b| Block { size: b.size, doubled_rank: 2 * (n + 1) - b.doubled_rank });
-                lower_tail_count(reflected, n, n1, reflected_observed, ways) / total
+                lower_tail_count(reflected, n, n1, reflected_observed, tied) / total
             }
         })
     };
@@ -191,18 +193,53 @@ pub(crate) fn rank_sum_two_sided(blocks: &[Block], n1: usize, observed: usize) -
     (2.0 * first.min(second)).min(1.0)
 }
 
+/// One row of the shift algorithm's table: the ways to pick k values so far, by doubled rank sum.
+/// The row owns a window of sums in [`TiedTable::cells`]; sums below it have every completion in
+/// the tail (they are counted at once), sums above it can never reach the tail.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    /// Index in `cells` of the window's first sum.
+    offset: usize,
+    /// The window: sums `lo..=hi` (lo > hi: the row stores nothing).
+    lo: usize,
+    hi: usize,
+    /// Sums that may be non-zero now (`live.0 > live.1`: none).
+    live: (usize, usize),
+    /// Sums ≤ this have all their completions in the tail (`None`: no sum does).
+    all_in: Option<usize>,
+}
+
+const EMPTY: (usize, usize) = (1, 0);
+
+/// Reusable buffers of the tied count; `cells` is all zero between calls.
+#[derive(Default)]
+pub(crate) struct TiedTable {
+    /// `prefix[i]`: the sum of the i smallest doubled ranks.
+    prefix: Vec<usize>,
+    rows: Vec<Row>,
+    cells: Vec<f64>,
+    /// `C(t, c)`, c = 0..=t, of the block being added.
+    weights: Vec<f64>,
+}
+
 /// The weighted number of ways to pick `n1` of the `n` values (blocks in increasing rank order)
-/// with doubled-rank sum ≤ `cut`. `ways` must be all zero and is left all zero.
+/// with doubled-rank sum ≤ `cut`.
+///
+/// Row k (k values picked) keeps only the window of sums that may still end in the tail and may
+/// still leave it: above `cut − (sum of the n1 − k largest ranks)` (below it every completion is
+/// in the tail, so a node there is counted at once with its `C(rest, n1 − k)` completions) and at
+/// most `cut − (sum of the n1 − k ranks after the first k)`. The windows are laid end to end, so a
+/// call touches memory in proportion to the live part of the network, not to `n1 · cut`.
 fn lower_tail_count(
     blocks: impl Iterator<Item = Block> + Clone,
     n: usize,
     n1: usize,
     cut: usize,
-    ways: &mut Vec<f64>,
+    table: &mut TiedTable,
 ) -> f64 {
-    // ranks in order, to bound what the values not yet seen can add
-    let mut prefix = Vec::with_capacity(n + 1);
-    prefix.push(0usize);
+    let TiedTable { prefix, rows, cells, weights } = table;
+    prefix.clear();
+    prefix.push(0);
     for b in blocks.clone() {
         for _ in 0..b.size {
             prefix.push(prefix.last().unwrap() + b.doubled_rank);
@@ -214,52 +251,87 @@ fn lower_tail_count(
     if prefix[n] - prefix[n - n1] <= cut {
         return binomial(n, n1);
     }
-    let width = cut + 1;
-    if ways.len() < (n1 + 1) * width {
-        ways.resize((n1 + 1) * width, 0.0);
+    // one window per row, end to end
+    rows.clear();
+    let mut total = 0;
+    for k in 0..=n1 {
+        let need = n1 - k;
+        let all_in = cut.checked_sub(prefix[n] - prefix[n - need]);
+        let lowest = all_in.map_or(prefix[k], |a| (a + 1).max(prefix[k]));
+        let highest = cut.checked_sub(prefix[n1] - prefix[k]).map(|h| h.min(prefix[n] - prefix[n - k]));
+        let (lo, hi) = match highest {
+            Some(hi) if hi >= lowest => (lowest, hi),
+            _ => EMPTY,
+        };
+        rows.push(Row { offset: total, lo, hi, live: EMPTY, all_in });
+        if lo <= hi {
+            total += hi - lo + 1;
+        }
     }
-    // live[k] = (lo, hi): the sums of row k that may be non-zero (lo > hi: empty)
-    let mut live = vec![(1usize, 0usize); n1 + 1];
-    live[0] = (0, 0);
-    ways[0] = 1.0;
+    if cells.len() < total {
+        cells.resize(total, 0.0);
+    }
+    // nothing picked: one way, sum 0 (row 0's window is [0, 0] or the count was decided above)
+    cells[rows[0].offset] = 1.0;
+    rows[0].live = (0, 0);
     let mut in_tail = 0.0;
     let mut done = 0usize;
     for block in blocks {
         let (t, r) = (block.size, block.doubled_rank);
         done += t;
         let rest_items = n - done;
+        weights.clear();
+        weights.extend((0..=t).map(|c| binomial(t, c)));
+        // C(rest_items, need) for need = 0, 1, …, as k falls
+        let mut completions = 1.0;
+        let mut completions_need = 0;
         for k in (1..=n1.min(done)).rev() {
             let need = n1 - k;
             if need > rest_items {
                 continue;
             }
-            // the completions add between min_rest and max_rest to the sum
             let min_rest = prefix[done + need] - prefix[done];
-            let max_rest = prefix[n] - prefix[n - need];
             if min_rest > cut {
                 continue;
             }
+            while completions_need < need {
+                completions = completions * (rest_items - completions_need) as f64 / (completions_need + 1) as f64;
+                completions_need += 1;
+            }
             let hi_keep = cut - min_rest;
-            // sums ≤ cut − max_rest have every completion in the tail
-            let all_in = cut.checked_sub(max_rest);
-            let completions = binomial(rest_items, need);
-            let (mut lo, mut hi) = live[k];
+            let row = rows[k];
+            let (mut lo, mut hi) = row.live;
+            let (before, own) = cells.split_at_mut(row.offset);
             for c in 1..=t.min(k) {
-                let from = k - c;
-                let (flo, fhi) = live[from];
+                let source = rows[k - c];
+                let (flo, fhi) = source.live;
                 if flo > fhi {
                     continue;
                 }
                 let shift = c * r;
-                let a = flo + shift;
-                let b = (fhi + shift).min(hi_keep);
+                let (mut a, b) = (flo + shift, (fhi + shift).min(hi_keep));
                 if a > b {
                     continue;
                 }
-                let weight = binomial(t, c);
-                let (src, dst) = ways.split_at_mut(k * width);
-                let src = &src[from * width..(from + 1) * width];
-                for (d, &v) in dst[a..=b].iter_mut().zip(&src[a - shift..=b - shift]) {
+                let weight = weights[c];
+                let src = |from: usize, to: usize| {
+                    &before[source.offset + from - shift - source.lo..=source.offset + to - shift - source.lo]
+                };
+                // the part whose every completion is in the tail
+                if let Some(all_in) = row.all_in {
+                    if a <= all_in {
+                        let end = all_in.min(b);
+                        in_tail += weight * completions * src(a, end).iter().sum::<f64>();
+                        a = end + 1;
+                    }
+                }
+                // sums outside the window are sums no selection of k values has
+                let (a, b) = (a.max(row.lo), b.min(row.hi));
+                if a > b {
+                    continue;
+                }
+                let dst = &mut own[a - row.lo..=b - row.lo];
+                for (d, &v) in dst.iter_mut().zip(src(a, b)) {
                     *d += weight * v;
                 }
                 if lo > hi {
@@ -269,45 +341,29 @@ fn lower_tail_count(
                     hi = hi.max(b);
                 }
             }
-            if lo > hi {
-                continue;
-            }
-            let row = &mut ways[k * width..(k + 1) * width];
-            // drop what can no longer reach the tail, count what can no longer leave it
-            if hi > hi_keep {
-                row[hi_keep + 1..=hi].fill(0.0);
-                hi = hi_keep;
-            }
-            if let Some(all_in) = all_in {
-                if lo <= all_in {
-                    let end = all_in.min(hi);
-                    if lo <= end {
-                        in_tail += row[lo..=end].iter().sum::<f64>() * completions;
-                        row[lo..=end].fill(0.0);
-                        lo = end + 1;
-                    }
+            // drop what can no longer reach the tail
+            if lo <= hi && hi > hi_keep {
+                if lo <= hi_keep {
+                    own[hi_keep + 1 - row.lo..=hi - row.lo].fill(0.0);
+                    hi = hi_keep;
+                } else {
+                    own[lo - row.lo..=hi - row.lo].fill(0.0);
+                    (lo, hi) = EMPTY;
                 }
             }
-            live[k] = (lo, hi);
+            rows[k].live = (lo, hi);
         }
         // row 0 (nothing picked yet) stays only while the rest can still make the tail
-        if live[0].0 <= live[0].1 {
-            let need = n1;
-            if need > rest_items || prefix[done + need] - prefix[done] > cut {
-                ways[0] = 0.0;
-                live[0] = (1, 0);
-            }
+        if rows[0].live.0 <= rows[0].live.1 && (n1 > rest_items || prefix[done + n1] - prefix[done] > cut) {
+            cells[rows[0].offset] = 0.0;
+            rows[0].live = EMPTY;
         }
     }
-    let (lo, hi) = live[n1];
-    let row = &mut ways[n1 * width..(n1 + 1) * width];
-    if lo <= hi {
-        in_tail += row[lo..=hi].iter().sum::<f64>();
-    }
-    // leave the table zero for the next call
-    for (k, &(lo, hi)) in live.iter().enumerate() {
+    // leave the cells zero for the next call
+    for row in rows.iter() {
+        let (lo, hi) = row.live;
         if lo <= hi {
-            ways[k * width + lo..=k * width + hi].fill(0.0);
+            cells[row.offset + lo - row.lo..=row.offset + hi - row.lo].fill(0.0);
         }
     }
     in_tail
@@ -376,6 +432,61 @@ mod tests {
             let want: f64 = counts[..=u].iter().sum::<f64>() / total;
             assert!((u_lower_tail(20, 25, u) - want).abs() <= 1e-15 * want);
             assert!((u_lower_tail(25, 20, u) - want).abs() <= 1e-15 * want);
+        }
+    }
+
+    /// Two-sided P of the doubled midrank sum by the plain, unpruned dynamic programme over values
+    /// (`count[k][s]`), for sizes too large to enumerate.
+    fn plain_dp_ties(values: &[f64], n1: usize, observed: usize) -> f64 {
+        let (ranks, _) = crate::ranks::midranks(values);
+        let doubled: Vec<usize> = ranks.iter().map(|r| (2.0 * r).round() as usize).collect();
+        let top: usize = doubled.iter().sum();
+        let mut count = vec![vec![0.0f64; top + 1]; n1 + 1];
+        count[0][0] = 1.0;
+        for &r in &doubled {
+            for k in (1..=n1).rev() {
+                let (lower, upper) = count.split_at_mut(k);
+                for s in (r..=top).rev() {
+                    upper[0][s] += lower[k - 1][s - r];
+                }
+            }
+        }
+        let all: f64 = count[n1].iter().sum();
+        let le: f64 = count[n1][..=observed].iter().sum();
+        let ge: f64 = count[n1][observed..].iter().sum();
+        (2.0 * (le / all).min(ge / all)).min(1.0)
+    }
+
+    #[test]
+    fn tied_rank_sums_of_larger_samples_match_the_plain_count() {
+        // heavy and light ties, balanced and unbalanced sizes, both tails, in one thread so that
+        // every call starts from the table the previous one left
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for (n1, n2, levels, shift) in
+            [(30, 40, 6, 0), (40, 30, 25, 2), (12, 60, 10, 1), (50, 50, 40, 3), (25, 25, 3, 0)]
+        {
+            for _ in 0..4 {
+                let mut draw = |n: usize, offset: u64| -> Vec<f64> {
+                    (0..n).map(|_| ((next() % levels) + offset) as f64).collect()
+                };
+                let a = draw(n1, shift);
+                let b = draw(n2, 0);
+                let pooled: Vec<f64> = a.iter().chain(&b).copied().collect();
+                let (ranks, _) = crate::ranks::midranks(&pooled);
+                let observed: usize = ranks[..n1].iter().map(|r| (2.0 * r).round() as usize).sum();
+                let want = plain_dp_ties(&pooled, n1, observed);
+                let got = crate::ranks::mann_whitney(&a, &b, crate::ranks::Method::Exact).unwrap().p;
+                assert!(
+                    (got - want).abs() <= 1e-12 * want.max(1e-300) + 1e-15,
+                    "{n1} vs {n2}, {levels} levels: {got} vs {want}"
+                );
+            }
         }
     }
 
