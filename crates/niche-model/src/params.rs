@@ -4,79 +4,158 @@
 //! paper's group means (see [`crate::calibrate`]), or set by hand to the directions of its blots
 //! ([`ParameterKind`]). [`Parameters::default`] holds the
 //! calibrated values that `niche model fit` produces from [`Parameters::literature`].
+//!
+//! Each parameter is declared once, in the `parameters!` table below: its doc, its literature
+//! (or starting) value, its unit, its kind and its source. The table generates the struct's
+//! fields, [`Parameters::literature`], [`Parameters::by_name_mut`] and [`Parameters::provenance`].
+//!
+//! ```
+//! use niche_model::params::{ParameterKind, Parameters};
+//!
+//! let mut p = Parameters::default();
+//! *p.by_name_mut("kd_amd_nm").unwrap() = 100.0;
+//! let row = p.provenance().into_iter().find(|r| r.name == "kd_amd_nm").unwrap();
+//! assert_eq!((row.value, row.unit, row.kind), (100.0, "nM", ParameterKind::Assumed));
+//! ```
 
 use serde::Serialize;
 
-/// All parameters of one well.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Parameters {
+/// Declares the parameters: `name = literature value, "unit", Kind, "source";`, each after its
+/// doc comment, in the order reports and the SBML export list them.
+macro_rules! parameters {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident = $literature:expr, $unit:literal, $kind:ident, $source:literal;
+    )*) => {
+        /// All parameters of one well.
+        #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+        pub struct Parameters {
+            $( $(#[$doc])* pub $name: f64, )*
+        }
+
+        impl Parameters {
+            /// Literature values and assumptions, with neutral starting values for the calibrated
+            /// ones.
+            pub fn literature() -> Parameters {
+                Parameters { $( $name: $literature, )* }
+            }
+
+            /// The parameter called `name` (a field name, as [`Parameters::provenance`] lists them).
+            pub fn by_name_mut(&mut self, name: &str) -> Option<&mut f64> {
+                match name {
+                    $( stringify!($name) => Some(&mut self.$name), )*
+                    _ => None,
+                }
+            }
+
+            /// Every parameter with its value, unit, kind and source.
+            pub fn provenance(&self) -> Vec<ParameterRecord> {
+                vec![$(
+                    ParameterRecord {
+                        name: stringify!($name),
+                        value: self.$name,
+                        unit: $unit,
+                        kind: ParameterKind::$kind,
+                        source: $source,
+                    },
+                )*]
+            }
+        }
+    };
+}
+
+parameters! {
     // --- CXCL12–CXCR4 binding and trafficking (literature) ---
     /// CXCL12 association rate, 1/(nM·h). 2.1e6 /M/s (Coggins et al. 2014, BIOMD0000000599).
-    pub kon_per_nm_h: f64,
+    kon_per_nm_h = 2.1e6 * 1e-9 * 3600.0, "1/(nM·h)", Literature,
+        "kf,L12,4 = 0.0021 /(nM·s) for CXCL12 + CXCR4 in Coggins et al. 2014 (BIOMD0000000599)";
     /// CXCL12 dissociation constant, nM. 25–40 nM (Coggins 2014; Drury et al. 2011): 30.
-    pub kd_cxcl12_nm: f64,
+    kd_cxcl12_nm = 30.0, "nM", Assumed,
+        "30 nM, within the 25–40 nM of the literature: KD,R4,L12 = 40 nM in Coggins et al. 2014 \
+         (BIOMD0000000599); Drury et al. 2011";
     /// Ligand-induced internalisation of CXCL12-bound CXCR4, 1/h. 0.0047 /s: Coggins et al. 2014
     /// (BIOMD0000000599) internalise the β-arrestin-bound complex at this rate; this model has no
     /// arrestin step and applies it to every CXCL12-bound receptor.
-    pub kint_ligand_per_h: f64,
+    kint_ligand_per_h = 0.0047 * 3600.0, "1/h", Literature,
+        "ke,C4B = 0.0047 /s in Coggins et al. 2014 (BIOMD0000000599), where it internalises the \
+         β-arrestin-bound CXCL12–CXCR4 complex; here applied to every CXCL12-bound receptor";
     /// Recycling of internalised CXCR4, 1/h. 6.9e-5 /s: Coggins et al. 2014 recycle ligand-free
     /// internalised CXCR4 at this rate.
-    pub krec_per_h: f64,
+    krec_per_h = 6.9e-5 * 3600.0, "1/h", Literature,
+        "krec,R4Bi = 6.9e-5 /s in Coggins et al. 2014 (BIOMD0000000599), where it recycles \
+         ligand-free internalised CXCR4 (the ligand-bound complex never recycles there)";
     /// Constitutive internalisation of unliganded CXCR4, 1/h. Assumed: slow, 0.2 /h.
-    pub kint_basal_per_h: f64,
+    kint_basal_per_h = 0.2, "1/h", Assumed,
+        "slow constitutive internalisation";
     /// Degradation of internalised CXCR4, 1/h. Assumed: 0.1 /h (half-life ≈ 7 h); Coggins et al.
     /// 2014 use 1e-4 /s (0.36 /h) for the internalised complex.
-    pub kdeg_internal_per_h: f64,
+    kdeg_internal_per_h = 0.1, "1/h", Assumed,
+        "internal half-life ≈ 7 h; Coggins et al. 2014 degrade the internalised complex at \
+         kdeg,C4Bii = 1e-4 /s = 0.36 /h (half-life ≈ 2 h)";
     /// Surface CXCR4 of an unstimulated blast, receptors/cell. Assumed 30,000 (B-ALL blasts carry
     /// 10⁴–10⁵); only its product with the MFI scale is seen, so it is fixed.
-    pub receptors_per_cell: f64,
-
+    receptors_per_cell = 30_000.0, "receptors/cell", Assumed,
+        "B-ALL blasts carry 1e4–1e5 CXCR4";
     // --- AMD3100 (assumed from the literature's range) ---
     /// AMD3100 association rate, 1/(nM·h). Assumed 1e6 /M/s (diffusion-limited small molecule).
-    pub kon_amd_per_nm_h: f64,
+    kon_amd_per_nm_h = 1e6 * 1e-9 * 3600.0, "1/(nM·h)", Assumed,
+        "1e6 /M/s, fast small-molecule binding";
     /// AMD3100 dissociation constant, nM. Assumed 200 nM, between the IC50s Fricker et al. 2006
     /// report against CXCL12 binding (≈ 0.65 µM) and CXCL12-driven chemotaxis (≈ 0.05 µM).
-    pub kd_amd_nm: f64,
-
+    kd_amd_nm = 200.0, "nM", Assumed,
+        "200 nM, between the IC50s Fricker et al. 2006 report for AMD3100 against CXCL12 binding \
+         (≈ 0.65 µM, radioligand binding) and against CXCL12-driven chemotaxis (≈ 0.05 µM); an IC50 \
+         depends on the assay and is not a dissociation constant";
     // --- the well ---
     /// ALL cells per litre of medium: 1e6 cells in 2 mL of a 6-well (seed Methods).
-    pub cells_per_litre: f64,
+    cells_per_litre = 1e6 / 2e-3, "cells/L", Literature,
+        "1e6 ALL cells per 6-well (2 mL); seed Methods";
     /// CXCL12 loss in medium with serum, 1/h. Assumed 0.1 /h: CXCL12 is cleaved by CD26/DPP4 and
     /// MMPs and loses activity over hours (Christopherson et al. 2002).
-    pub kdeg_cxcl12_per_h: f64,
-
+    kdeg_cxcl12_per_h = 0.1, "1/h", Assumed,
+        "0.1 /h; CXCL12 is cleaved by CD26/DPP4 in serum (Christopherson et al. 2002), rate not measured";
     // --- vincristine ---
     /// VCR concentration of half-maximal effect, nM. Assumed 10 nM (blasts respond at nanomolar VCR).
-    pub ec50_vcr_nm: f64,
-
+    ec50_vcr_nm = 10.0, "nM", Assumed,
+        "nanomolar VCR sensitivity of blasts";
     // --- calibrated to the seed paper ---
     /// MSC CXCL12 secretion into the medium, nM/h (calibrated to Fig 2A, co-culture).
-    pub secretion_nm_per_h: f64,
+    secretion_nm_per_h = 0.005, "nM/h", Calibrated,
+        "seed Fig 2A: CXCL12, co-culture";
     /// Relative rise of MSC secretion at full VCR effect (calibrated to Fig 2A, VCR).
-    pub secretion_vcr_rise: f64,
+    secretion_vcr_rise = 1.0, "1", Calibrated,
+        "seed Fig 2A: CXCL12, VCR";
     /// Share of that rise that needs no CXCR4-mediated contact, 0–1 (calibrated to Fig 2A,
     /// VCR + AMD3100).
-    pub secretion_contact_free: f64,
+    secretion_contact_free = 0.5, "1", Calibrated,
+        "seed Fig 2A: CXCL12, VCR + AMD3100";
     /// Pericellular CXCL12 seen by blasts in contact with unstimulated MSCs, nM; it scales with the
     /// MSCs' secretion (a local steady state of secretion and diffusion), so VCR raises it too
     /// (calibrated to Fig 2B/C: the bulk ~0.1 nM occupies < 1 % of receptors, so protection needs
     /// this contact term).
-    pub pericellular_cxcl12_nm: f64,
+    pericellular_cxcl12_nm = 0.5, "nM", Calibrated,
+        "seed Fig 2C: CXCR4, co-culture vs ALL";
     /// Relative rise of CXCR4 synthesis at full VCR effect (calibrated to Fig 2C, VCR).
-    pub synthesis_vcr_rise: f64,
+    synthesis_vcr_rise = 0.5, "1", Calibrated,
+        "seed Fig 2C: CXCR4, VCR";
     /// MFI ratio per baseline receptor complement (calibrated to Fig 2C, ALL alone).
-    pub mfi_per_baseline: f64,
+    mfi_per_baseline = 300.0, "MFI ratio", Calibrated,
+        "seed Fig 2C: CXCR4, ALL alone";
     /// Fraction of AMD3100-bound CXCR4 that the 12G5 antibody (BD CD184-PE) still detects, 0–1
     /// (calibrated to Fig 2C, AMD3100 groups; AMD3100 competes with 12G5: Schols et al. 1997,
     /// Hatse et al. 2002).
-    pub amd_bound_visible: f64,
+    amd_bound_visible = 0.5, "1", Calibrated,
+        "seed Fig 2C: AMD3100 groups; 12G5 competes with AMD3100 (Schols et al. 1997; Hatse et al. 2002)";
     /// Baseline apoptosis hazard of blasts in culture, 1/h (calibrated to Fig 3B, ALL alone).
-    pub hazard_per_h: f64,
+    hazard_per_h = 0.04, "1/h", Calibrated,
+        "seed Fig 3B: apoptosis, ALL alone";
     /// Relative rise of the hazard at full VCR effect (calibrated to Fig 3B, VCR).
-    pub hazard_vcr_rise: f64,
+    hazard_vcr_rise = 0.5, "1", Calibrated,
+        "seed Fig 3B: apoptosis, VCR";
     /// Bax suppression by CXCL12–CXCR4 signalling at full signal (calibrated to Fig 3B,
     /// VCR + AMD3100 vs VCR).
-    pub bax_signal_suppression: f64,
+    bax_signal_suppression = 0.5, "1", Calibrated,
+        "seed Fig 3B: apoptosis, VCR + AMD3100 vs VCR";
     /// Bcl-2 induction by MSC contact, through CXCR4-mediated adhesion: AMD3100 removes it (the
     /// paper's conclusion: AMD3100 acts "by downregulating CXCR4 and Bcl-2"; CXCR4 antagonists
     /// detach ALL blasts from stroma, Juarez et al. 2003), and VCR abolishes it (microtubule
@@ -84,29 +163,36 @@ pub struct Parameters {
     /// alone does (Fig 3C). Assumed 0.3: stromal contact up-regulates Bcl-2 in leukaemic blasts
     /// (Konopleva et al. 2002); the apoptosis targets cannot separate it from the Bax term.
     /// Set by hand to the seed's Fig 3C direction (not fitted).
-    pub bcl2_contact_rise: f64,
-
+    bcl2_contact_rise = 0.3, "1", SetToSeed,
+        "0.3, set so that co-culture raises Bcl-2 (seed Fig 3C); stromal contact raises Bcl-2 via \
+         CXCR4 adhesion (Konopleva et al. 2002, Juarez et al. 2003)";
     // --- assumed shapes ---
     /// CXCL12-bound receptors per cell at half-maximal survival signal. Assumed 1,500 (5 % of the
     /// baseline complement).
-    pub signal_half_receptors: f64,
+    signal_half_receptors = 1500.0, "receptors/cell", Assumed,
+        "5 % of the baseline complement";
     /// Bax rise at full VCR effect. Set by hand to 0.4 so that VCR raises Bax as in Fig 3C.
-    pub bax_vcr_rise: f64,
+    bax_vcr_rise = 0.4, "1", SetToSeed,
+        "0.4, set so that VCR raises Bax (seed Fig 3C)";
     /// Bcl-2 fall at full VCR effect, as 1/(1 + x). Set by hand to 0.12 so that VCR lowers Bcl-2 as
     /// in Fig 3C.
-    pub bcl2_vcr_fall: f64,
+    bcl2_vcr_fall = 0.12, "1", SetToSeed,
+        "0.12, set so that VCR lowers Bcl-2 (seed Fig 3C)";
     /// Bcl-2 and Bax turnover, 1/h. Assumed 0.15 /h (half-lives of several hours).
-    pub protein_turnover_per_h: f64,
+    protein_turnover_per_h = 0.15, "1/h", Assumed,
+        "Bcl-2/Bax half-lives of hours";
     /// Early → late apoptosis (Annexin V+ PI− → PI+), 1/h. Assumed 0.15 /h.
-    pub early_to_late_per_h: f64,
-
+    early_to_late_per_h = 0.15, "1/h", Assumed,
+        "PS exposure precedes PI uptake by hours";
     // --- mechanism ---
     /// Share of the MSCs' protection (the Bcl-2 rise and the Bax-suppressing survival signal)
     /// that goes through CXCR4, 0–1. 1: the paper's conclusion, AMD3100 removes the protection;
     /// 0: contact protects through a CXCR4-independent route, and AMD3100 acts only on the
     /// antibody's view, on internalisation and on CXCR4-mediated adhesion (`niche model validate`
     /// calibrates both).
-    pub cxcr4_protection: f64,
+    cxcr4_protection = 1.0, "1", Assumed,
+        "1: MSC protection through CXCR4 (the paper's conclusion); 0: a CXCR4-independent route \
+         (the alternative `niche model validate` calibrates beside it)";
 }
 
 /// Where a parameter's value comes from.
@@ -137,7 +223,7 @@ impl std::fmt::Display for ParameterKind {
 
 /// A parameter's name, value, unit and source, for reports.
 #[derive(Debug, Clone, Serialize)]
-pub struct Provenance {
+pub struct ParameterRecord {
     /// Field name.
     pub name: &'static str,
     /// Value.
@@ -151,225 +237,6 @@ pub struct Provenance {
 }
 
 impl Parameters {
-    /// Literature values and assumptions, with neutral starting values for the calibrated ones.
-    pub fn literature() -> Parameters {
-        Parameters {
-            kon_per_nm_h: 2.1e6 * 1e-9 * 3600.0,
-            kd_cxcl12_nm: 30.0,
-            kint_ligand_per_h: 0.0047 * 3600.0,
-            krec_per_h: 6.9e-5 * 3600.0,
-            kint_basal_per_h: 0.2,
-            kdeg_internal_per_h: 0.1,
-            receptors_per_cell: 30_000.0,
-            kon_amd_per_nm_h: 1e6 * 1e-9 * 3600.0,
-            kd_amd_nm: 200.0,
-            cells_per_litre: 1e6 / 2e-3,
-            kdeg_cxcl12_per_h: 0.1,
-            ec50_vcr_nm: 10.0,
-            secretion_nm_per_h: 0.005,
-            secretion_vcr_rise: 1.0,
-            secretion_contact_free: 0.5,
-            pericellular_cxcl12_nm: 0.5,
-            synthesis_vcr_rise: 0.5,
-            mfi_per_baseline: 300.0,
-            amd_bound_visible: 0.5,
-            hazard_per_h: 0.04,
-            hazard_vcr_rise: 0.5,
-            bax_signal_suppression: 0.5,
-            bcl2_contact_rise: 0.3,
-            signal_half_receptors: 1500.0,
-            bax_vcr_rise: 0.4,
-            bcl2_vcr_fall: 0.12,
-            protein_turnover_per_h: 0.15,
-            early_to_late_per_h: 0.15,
-            cxcr4_protection: 1.0,
-        }
-    }
-
-    /// The parameter called `name` (a field name, as [`Parameters::provenance`] lists them).
-    pub fn by_name_mut(&mut self, name: &str) -> Option<&mut f64> {
-        Some(match name {
-            "kon_per_nm_h" => &mut self.kon_per_nm_h,
-            "kd_cxcl12_nm" => &mut self.kd_cxcl12_nm,
-            "kint_ligand_per_h" => &mut self.kint_ligand_per_h,
-            "krec_per_h" => &mut self.krec_per_h,
-            "kint_basal_per_h" => &mut self.kint_basal_per_h,
-            "kdeg_internal_per_h" => &mut self.kdeg_internal_per_h,
-            "receptors_per_cell" => &mut self.receptors_per_cell,
-            "kon_amd_per_nm_h" => &mut self.kon_amd_per_nm_h,
-            "kd_amd_nm" => &mut self.kd_amd_nm,
-            "cells_per_litre" => &mut self.cells_per_litre,
-            "kdeg_cxcl12_per_h" => &mut self.kdeg_cxcl12_per_h,
-            "ec50_vcr_nm" => &mut self.ec50_vcr_nm,
-            "secretion_nm_per_h" => &mut self.secretion_nm_per_h,
-            "secretion_vcr_rise" => &mut self.secretion_vcr_rise,
-            "secretion_contact_free" => &mut self.secretion_contact_free,
-            "pericellular_cxcl12_nm" => &mut self.pericellular_cxcl12_nm,
-            "synthesis_vcr_rise" => &mut self.synthesis_vcr_rise,
-            "mfi_per_baseline" => &mut self.mfi_per_baseline,
-            "amd_bound_visible" => &mut self.amd_bound_visible,
-            "hazard_per_h" => &mut self.hazard_per_h,
-            "hazard_vcr_rise" => &mut self.hazard_vcr_rise,
-            "bax_signal_suppression" => &mut self.bax_signal_suppression,
-            "bcl2_contact_rise" => &mut self.bcl2_contact_rise,
-            "signal_half_receptors" => &mut self.signal_half_receptors,
-            "bax_vcr_rise" => &mut self.bax_vcr_rise,
-            "bcl2_vcr_fall" => &mut self.bcl2_vcr_fall,
-            "protein_turnover_per_h" => &mut self.protein_turnover_per_h,
-            "early_to_late_per_h" => &mut self.early_to_late_per_h,
-            "cxcr4_protection" => &mut self.cxcr4_protection,
-            _ => return None,
-        })
-    }
-
-    /// Every parameter with unit, kind and source.
-    pub fn provenance(&self) -> Vec<Provenance> {
-        use ParameterKind::{Assumed, Calibrated, Literature, SetToSeed};
-        let p = self;
-        let row = |name, value, unit, kind, source| Provenance { name, value, unit, kind, source };
-        vec![
-            row(
-                "kon_per_nm_h",
-                p.kon_per_nm_h,
-                "1/(nM·h)",
-                Literature,
-                "kf,L12,4 = 0.0021 /(nM·s) for CXCL12 + CXCR4 in Coggins et al. 2014 (BIOMD0000000599)",
-            ),
-            row(
-                "kd_cxcl12_nm",
-                p.kd_cxcl12_nm,
-                "nM",
-                Assumed,
-                "30 nM, within the 25–40 nM of the literature: KD,R4,L12 = 40 nM in Coggins et al. 2014 \
-                 (BIOMD0000000599); Drury et al. 2011",
-            ),
-            row(
-                "kint_ligand_per_h",
-                p.kint_ligand_per_h,
-                "1/h",
-                Literature,
-                "ke,C4B = 0.0047 /s in Coggins et al. 2014 (BIOMD0000000599), where it internalises the \
-                 β-arrestin-bound CXCL12–CXCR4 complex; here applied to every CXCL12-bound receptor",
-            ),
-            row(
-                "krec_per_h",
-                p.krec_per_h,
-                "1/h",
-                Literature,
-                "krec,R4Bi = 6.9e-5 /s in Coggins et al. 2014 (BIOMD0000000599), where it recycles \
-                 ligand-free internalised CXCR4 (the ligand-bound complex never recycles there)",
-            ),
-            row("kint_basal_per_h", p.kint_basal_per_h, "1/h", Assumed, "slow constitutive internalisation"),
-            row(
-                "kdeg_internal_per_h",
-                p.kdeg_internal_per_h,
-                "1/h",
-                Assumed,
-                "internal half-life ≈ 7 h; Coggins et al. 2014 degrade the internalised complex at \
-                 kdeg,C4Bii = 1e-4 /s = 0.36 /h (half-life ≈ 2 h)",
-            ),
-            row(
-                "receptors_per_cell",
-                p.receptors_per_cell,
-                "receptors/cell",
-                Assumed,
-                "B-ALL blasts carry 1e4–1e5 CXCR4",
-            ),
-            row("kon_amd_per_nm_h", p.kon_amd_per_nm_h, "1/(nM·h)", Assumed, "1e6 /M/s, fast small-molecule binding"),
-            row(
-                "kd_amd_nm",
-                p.kd_amd_nm,
-                "nM",
-                Assumed,
-                "200 nM, between the IC50s Fricker et al. 2006 report for AMD3100 against CXCL12 binding \
-                 (≈ 0.65 µM, radioligand binding) and against CXCL12-driven chemotaxis (≈ 0.05 µM); an IC50 \
-                 depends on the assay and is not a dissociation constant",
-            ),
-            row(
-                "cells_per_litre",
-                p.cells_per_litre,
-                "cells/L",
-                Literature,
-                "1e6 ALL cells per 6-well (2 mL); seed Methods",
-            ),
-            row(
-                "kdeg_cxcl12_per_h",
-                p.kdeg_cxcl12_per_h,
-                "1/h",
-                Assumed,
-                "0.1 /h; CXCL12 is cleaved by CD26/DPP4 in serum (Christopherson et al. 2002), rate not measured",
-            ),
-            row("ec50_vcr_nm", p.ec50_vcr_nm, "nM", Assumed, "nanomolar VCR sensitivity of blasts"),
-            row("secretion_nm_per_h", p.secretion_nm_per_h, "nM/h", Calibrated, "seed Fig 2A: CXCL12, co-culture"),
-            row("secretion_vcr_rise", p.secretion_vcr_rise, "1", Calibrated, "seed Fig 2A: CXCL12, VCR"),
-            row(
-                "secretion_contact_free",
-                p.secretion_contact_free,
-                "1",
-                Calibrated,
-                "seed Fig 2A: CXCL12, VCR + AMD3100",
-            ),
-            row(
-                "pericellular_cxcl12_nm",
-                p.pericellular_cxcl12_nm,
-                "nM",
-                Calibrated,
-                "seed Fig 2C: CXCR4, co-culture vs ALL",
-            ),
-            row("synthesis_vcr_rise", p.synthesis_vcr_rise, "1", Calibrated, "seed Fig 2C: CXCR4, VCR"),
-            row("mfi_per_baseline", p.mfi_per_baseline, "MFI ratio", Calibrated, "seed Fig 2C: CXCR4, ALL alone"),
-            row(
-                "amd_bound_visible",
-                p.amd_bound_visible,
-                "1",
-                Calibrated,
-                "seed Fig 2C: AMD3100 groups; 12G5 competes with AMD3100 (Schols et al. 1997; Hatse et al. 2002)",
-            ),
-            row("hazard_per_h", p.hazard_per_h, "1/h", Calibrated, "seed Fig 3B: apoptosis, ALL alone"),
-            row("hazard_vcr_rise", p.hazard_vcr_rise, "1", Calibrated, "seed Fig 3B: apoptosis, VCR"),
-            row(
-                "bax_signal_suppression",
-                p.bax_signal_suppression,
-                "1",
-                Calibrated,
-                "seed Fig 3B: apoptosis, VCR + AMD3100 vs VCR",
-            ),
-            row(
-                "bcl2_contact_rise",
-                p.bcl2_contact_rise,
-                "1",
-                SetToSeed,
-                "0.3, set so that co-culture raises Bcl-2 (seed Fig 3C); stromal contact raises Bcl-2 via \
-                 CXCR4 adhesion (Konopleva et al. 2002, Juarez et al. 2003)",
-            ),
-            row(
-                "signal_half_receptors",
-                p.signal_half_receptors,
-                "receptors/cell",
-                Assumed,
-                "5 % of the baseline complement",
-            ),
-            row("bax_vcr_rise", p.bax_vcr_rise, "1", SetToSeed, "0.4, set so that VCR raises Bax (seed Fig 3C)"),
-            row("bcl2_vcr_fall", p.bcl2_vcr_fall, "1", SetToSeed, "0.12, set so that VCR lowers Bcl-2 (seed Fig 3C)"),
-            row("protein_turnover_per_h", p.protein_turnover_per_h, "1/h", Assumed, "Bcl-2/Bax half-lives of hours"),
-            row(
-                "early_to_late_per_h",
-                p.early_to_late_per_h,
-                "1/h",
-                Assumed,
-                "PS exposure precedes PI uptake by hours",
-            ),
-            row(
-                "cxcr4_protection",
-                p.cxcr4_protection,
-                "1",
-                Assumed,
-                "1: MSC protection through CXCR4 (the paper's conclusion); 0: a CXCR4-independent route \
-                 (the alternative `niche model validate` calibrates beside it)",
-            ),
-        ]
-    }
-
     /// The parameters set by hand to the seed paper's directions ([`ParameterKind::SetToSeed`]).
     pub fn set_to_seed() -> Vec<&'static str> {
         Parameters::default()
