@@ -119,12 +119,7 @@ fn export_of_a_missing_data_set_is_an_error() {
 
 #[test]
 fn lenient_recovers_offset_discrepancies() {
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/fcs");
-    if !data.is_dir() {
-        assert!(std::env::var("CI").map_or(true, |v| v != "true"), "CI=true but ../shared/data is missing");
-        eprintln!("skipping: ../shared/data not found");
-        return;
-    }
+    let Some(data) = niche_testdata::shared_data("fcs") else { return };
     let tmp = tempfile::tempdir().unwrap();
     let file = data.join("data_start_offset_discrepancy_example.fcs");
     let o = niche(&["fcs", "info", file.to_str().unwrap()], tmp.path());
@@ -247,12 +242,7 @@ fn broken_gatingml_names_the_element_and_line() {
 
 #[test]
 fn gate_reproduces_a_compliance_case_through_the_cli() {
-    let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/gatingml2");
-    if !suite.is_dir() {
-        assert!(std::env::var("CI").map_or(true, |v| v != "true"), "CI=true but ../shared/data is missing");
-        eprintln!("skipping: ../shared/data not found");
-        return;
-    }
+    let Some(suite) = niche_testdata::shared_data("gatingml2") else { return };
     let tmp = tempfile::tempdir().unwrap();
     let o = niche(
         &[
@@ -847,13 +837,7 @@ fn analyze_reports_study_errors_with_line_and_field() {
 
 /// `../shared/data/flowjo`, or None (skipping) — but a failure under `CI=true`.
 fn flowjo_data() -> Option<PathBuf> {
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/flowjo");
-    if !data.is_dir() {
-        assert!(std::env::var("CI").map_or(true, |v| v != "true"), "CI=true but ../shared/data is missing");
-        eprintln!("skipping: ../shared/data/flowjo not found");
-        return None;
-    }
-    Some(data.canonicalize().unwrap())
+    niche_testdata::shared_data("flowjo").map(|data| data.canonicalize().unwrap())
 }
 
 #[test]
@@ -982,12 +966,7 @@ fn a_hostile_workspace_is_a_clear_error() {
 
 #[test]
 fn comp_computes_the_facscalibur_spillover_from_its_controls() {
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/fcs/facscalibur_compensation");
-    if !data.is_dir() {
-        assert!(std::env::var("CI").map_or(true, |v| v != "true"), "CI=true but ../shared/data is missing");
-        eprintln!("skipping: ../shared/data not found");
-        return;
-    }
+    let Some(data) = niche_testdata::shared_data("fcs/facscalibur_compensation") else { return };
     let tmp = tempfile::tempdir().unwrap();
     let f = |n: &str| data.join(n).to_str().unwrap().to_string();
     let (a, b, c, d, u) = (f("060909.002"), f("060909.003"), f("060909.004"), f("060909.005"), f("060909.001"));

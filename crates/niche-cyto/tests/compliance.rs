@@ -7,15 +7,7 @@ use niche_cyto::{Sample, gatingml};
 use niche_fcs as fcs;
 
 fn suite() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/gatingml2");
-    if dir.join("gates1.xml").is_file() {
-        return Some(dir);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true but the Gating-ML compliance suite is missing at {}", dir.display());
-    }
-    eprintln!("skipping: Gating-ML compliance suite not found at {}", dir.display());
-    None
+    niche_testdata::shared_data("gatingml2/gates1.xml").map(|gates| gates.parent().unwrap().to_path_buf())
 }
 
 fn read_expected(path: &Path) -> Vec<bool> {

@@ -2,19 +2,13 @@
 //! 060909.001 unstained) against FlowIO + numpy (`fixtures/make_controls_reference.py`). Skips
 //! where the data is absent; fails under `CI=true`.
 
-use std::path::Path;
-
 use niche_cyto::{Sample, controls};
 use niche_fcs as fcs;
 
 #[test]
 fn facscalibur_controls_give_the_independently_computed_matrix() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/fcs/facscalibur_compensation");
-    if !dir.join("060909.001").is_file() {
-        assert!(std::env::var("CI").map_or(true, |v| v != "true"), "CI=true but ../shared/data is missing");
-        eprintln!("skipping: {} not found", dir.display());
-        return;
-    }
+    let Some(first) = niche_testdata::shared_data("fcs/facscalibur_compensation/060909.001") else { return };
+    let dir = first.parent().unwrap().to_path_buf();
     let reference: serde_json::Value = serde_json::from_str(include_str!("fixtures/controls_reference.json")).unwrap();
     let read = |name: &str| {
         let file = fcs::read(dir.join(name)).unwrap();

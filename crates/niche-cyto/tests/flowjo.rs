@@ -9,15 +9,7 @@ use niche_cyto::{FlowJoBiex, Sample};
 use niche_fcs as fcs;
 
 fn data() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/flowjo");
-    if dir.join("simple_diamond").is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true but the FlowJo workspaces are missing at {}", dir.display());
-    }
-    eprintln!("skipping: FlowJo workspaces not found at {}", dir.display());
-    None
+    niche_testdata::shared_data("flowjo/simple_diamond").map(|d| d.parent().unwrap().to_path_buf())
 }
 
 /// (population, FlowJo count, niche count) for every sample of the workspace, FCS files from `dir`.

@@ -41,12 +41,7 @@ fn seed_strategy_on_the_demo_file_finds_the_blasts() {
 
 #[test]
 fn seed_strategy_on_a_real_facscalibur_file() {
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/fcs/0877408774.B08");
-    if !data.is_file() {
-        assert!(std::env::var("CI").map_or(true, |v| v != "true"), "CI=true but ../shared/data is missing");
-        eprintln!("skipping: {} not found", data.display());
-        return;
-    }
+    let Some(data) = niche_testdata::shared_data("fcs/0877408774.B08") else { return };
     let (r, _) = gate_file(&data);
     check_structure(&r);
     // CellQuest compensates in hardware and stores no spillover: "FCS" falls back, and says so

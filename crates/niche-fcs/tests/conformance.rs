@@ -8,15 +8,7 @@ use std::path::{Path, PathBuf};
 use niche_fcs as fcs;
 
 fn shared_data() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if dir.join("fcs").is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true but the conformance data is missing at {}", dir.display());
-    }
-    eprintln!("skipping: conformance data not found at {} (it ships beside the project, not in it)", dir.display());
-    None
+    niche_testdata::shared_data("fcs").map(|fcs| fcs.parent().unwrap().to_path_buf())
 }
 
 fn close(a: f64, b: f64, rel: f64) -> bool {

@@ -7,14 +7,7 @@ use niche_lab::Design;
 
 #[test]
 fn flowio_pandas_and_pillow_read_what_niche_reads() {
-    let python = match std::env::var("NICHE_PYTHON") {
-        Ok(p) if !p.is_empty() => p,
-        _ => {
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but NICHE_PYTHON is not set");
-            eprintln!("skipping: set NICHE_PYTHON to a Python with flowio, pandas and Pillow");
-            return;
-        }
-    };
+    let Some(python) = niche_testdata::python("flowio, pandas and Pillow") else { return };
     let dir = tempfile::tempdir().unwrap();
     let design = Design { replicates: niche_lab::design::Replicates::all(1), events: 2000, ..Design::seed() };
     let (manifest, _) = niche_lab::run::run(&design, 9, dir.path()).unwrap();

@@ -19,20 +19,7 @@ use niche_model::sedml::POINTS;
 use niche_model::simulate::{CULTURE_HOURS, Tolerances, simulate};
 
 fn python() -> Option<String> {
-    match std::env::var("NICHE_PYTHON") {
-        Ok(p) if !p.is_empty() => Some(p),
-        _ => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true but NICHE_PYTHON (Python with .ci/requirements.txt) is not set"
-            );
-            eprintln!(
-                "skipping: set NICHE_PYTHON to a Python with libroadrunner, python-libsbml, copasi-basico, \
-                 python-libsedml, python-libcombine and numpy (.ci/run makes .ci/.venv)"
-            );
-            None
-        }
-    }
+    niche_testdata::python("libroadrunner, python-libsbml, copasi-basico, python-libsedml, python-libcombine and numpy")
 }
 
 #[test]

@@ -15,13 +15,7 @@ const BLOCK: usize = 8127;
 
 /// `../shared/data/fcs/100715.fcs`, or None (skipping) — but a failure under `CI=true`.
 fn aria_file() -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/fcs/100715.fcs");
-    if !path.is_file() {
-        assert!(std::env::var("CI").map_or(true, |v| v != "true"), "CI=true but ../shared/data is missing");
-        eprintln!("skipping: ../shared/data/fcs/100715.fcs not found");
-        return None;
-    }
-    Some(path)
+    niche_testdata::shared_data("fcs/100715.fcs")
 }
 
 fn fixture(name: &str) -> PathBuf {
