@@ -307,9 +307,11 @@ pub fn write_report(
 ) -> Result<ReportFiles, WriteError> {
     let mut written = Vec::new();
     let mut figures_html = String::new();
+    #[cfg_attr(not(feature = "png"), allow(unused_mut))]
     let mut png_failures: Vec<String> = Vec::new();
     let mut figure = |name: &str, caption: &str, svg: String, written: &mut Written| -> Result<(), WriteError> {
         write(dir, &format!("figures/{name}.svg"), svg.as_bytes(), written)?;
+        #[cfg(feature = "png")]
         match crate::png::render(&svg) {
             Ok(png) => write(dir, &format!("figures/{name}.png"), &png, written)?,
             Err(reason) => png_failures.push(format!("figures/{name}.png not made: {reason}")),
