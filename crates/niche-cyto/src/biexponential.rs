@@ -7,7 +7,7 @@
 //!
 //! with `w = W/(M+A)`, `x2 = A/(M+A)`, `x1 = x2 + w`, `x0 = x2 + 2w`, `b = (M+A)·ln 10`, and the
 //! remaining constants fixed by `inverse(x1) = 0`, `inverse(1) = T` and the linearity condition at
-//! `x1`. The forward scale solves `inverse(y) = x` by Newton steps kept inside a bracket (bisection
+//! `x1`. The forward scale solves `inverse(y) = x` by Halley steps kept inside a bracket (bisection
 //! when a step would leave it), to a few ulps. Near `x1` the Logicle inverse is summed as a Taylor
 //! series to avoid the cancellation between its exponentials.
 //!

@@ -6,6 +6,19 @@
 //! Every string that comes from an input file (study names, group labels, file names, warnings)
 //! is escaped ([`svg::escape`]); the page carries a Content-Security-Policy that forbids scripts
 //! and network access.
+//!
+//! - [`report::write_report`]: everything into one directory (figures, `report.html`,
+//!   `report.txt`, `tables/`); [`figures`]: one function per figure; [`svg`]: the drawing
+//!   primitives; `png` (the default `png` feature): PNG copies of the figures.
+//!
+//! ```
+//! use niche_report::svg::Svg;
+//!
+//! let mut figure = Svg::new(120.0, 40.0);
+//! figure.text(60.0, 24.0, "middle", 12.0, "CXCR4 <PE>");
+//! let document = figure.finish("a label from an input file");
+//! assert!(document.starts_with("<svg") && document.contains("CXCR4 &lt;PE&gt;"));
+//! ```
 
 pub mod figures;
 #[cfg(feature = "png")]

@@ -11,7 +11,9 @@
 //! - [`table1::build`]: patient characteristics by group with the right test per row.
 //! - [`audit`]: which test and which n per group reproduce a published P from its means and SDs
 //!   (statcheck/GRIM-style).
-//! - [`format`](mod@format): Prism's stars and P display. [`distribution`]: normal, t, F, chi-square tails.
+//! - [`format`](mod@format): Prism's stars and P display. [`distribution`]: normal, t, F, chi-square
+//!   tails and quantiles. [`power`]: how often a t test of n values reaches each verdict.
+//!   [`linalg`]: the small dense linear algebra the workspace shares.
 //!
 //! Every test returns a [`TestResult`] with the statistic, df, unrounded two-sided P and how P was
 //! computed; degenerate input (too few values, NaN, zero variance) is an [`Error`], never a NaN.
