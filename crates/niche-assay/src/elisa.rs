@@ -67,13 +67,8 @@ pub struct Report {
 }
 
 fn mean_cv(values: &[f64]) -> (f64, f64) {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    if values.len() < 2 {
-        return (mean, f64::NAN);
-    }
-    let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-    (mean, 100.0 * sd / mean.abs())
+    let mean = niche_stats::mean(values);
+    (mean, 100.0 * niche_stats::sd(values) / mean.abs())
 }
 
 /// Analyses a plate.

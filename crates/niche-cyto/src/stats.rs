@@ -101,9 +101,7 @@ pub fn describe(values: &mut Vec<f64>, percentiles: &[f64]) -> Result<Population
     }
     values.sort_by(f64::total_cmp);
     let n = values.len();
-    let mean = values.iter().sum::<f64>() / n as f64;
-    let sd =
-        if n > 1 { (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt() } else { f64::NAN };
+    let (mean, sd) = (niche_stats::mean(values), niche_stats::sd(values));
     let positive: Vec<f64> = values.iter().copied().filter(|&v| v > 0.0).collect();
     let geometric_mean = if positive.is_empty() {
         f64::NAN

@@ -86,8 +86,8 @@ pub fn match_moments(scores: &mut [Vec<f64>], d: usize) {
         scores.iter_mut().for_each(|row| row[d] = 0.0);
         return;
     }
-    let mean = scores.iter().map(|row| row[d]).sum::<f64>() / n as f64;
-    let sd = (scores.iter().map(|row| (row[d] - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+    let column: Vec<f64> = scores.iter().map(|row| row[d]).collect();
+    let (mean, sd) = (niche_stats::mean(&column), niche_stats::sd(&column));
     for row in scores.iter_mut() {
         row[d] = if sd > 0.0 { (row[d] - mean) / sd } else { 0.0 };
     }
@@ -106,8 +106,7 @@ mod tests {
         let scores = normal_scores(n, 4, Sampling::Typical, &mut rng);
         for d in 0..4 {
             let col: Vec<f64> = scores.iter().map(|r| r[d]).collect();
-            let mean = col.iter().sum::<f64>() / n as f64;
-            let sd = (col.iter().map(|z| (z - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+            let (mean, sd) = (niche_stats::mean(&col), niche_stats::sd(&col));
             assert!(mean.abs() < 1e-12 && (sd - 1.0).abs() < 1e-12, "dimension {d}: {col:?}");
             // one value per stratum survives the affine rescaling as distinct, spread values
             let mut sorted = col.clone();

@@ -337,9 +337,7 @@ pub fn cohort(c: &Cohort) -> String {
             .enumerate()
     {
         let cx = 120.0 + 110.0 * k as f64;
-        let n = values.len() as f64;
-        let mean = values.iter().sum::<f64>() / n;
-        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let (mean, sd) = (niche_stats::mean(values), niche_stats::sd(values));
         for (j, v) in values.iter().enumerate() {
             svg.circle(cx + ((j % 7) as f64 - 3.0) * 5.0, y(*v), 2.8, colour);
         }

@@ -67,14 +67,28 @@ pub(crate) fn sum_sq_dev(values: &[f64], mean: f64) -> f64 {
     values.iter().map(|v| (v - mean).powi(2)).sum()
 }
 
-/// Mean of a slice.
-pub(crate) fn mean(values: &[f64]) -> f64 {
+/// Arithmetic mean `Σx / n` (NaN for no values).
+pub fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
 }
 
-/// Sample variance (n − 1).
-pub(crate) fn variance(values: &[f64]) -> f64 {
+/// Sample variance `Σ(x − x̄)² / (n − 1)`, two-pass (NaN for fewer than two values).
+pub fn variance(values: &[f64]) -> f64 {
+    if values.len() < 2 {
+        return f64::NAN;
+    }
     sum_sq_dev(values, mean(values)) / (values.len() as f64 - 1.0)
+}
+
+/// Sample standard deviation `√variance` (NaN for fewer than two values).
+///
+/// ```
+/// assert_eq!(niche_stats::mean(&[1.0, 2.0, 6.0]), 3.0);
+/// assert_eq!(niche_stats::sd(&[1.0, 2.0, 6.0]), 7f64.sqrt());
+/// assert!(niche_stats::sd(&[4.0]).is_nan());
+/// ```
+pub fn sd(values: &[f64]) -> f64 {
+    variance(values).sqrt()
 }
 
 /// Hyndman–Fan type 7 quantile of sorted values (numpy's default; equals the median at p = ½):

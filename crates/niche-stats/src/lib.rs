@@ -48,6 +48,6 @@ pub mod table1;
 pub mod ttest;
 pub mod tukey;
 
-pub use descriptive::{Descriptive, quantile_type6, quantile_type7};
+pub use descriptive::{Descriptive, mean, quantile_type6, quantile_type7, sd, variance};
 pub use error::{Error, Result};
 pub use result::{Effect, TestResult};

@@ -283,12 +283,9 @@ fn summarize(bands: &[Band], layout: &BlotLayout) -> Vec<GroupSummary> {
                 continue;
             }
             let n = pairs.len();
-            let mean_fold_change = pairs.iter().map(|p| p.1).sum::<f64>() / n as f64;
-            let sd_fold_change = if n > 1 {
-                (pairs.iter().map(|p| (p.1 - mean_fold_change).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
-            } else {
-                0.0
-            };
+            let fold_changes: Vec<f64> = pairs.iter().map(|p| p.1).collect();
+            let mean_fold_change = niche_stats::mean(&fold_changes);
+            let sd_fold_change = if n > 1 { niche_stats::sd(&fold_changes) } else { 0.0 };
             let saturated = lanes.iter().any(|&l| {
                 bands[t * n_lanes + l].saturated_pixels > 0 || bands[control_index * n_lanes + l].saturated_pixels > 0
             });
