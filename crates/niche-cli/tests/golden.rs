@@ -144,4 +144,34 @@ fn reproduce_and_analyze_write_the_golden_outputs() {
     // the analysis of the raw files, inside the reproduction so that one $OUT stands for both
     niche(&["analyze", &format!("{rep}/raw/study.toml"), "-o", &format!("{rep}/analysis")]);
     check("reproduce", &reproduced);
+    // the page itself (its figures elided: one of them is checked whole), and one figure
+    let html = std::fs::read_to_string(reproduced.join("report.html")).unwrap();
+    insta::assert_snapshot!("report_html_skeleton", html_skeleton(&html).replace(rep, "$OUT"));
+    let svg = std::fs::read_to_string(reproduced.join("figures/readout_cxcr4_mfi.svg")).unwrap();
+    insta::assert_snapshot!("figure_readout_cxcr4_mfi_svg", svg.replace("><", ">\n<"));
+}
+
+/// The report page with every inline `<svg>…</svg>` and base64 image elided, one element a line:
+/// the page's structure and text, which a snapshot can show as a readable diff.
+fn html_skeleton(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() / 4);
+    let mut rest = html;
+    while let Some(start) = rest.find("<svg") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find("</svg>").map_or(rest.len(), |e| start + e + "</svg>".len());
+        out.push_str("<svg>…</svg>");
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    let mut elided = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(start) = rest.find("base64,") {
+        elided.push_str(&rest[..start + "base64,".len()]);
+        rest = &rest[start + "base64,".len()..];
+        let end = rest.find(['"', '\'', ')']).unwrap_or(rest.len());
+        elided.push('…');
+        rest = &rest[end..];
+    }
+    elided.push_str(rest);
+    elided.replace("><", ">\n<")
 }
