@@ -303,6 +303,33 @@ mod tests {
         assert!((rank_sum_two_sided(&blocks, a.len(), doubled_r1) - no_ties).abs() < 1e-14);
     }
 
+    /// Two-sided exact P of W⁺ by enumerating all 2ⁿ sign assignments of the midranks of |d|.
+    fn brute_force_signed_rank(d: &[f64]) -> f64 {
+        let d: Vec<f64> = d.iter().copied().filter(|v| *v != 0.0).collect();
+        let abs: Vec<f64> = d.iter().map(|v| v.abs()).collect();
+        let (ranks, _) = midranks(&abs);
+        let observed: f64 = ranks.iter().zip(&d).filter(|(_, v)| **v > 0.0).map(|(r, _)| r).sum();
+        let (mut le, mut ge) = (0.0, 0.0);
+        let all = 1u32 << d.len();
+        for signs in 0..all {
+            let w: f64 = (0..d.len()).filter(|i| signs >> i & 1 == 1).map(|i| ranks[i]).sum();
+            le += f64::from(u8::from(w <= observed + 1e-9));
+            ge += f64::from(u8::from(w >= observed - 1e-9));
+        }
+        (2.0 * (le / all as f64).min(ge / all as f64)).min(1.0)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn signed_rank_p_matches_enumeration(values in proptest::collection::vec(-4i8..=4, 1..=14)) {
+            let d: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
+            proptest::prop_assume!(d.iter().any(|v| *v != 0.0));
+            let got = wilcoxon(&d, &[], Method::Exact).unwrap().p;
+            let want = brute_force_signed_rank(&d);
+            proptest::prop_assert!((got - want).abs() <= 1e-12, "{d:?}: {got} vs {want}");
+        }
+    }
+
     #[test]
     fn midranks_and_tie_sums() {
         let (r, t) = midranks(&[10.0, 20.0, 20.0, 30.0]);
