@@ -11,8 +11,9 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::layout::{Field, Kind, Layout, Order};
 
-/// A float type events can be decoded into: `f32` (half the memory) or `f64`.
-pub trait Sample: Copy + Default + Send + Sync + PartialOrd + std::fmt::Debug + 'static {
+/// A float type events can be decoded into: `f32` (half the memory) or `f64`. (A *sample*, in
+/// niche as in FlowKit, is a whole data set's events: `niche_cyto::Sample`.)
+pub trait EventValue: Copy + Default + Send + Sync + PartialOrd + std::fmt::Debug + 'static {
     /// Converts from `f64` (rounding for `f32`).
     fn from_f64(v: f64) -> Self;
     /// Converts from `f32` (exact).
@@ -38,7 +39,7 @@ fn store_fence() {
     };
 }
 
-impl Sample for f32 {
+impl EventValue for f32 {
     fn from_f64(v: f64) -> Self {
         v as f32
     }
@@ -63,7 +64,7 @@ impl Sample for f32 {
     }
 }
 
-impl Sample for f64 {
+impl EventValue for f64 {
     fn from_f64(v: f64) -> Self {
         v
     }
@@ -95,7 +96,7 @@ const BLOCK_EVENTS: usize = 2048;
 
 /// Decodes `n` events from `data` into a column-major vector (`column j` = `out[j*n..(j+1)*n]`),
 /// reusing `buffer`'s allocation.
-pub(crate) fn decode<T: Sample>(data: &[u8], layout: &Layout, n: usize, buffer: Vec<T>) -> Result<Vec<T>> {
+pub(crate) fn decode<T: EventValue>(data: &[u8], layout: &Layout, n: usize, buffer: Vec<T>) -> Result<Vec<T>> {
     match layout.row_bytes {
         Some(row_bytes) if layout.fields.iter().all(|f| f.kind != Kind::Ascii) => {
             Ok(decode_binary(data, &layout.fields, row_bytes, n, buffer))
@@ -125,7 +126,7 @@ fn advise_huge_pages<T>(spare: &mut [MaybeUninit<T>]) {
     let _ = spare;
 }
 
-fn decode_binary<T: Sample>(data: &[u8], fields: &[Field], row_bytes: usize, n: usize, mut out: Vec<T>) -> Vec<T> {
+fn decode_binary<T: EventValue>(data: &[u8], fields: &[Field], row_bytes: usize, n: usize, mut out: Vec<T>) -> Vec<T> {
     let p = fields.len();
     let total = n * p;
     out.clear();
@@ -168,7 +169,7 @@ fn decode_binary<T: Sample>(data: &[u8], fields: &[Field], row_bytes: usize, n: 
 }
 
 /// Fills `out` with one field of each event in `block`, which holds exactly `out.len()` events.
-fn decode_field<T: Sample>(block: &[u8], row_bytes: usize, field: &Field, out: &mut [MaybeUninit<T>]) {
+fn decode_field<T: EventValue>(block: &[u8], row_bytes: usize, field: &Field, out: &mut [MaybeUninit<T>]) {
     let rows = block.chunks_exact(row_bytes);
     assert_eq!(rows.len(), out.len(), "one event per output value");
     let at = field.offset;
@@ -219,7 +220,7 @@ pub(crate) fn read_uint(bytes: &[u8], order: &Order) -> u64 {
     })
 }
 
-fn parse_ascii<T: Sample>(text: &[u8], event: usize, parameter: usize) -> Result<T> {
+fn parse_ascii<T: EventValue>(text: &[u8], event: usize, parameter: usize) -> Result<T> {
     let invalid = || Error::InvalidAsciiValue {
         event: event as u64,
         parameter: parameter + 1,
@@ -232,7 +233,7 @@ fn parse_ascii<T: Sample>(text: &[u8], event: usize, parameter: usize) -> Result
     s.parse::<f64>().map(T::from_f64).map_err(|_| invalid())
 }
 
-fn decode_fixed_ascii<T: Sample>(data: &[u8], fields: &[Field], row_bytes: usize, n: usize) -> Result<Vec<T>> {
+fn decode_fixed_ascii<T: EventValue>(data: &[u8], fields: &[Field], row_bytes: usize, n: usize) -> Result<Vec<T>> {
     let mut out = vec![T::default(); n * fields.len()];
     for (i, row) in data.chunks_exact(row_bytes.max(1)).take(n).enumerate() {
         for (j, f) in fields.iter().enumerate() {
@@ -242,7 +243,7 @@ fn decode_fixed_ascii<T: Sample>(data: &[u8], fields: &[Field], row_bytes: usize
     Ok(out)
 }
 
-fn decode_delimited_ascii<T: Sample>(data: &[u8], p: usize, n: usize) -> Result<Vec<T>> {
+fn decode_delimited_ascii<T: EventValue>(data: &[u8], p: usize, n: usize) -> Result<Vec<T>> {
     let mut out = vec![T::default(); n * p];
     let is_separator = |b: &u8| b.is_ascii_whitespace() || *b == b',';
     let mut values = data.split(is_separator).filter(|t| !t.is_empty());

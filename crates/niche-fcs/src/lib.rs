@@ -44,7 +44,7 @@ mod spillover;
 mod text;
 mod writer;
 
-pub use decode::Sample;
+pub use decode::EventValue;
 pub use error::{Error, Result, SegmentKind, Warning};
 pub use events::Events;
 pub use header::{HEADER_LEN, Header, Segment, Version};

@@ -5,7 +5,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::decode::{self, Sample};
+use crate::decode::{self, EventValue};
 use crate::error::{Error, Result, SegmentKind, Warning};
 use crate::events::Events;
 use crate::header::{HEADER_LEN, Header, Segment, Version};
@@ -482,14 +482,14 @@ fn absolute_range(kind: SegmentKind, segment: Segment, offset: u64, file_len: u6
 
 impl DataSet {
     /// The events, column-major, as `f32` or `f64`.
-    pub fn events<T: Sample>(&self, values: Values) -> Result<Events<T>> {
+    pub fn events<T: EventValue>(&self, values: Values) -> Result<Events<T>> {
         self.events_reusing(values, Vec::new())
     }
 
     /// Like [`DataSet::events`], decoding into `buffer`'s allocation: reading many files in a
     /// loop, pass back the vector of the previous [`Events::into_parts`] to skip the page faults of
     /// fresh memory.
-    pub fn events_reusing<T: Sample>(&self, values: Values, buffer: Vec<T>) -> Result<Events<T>> {
+    pub fn events_reusing<T: EventValue>(&self, values: Values, buffer: Vec<T>) -> Result<Events<T>> {
         let n = self.event_count;
         let range = self.data_range.start as usize..self.data_range.end as usize;
         let mut decoded: Vec<T> = decode::decode(&self.source.bytes()[range], &self.layout, n, buffer)?;
@@ -518,7 +518,7 @@ impl DataSet {
 }
 
 /// Applies [`Values::Scaled`] to one column.
-fn scale_column<T: Sample>(column: &mut [T], p: &Parameter, timestep: Option<f64>) {
+fn scale_column<T: EventValue>(column: &mut [T], p: &Parameter, timestep: Option<f64>) {
     if p.is_time() {
         if let Some(step) = timestep {
             column.iter_mut().for_each(|v| *v = T::from_f64(v.to_f64() * step));

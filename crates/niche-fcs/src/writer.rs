@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::decode::Sample;
+use crate::decode::EventValue;
 use crate::error::{Error, Result};
 use crate::events::Events;
 use crate::header::{HEADER_LEN, Version};
@@ -68,7 +68,7 @@ impl Writer {
     }
 
     /// Writes to `path` atomically: a temporary file in the same folder, then a rename.
-    pub fn write_path<T: Sample>(
+    pub fn write_path<T: EventValue>(
         &self,
         path: impl AsRef<Path>,
         parameters: &[Parameter],
@@ -96,7 +96,7 @@ impl Writer {
 
     /// Writes one data set: `parameters` describe the columns of `events`, in order;
     /// `keywords` are added to TEXT (computed keywords such as `$TOT` or `$PnB` win over them).
-    pub fn write<T: Sample, W: Write>(
+    pub fn write<T: EventValue, W: Write>(
         &self,
         mut out: W,
         parameters: &[Parameter],
@@ -238,7 +238,7 @@ impl Writer {
         text
     }
 
-    fn write_data<T: Sample, W: Write>(
+    fn write_data<T: EventValue, W: Write>(
         &self,
         out: &mut W,
         parameters: &[Parameter],
