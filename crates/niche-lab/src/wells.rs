@@ -9,7 +9,7 @@
 //! independently.
 
 use niche_model::Parameters;
-use niche_model::calibrate::Readout;
+use niche_model::calibrate::FittedReadout;
 use niche_model::donors::Variability;
 use niche_model::residual::{BetweenSd, ResidualSd, VarianceFit, VarianceFunction};
 use niche_model::sampling::{Sampling, match_moments, normal_scores};
@@ -42,10 +42,10 @@ pub struct WellTruth {
 /// The replicate SD each readout's assay adds by itself: the ELISA's (see
 /// [`plate_reader::concentration_cv`]); flow medians and percentages from 20,000 events are
 /// precise to well under 1 % and count as exact.
-pub fn assay_sd(readout: Readout, mean: f64) -> f64 {
+pub fn assay_sd(readout: FittedReadout, mean: f64) -> f64 {
     match readout {
-        Readout::Cxcl12NgPerMl => mean * plate_reader::concentration_cv(mean),
-        Readout::Cxcr4Mfi | Readout::ApoptosisPercent => 0.0,
+        FittedReadout::Cxcl12NgPerMl => mean * plate_reader::concentration_cv(mean),
+        FittedReadout::Cxcr4Mfi | FittedReadout::ApoptosisPercent => 0.0,
     }
 }
 

@@ -32,10 +32,11 @@ use crate::simulate::{CULTURE_HOURS, Readouts, Tolerances, simulate};
 /// The seed paper's published numbers (see [`crate::targets`]).
 pub use crate::targets::SEED_TARGETS_TOML;
 
-/// A readout the model predicts.
+/// A readout the calibration fits (the three the paper gives group means of): the model predicts
+/// all of [`Readouts`]; a study file declares its own readouts (`niche_study::study::Readout`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Readout {
+pub enum FittedReadout {
     /// CXCR4 MFI ratio.
     Cxcr4Mfi,
     /// CXCL12, ng/mL.
@@ -44,29 +45,30 @@ pub enum Readout {
     ApoptosisPercent,
 }
 
-impl Readout {
+impl FittedReadout {
     /// The three, in the targets file's order.
-    pub const ALL: [Readout; 3] = [Readout::Cxcr4Mfi, Readout::Cxcl12NgPerMl, Readout::ApoptosisPercent];
+    pub const ALL: [FittedReadout; 3] =
+        [FittedReadout::Cxcr4Mfi, FittedReadout::Cxcl12NgPerMl, FittedReadout::ApoptosisPercent];
 
     /// The value in a readout set.
     pub fn of(self, r: &Readouts) -> f64 {
         match self {
-            Readout::Cxcr4Mfi => r.cxcr4_mfi,
-            Readout::Cxcl12NgPerMl => r.cxcl12_ng_per_ml,
-            Readout::ApoptosisPercent => r.apoptosis_percent,
+            FittedReadout::Cxcr4Mfi => r.cxcr4_mfi,
+            FittedReadout::Cxcl12NgPerMl => r.cxcl12_ng_per_ml,
+            FittedReadout::ApoptosisPercent => r.apoptosis_percent,
         }
     }
     /// The table name in `targets.toml`.
     pub fn table(self) -> &'static str {
         match self {
-            Readout::Cxcr4Mfi => "cxcr4_mfi",
-            Readout::Cxcl12NgPerMl => "cxcl12_ng",
-            Readout::ApoptosisPercent => "apoptosis_percent",
+            FittedReadout::Cxcr4Mfi => "cxcr4_mfi",
+            FittedReadout::Cxcl12NgPerMl => "cxcl12_ng",
+            FittedReadout::ApoptosisPercent => "apoptosis_percent",
         }
     }
     /// The readout of a table name in `targets.toml`.
-    pub fn from_table(table: &str) -> Option<Readout> {
-        Readout::ALL.into_iter().find(|r| r.table() == table)
+    pub fn from_table(table: &str) -> Option<FittedReadout> {
+        FittedReadout::ALL.into_iter().find(|r| r.table() == table)
     }
 }
 
@@ -78,8 +80,8 @@ pub struct Target {
     pub id: String,
     /// Group id (`coculture_vcr`, …).
     pub group: String,
-    /// Readout.
-    pub readout: Readout,
+    /// Which readout.
+    pub readout: FittedReadout,
     /// Published mean.
     pub published: f64,
     /// Published SD.
@@ -94,7 +96,7 @@ pub fn seed_targets() -> Result<Vec<Target>> {
     let seed = crate::targets::seed()?;
     let mut targets: Vec<Target> = Vec::new();
     for m in seed.means() {
-        let Some(readout) = Readout::from_table(m.readout) else { continue };
+        let Some(readout) = FittedReadout::from_table(m.readout) else { continue };
         targets.push(Target {
             id: m.id,
             group: m.group,
@@ -105,7 +107,8 @@ pub fn seed_targets() -> Result<Vec<Target>> {
         });
     }
     for c in seed.comparisons().into_iter().filter(|c| c.effect == crate::targets::Effect::NotDifferent) {
-        let (Some(readout), Some(reference)) = (Readout::from_table(c.readout), seed.mean(c.readout, &c.reference))
+        let (Some(readout), Some(reference)) =
+            (FittedReadout::from_table(c.readout), seed.mean(c.readout, &c.reference))
         else {
             continue;
         };
@@ -121,7 +124,7 @@ pub fn seed_targets() -> Result<Vec<Target>> {
     // The fit's order: readout by readout, groups in the design's order.
     let groups = seed_groups()?;
     let order = |t: &Target| {
-        (Readout::ALL.iter().position(|r| *r == t.readout), groups.iter().position(|(g, _)| *g == t.group))
+        (FittedReadout::ALL.iter().position(|r| *r == t.readout), groups.iter().position(|(g, _)| *g == t.group))
     };
     targets.sort_by_key(order);
     Ok(targets)
@@ -168,8 +171,8 @@ pub struct TargetFit {
     pub id: String,
     /// Group id.
     pub group: String,
-    /// Readout.
-    pub readout: Readout,
+    /// Which readout.
+    pub readout: FittedReadout,
     /// Published mean.
     pub published: f64,
     /// Published SD.
@@ -372,7 +375,7 @@ pub fn directions(readouts: &[(&'static str, Readouts)]) -> Result<Vec<Direction
         checks.push(DirectionCheck { id: d.id, claim: format!("{} {}", d.protein, d.direction), model: (a, b), pass });
     }
     for c in seed.comparisons().into_iter().filter(|c| c.sign != 0) {
-        let Some(readout) = Readout::from_table(c.readout) else { continue };
+        let Some(readout) = FittedReadout::from_table(c.readout) else { continue };
         let (a, b) = (readout.of(&get(&c.group)?), readout.of(&get(&c.reference)?));
         let margin = match c.effect {
             crate::targets::Effect::Increased => seed.mean(c.readout, &c.reference).map_or(0.0, |m| m.sd),
@@ -383,7 +386,7 @@ pub fn directions(readouts: &[(&'static str, Readouts)]) -> Result<Vec<Direction
         checks.push(DirectionCheck { id: c.id, claim: format!("{claim} than {}", c.reference), model: (a, b), pass });
     }
     for u in seed.undetectable() {
-        let Some(readout) = Readout::from_table(u.readout) else { continue };
+        let Some(readout) = FittedReadout::from_table(u.readout) else { continue };
         let a = readout.of(&get(&u.group)?);
         checks.push(DirectionCheck { id: u.id, claim: "undetectable".into(), model: (a, 0.0), pass: a < 1e-6 });
     }

@@ -14,7 +14,7 @@ use rand::SeedableRng;
 use rand_pcg::Pcg64;
 use serde::Serialize;
 
-use crate::calibrate::{Readout, seed_readouts, seed_targets};
+use crate::calibrate::{FittedReadout, seed_readouts, seed_targets};
 use crate::condition::seed_groups;
 use crate::error::Result;
 use crate::params::Parameters;
@@ -46,8 +46,8 @@ pub struct SdFit {
     pub id: String,
     /// Group id.
     pub group: String,
-    /// Readout.
-    pub readout: Readout,
+    /// Which readout.
+    pub readout: FittedReadout,
     /// Published mean (for "AMD3100 alone unchanged": the co-culture's).
     pub published: f64,
     /// Published SD.

@@ -41,7 +41,7 @@
 
 use serde::Serialize;
 
-use crate::calibrate::Readout;
+use crate::calibrate::FittedReadout;
 use crate::condition::Condition;
 use crate::donors::{SdFit, non_negative_least_squares};
 use crate::error::Result;
@@ -94,11 +94,11 @@ pub struct BetweenSd {
 
 impl BetweenSd {
     /// The SD of a readout.
-    pub fn of(&self, readout: Readout) -> f64 {
+    pub fn of(&self, readout: FittedReadout) -> f64 {
         match readout {
-            Readout::Cxcr4Mfi => self.cxcr4_mfi,
-            Readout::Cxcl12NgPerMl => self.cxcl12_ng_per_ml,
-            Readout::ApoptosisPercent => self.apoptosis_percent,
+            FittedReadout::Cxcr4Mfi => self.cxcr4_mfi,
+            FittedReadout::Cxcl12NgPerMl => self.cxcl12_ng_per_ml,
+            FittedReadout::ApoptosisPercent => self.apoptosis_percent,
         }
     }
 }
@@ -106,7 +106,7 @@ impl BetweenSd {
 /// The variance function's parameters (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct VarianceFunction {
-    /// Relative between-experiment variation per readout, in [`Readout::ALL`] order: CV of
+    /// Relative between-experiment variation per readout, in [`FittedReadout::ALL`] order: CV of
     /// CXCR4 MFI − 1, CV of CXCL12, SD of logit(apoptosis).
     pub relative: [f64; 3],
     /// Coefficient of variation of the MSC layer's strength between experiments (κ_g).
@@ -125,8 +125,8 @@ impl VarianceFunction {
 pub struct SdCheck {
     /// The published mean's id.
     pub id: String,
-    /// Readout.
-    pub readout: Readout,
+    /// Which readout.
+    pub readout: FittedReadout,
     /// Published SD.
     pub published_sd: f64,
     /// The donor model's SD.
@@ -167,7 +167,7 @@ fn scales(p: &Parameters, c: &Condition) -> Result<([f64; 3], [f64; 3], [f64; 3]
         ..*p
     };
     let visible = |factor: f64| Parameters { amd_bound_visible: p.amd_bound_visible * factor, ..*p };
-    let derivative = |up: Readouts, down: Readouts| Readout::ALL.map(|k| (k.of(&up) - k.of(&down)) / (2.0 * h));
+    let derivative = |up: Readouts, down: Readouts| FittedReadout::ALL.map(|k| (k.of(&up) - k.of(&down)) / (2.0 * h));
     let r = at(p)?;
     let g = derivative(at(&strength(h.exp()))?, at(&strength((-h).exp()))?);
     // the antibody's view needs AMD3100-bound receptors: without AMD3100 it moves nothing
@@ -182,7 +182,11 @@ impl VarianceFunction {
     /// Fits the function to the published SDs of `donor_sds` (targets whose id ends in `.mean`;
     /// the "not different" targets borrow their SD and are left out), given the donors' SDs and the
     /// assay's replicate SD `assay_sd(readout, mean)`.
-    pub fn fit(p: &Parameters, donor_sds: &[SdFit], assay_sd: impl Fn(Readout, f64) -> f64) -> Result<VarianceFit> {
+    pub fn fit(
+        p: &Parameters,
+        donor_sds: &[SdFit],
+        assay_sd: impl Fn(FittedReadout, f64) -> f64,
+    ) -> Result<VarianceFit> {
         let targets = crate::targets::seed()?;
         let published: Vec<&SdFit> = donor_sds.iter().filter(|s| s.id.ends_with(".mean")).collect();
         let mut rows = Vec::new();
@@ -191,7 +195,7 @@ impl VarianceFunction {
         for s in &published {
             let Some(group) = targets.group(&s.group) else { continue };
             let (m, g, vis) = scales(p, &group.condition())?;
-            let k = Readout::ALL.iter().position(|r| *r == s.readout).unwrap_or(0);
+            let k = FittedReadout::ALL.iter().position(|r| *r == s.readout).unwrap_or(0);
             let assay = assay_sd(s.readout, s.published);
             let v = s.published_sd * s.published_sd;
             let mut row = [0.0; 5];
@@ -275,7 +279,7 @@ mod tests {
                 let at = |vcr_um, amd_ug_per_ml| f.between_sd(&p, &Condition { msc, vcr_um, amd_ug_per_ml }).unwrap();
                 let base = at(vcr, amd);
                 for trace in [at(vcr + 1e-5, amd), at(vcr, amd + 1e-5)] {
-                    for r in Readout::ALL {
+                    for r in FittedReadout::ALL {
                         let (a, b) = (base.of(r), trace.of(r));
                         assert!((a - b).abs() <= 0.01 * a.abs().max(1e-12), "{r:?} msc {msc}: {a} vs {b}");
                     }

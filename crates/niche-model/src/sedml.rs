@@ -14,9 +14,9 @@ use crate::units::CXCL12_G_PER_MOL;
 /// A group to simulate: id (letters, digits, `_`) and condition.
 pub type Group<'a> = (&'a str, Condition);
 
-/// A readout: id, label, the expression over SBML ids, and which of them are model parameters
+/// A readout as SED-ML computes it: id, label, the expression over SBML ids, and which of them are model parameters
 /// (the rest are species).
-struct Readout {
+struct ReadoutExpression {
     id: &'static str,
     label: &'static str,
     expr: Expr,
@@ -24,15 +24,15 @@ struct Readout {
 }
 
 /// The assay readouts of [`crate::simulate::Readouts`] over the SBML ids.
-fn readouts() -> Vec<Readout> {
+fn readouts() -> Vec<ReadoutExpression> {
     vec![
-        Readout {
+        ReadoutExpression {
             id: "apoptosis_percent",
             label: "Annexin V+ cells (%)",
             expr: mul(vec![num(100.0, "dimensionless"), add(vec![v("early_apoptotic"), v("late_apoptotic")])]),
             parameters: &[],
         },
-        Readout {
+        ReadoutExpression {
             id: "cxcr4_mfi",
             label: "CXCR4-PE MFI over isotype",
             expr: add(vec![
@@ -47,14 +47,14 @@ fn readouts() -> Vec<Readout> {
             ]),
             parameters: &["mfi_per_baseline", "amd_bound_visible", "mfi_reference_receptors"],
         },
-        Readout {
+        ReadoutExpression {
             id: "cxcl12_ng_per_ml",
             label: "CXCL12 in the supernatant (ng/mL)",
             expr: mul(vec![v("cxcl12"), num(CXCL12_G_PER_MOL * 1e-3, "dimensionless")]),
             parameters: &[],
         },
-        Readout { id: "bcl2", label: "Bcl-2 (relative)", expr: v("bcl2"), parameters: &[] },
-        Readout { id: "bax", label: "Bax (relative)", expr: v("bax"), parameters: &[] },
+        ReadoutExpression { id: "bcl2", label: "Bcl-2 (relative)", expr: v("bcl2"), parameters: &[] },
+        ReadoutExpression { id: "bax", label: "Bax (relative)", expr: v("bax"), parameters: &[] },
     ]
 }
 

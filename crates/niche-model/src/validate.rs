@@ -18,7 +18,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::calibrate::{FREE, Readout, Target, chi_square, directions, fit_free, seed_readouts, seed_targets};
+use crate::calibrate::{FREE, FittedReadout, Target, chi_square, directions, fit_free, seed_readouts, seed_targets};
 use crate::error::Result;
 use crate::params::Parameters;
 use crate::simulate::Tolerances;
@@ -38,8 +38,8 @@ pub struct TargetValidation {
     pub id: String,
     /// Group.
     pub group: String,
-    /// Readout.
-    pub readout: Readout,
+    /// Which readout.
+    pub readout: FittedReadout,
     /// Published mean.
     pub published: f64,
     /// Published SD.
