@@ -14,6 +14,7 @@ use crate::curve::{self, Curve, Model, Weight};
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::plate::Plate;
+use crate::well::Well;
 
 /// One standard level.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -73,7 +74,7 @@ fn mean_cv(values: &[f64]) -> (f64, f64) {
 
 /// Analyses a plate.
 pub fn analyze(plate: &Plate, layout: &Layout, model: Model, weight: Weight, cv_limit: f64) -> Result<Report> {
-    let od = |(r, c): (usize, usize)| plate.od[r][c];
+    let od = |well: Well| plate.at(well);
     let blank = if layout.blanks.is_empty() {
         0.0
     } else {

@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
-use crate::plate::parse_well;
+use crate::well::Well;
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,17 +32,17 @@ struct LayoutFile {
     dilutions: BTreeMap<String, f64>,
 }
 
-/// A validated plate layout; wells are `(row, column)` indices.
+/// A validated plate layout.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layout {
     /// Concentration units, e.g. `ng/mL`.
     pub units: String,
     /// Blank wells.
-    pub blanks: Vec<(usize, usize)>,
+    pub blanks: Vec<Well>,
     /// Standard wells with their nominal concentrations.
-    pub standards: Vec<((usize, usize), f64)>,
+    pub standards: Vec<(Well, f64)>,
     /// Sample ids with their wells, in id order.
-    pub samples: Vec<(String, Vec<(usize, usize)>)>,
+    pub samples: Vec<(String, Vec<Well>)>,
     /// Dilution factor per sample id (1 when absent).
     pub dilutions: BTreeMap<String, f64>,
 }
@@ -52,9 +52,9 @@ impl Layout {
     /// non-negative, dilutions are positive and name samples of the layout.
     pub fn parse(text: &str) -> Result<Layout> {
         let file: LayoutFile = toml::from_str(text).map_err(|e| Error::layout_toml(text, e))?;
-        let mut used: BTreeMap<(usize, usize), String> = BTreeMap::new();
-        let mut claim = |well: &str, role: &str| -> Result<(usize, usize)> {
-            let w = parse_well(well)?;
+        let mut used: BTreeMap<Well, String> = BTreeMap::new();
+        let mut claim = |well: &str, role: &str| -> Result<Well> {
+            let w: Well = well.parse()?;
             if let Some(previous) = used.insert(w, role.to_string()) {
                 return Err(Error::Layout { reason: format!("well {well} is both {previous} and {role}") });
             }
@@ -68,7 +68,7 @@ impl Layout {
             }
             standards.push((claim(well, "a standard")?, conc));
         }
-        let mut samples: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
+        let mut samples: BTreeMap<String, Vec<Well>> = BTreeMap::new();
         for (well, id) in &file.samples {
             let w = claim(well, &format!("sample {id:?}"))?;
             samples.entry(id.clone()).or_default().push(w);
@@ -108,9 +108,10 @@ mod tests {
             "units = \"ng/mL\"\nblanks = [\"A1\", \"B1\"]\n[standards]\nA2 = 10.0\nB2 = 10.0\n[samples]\nC1 = \"r1\"\nD1 = \"r1\"\n[dilutions]\nr1 = 2\n",
         )
         .unwrap();
-        assert_eq!(l.blanks, vec![(0, 0), (1, 0)]);
+        let well = |name: &str| name.parse::<Well>().unwrap();
+        assert_eq!(l.blanks, vec![well("A1"), well("B1")]);
         assert_eq!(l.standards.len(), 2);
-        assert_eq!(l.samples, vec![("r1".to_string(), vec![(2, 0), (3, 0)])]);
+        assert_eq!(l.samples, vec![("r1".to_string(), vec![well("C1"), well("D1")])]);
         assert_eq!(l.dilution("r1"), 2.0);
     }
 

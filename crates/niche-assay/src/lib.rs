@@ -26,7 +26,9 @@ pub mod elisa;
 mod error;
 mod layout;
 mod plate;
+mod well;
 
 pub use error::{Error, Result};
 pub use layout::Layout;
-pub use plate::{MAX_PLATE_BYTES, MAX_PLATE_FIELDS, Plate, parse_well};
+pub use plate::{MAX_PLATE_BYTES, MAX_PLATE_FIELDS, Plate};
+pub use well::Well;

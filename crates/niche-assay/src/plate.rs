@@ -6,6 +6,7 @@
 //! where Gen5 puts computed data. Plain: 8 lines of 12 comma-separated numbers, row A first.
 
 use crate::error::{Error, Result};
+use crate::well::Well;
 
 /// Largest plate export read, in bytes (a Gen5 export of one plate with all its reads is under 100 kB).
 pub const MAX_PLATE_BYTES: usize = 16 << 20;
@@ -22,8 +23,12 @@ pub struct Plate {
 impl Plate {
     /// The value of a well such as `C7`.
     pub fn get(&self, well: &str) -> Result<f64> {
-        let (r, c) = parse_well(well)?;
-        Ok(self.od[r][c])
+        Ok(self.at(well.parse()?))
+    }
+
+    /// The value of a well.
+    pub fn at(&self, well: Well) -> f64 {
+        self.od[well.row()][well.column()]
     }
 
     /// Parses a plate export of at most [`MAX_PLATE_BYTES`] bytes and [`MAX_PLATE_FIELDS`] fields a line.
@@ -85,19 +90,6 @@ fn read_grid(lines: &[&str], start: usize, labelled: bool) -> Result<Plate> {
     Ok(Plate { od })
 }
 
-/// `C7` → (2, 6).
-pub fn parse_well(well: &str) -> Result<(usize, usize)> {
-    let bad = || Error::Well { well: well.to_string() };
-    let w = well.trim();
-    let mut chars = w.chars();
-    let row = chars.next().ok_or_else(bad)?.to_ascii_uppercase();
-    let col: usize = chars.as_str().parse().map_err(|_| bad())?;
-    if !('A'..='H').contains(&row) || !(1..=12).contains(&col) {
-        return Err(bad());
-    }
-    Ok((row as usize - 'A' as usize, col - 1))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +127,5 @@ mod tests {
         assert!(e.contains("line 3") && e.contains("C6") && e.contains("\"x\""), "{e}");
         assert!(Plate::parse("1,2,3\n").is_err());
         assert!(Plate::parse("").is_err());
-        assert!(parse_well("I1").is_err() && parse_well("A13").is_err() && parse_well("").is_err());
     }
 }
