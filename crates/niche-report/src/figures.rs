@@ -1,6 +1,7 @@
 //! The report's figures, as SVG documents.
 
 use niche_study::analyze::{Axis, BINS, BlotPicture, GatePlot, Histogram, Overlay, Results};
+use niche_study::direction::Direction;
 use niche_study::reproduce::Cohort;
 use niche_study::study::{Readout, Test};
 
@@ -79,7 +80,7 @@ pub fn bars(results: &Results, readout: &Readout) -> Option<String> {
         svg.line(xa, yb, xa, yb + 5.0, "#222", 1.0);
         svg.line(xb, yb, xb, yb + 5.0, "#222", 1.0);
         let mark = match (c.test, c.p) {
-            (Test::Direction, _) => direction(c.mean, c.reference_mean).to_string(),
+            (Test::Direction, _) => Direction::of(c.mean, c.reference_mean).arrow().to_string(),
             (_, Some(p)) => niche_stats::format::stars(p).to_string(),
             _ => "–".to_string(),
         };
@@ -98,17 +99,6 @@ pub fn bars(results: &Results, readout: &Readout) -> Option<String> {
         ),
     );
     Some(svg.finish(&readout.label))
-}
-
-fn direction(a: f64, b: f64) -> &'static str {
-    let r = a / b;
-    if r > 1.1 {
-        "↑"
-    } else if r < 0.9 {
-        "↓"
-    } else {
-        "="
-    }
 }
 
 fn format_tick(v: f64, step: f64) -> String {

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod analyze;
+pub mod direction;
 mod error;
 pub mod init;
 pub mod output;
