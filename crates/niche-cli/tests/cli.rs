@@ -423,6 +423,7 @@ fn help_snapshots() {
         vec!["lab", "run", "--help"],
         vec!["reproduce", "--help"],
         vec!["analyze", "--help"],
+        vec!["merge", "--help"],
         vec!["fcs", "--help"],
         vec!["stats", "--help"],
         vec!["elisa", "--help"],
