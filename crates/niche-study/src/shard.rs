@@ -1,5 +1,6 @@
 //! Sharded work and exact merges: `--shard I/K` runs compute one part of a dose-grid scan or of a
-//! study's analysis, and [`merge`] combines the parts into exactly what one unsharded run gives.
+//! study's analysis, and `niche merge` ([`merge_scan`], [`merge_analyze`]) combines the parts into
+//! exactly what one unsharded run gives.
 //!
 //! Work is split into numbered units — grid points (`k = i·n_amd + j`) or a study's units
 //! ([`crate::analyze::units`]: flow wells, ELISA plates, blots) — and shard `I` of `K` takes the
