@@ -61,11 +61,12 @@ for threads in 1 2; do
   echo "analyze, $tubes tubes of 20000 events (+ $(ls "$work"/lab_16/elisa/*.csv | wc -l) plates, 3 blots), $threads thread(s): median $t s = $(awk -v n=$tubes -v t="$t" 'BEGIN { printf "%.1f", n / t }') tubes/s"
 done
 points=$(( 12 * 12 ))
+donors=50
 vcr=0,0.01,0.02,0.05,0.1,0.2,0.3,0.5,0.7,1,2,5
 amd=0,0.1,0.2,0.5,1,2,3,5,7,10,20,50
 for threads in 1 2; do
-  t=$(RAYON_NUM_THREADS=$threads timed "$niche" model scan --vcr $vcr --amd $amd --msc --donors 5)
-  echo "model scan, $points grid points × 5 donors, $threads thread(s): median $t s = $(awk -v n=$points -v t="$t" 'BEGIN { printf "%.1f", n / t }') grid points/s"
+  t=$(RAYON_NUM_THREADS=$threads timed "$niche" model scan --vcr $vcr --amd $amd --msc --donors $donors)
+  echo "model scan, $points grid points × $donors donors, $threads thread(s): median $t s = $(awk -v n=$points -v t="$t" 'BEGIN { printf "%.1f", n / t }') grid points/s"
 done
 for n in 4 16; do
   for threads in 1 2; do

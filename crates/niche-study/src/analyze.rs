@@ -676,7 +676,9 @@ fn analyze_well(gates: &Gates, well: &FlowWell, study: &Study, draw: bool) -> Re
         match &readout.kind {
             ReadoutKind::Mfi { population, marker, statistic, tube } => {
                 let (v, hist) = mfi(study, well, &tubes, tube, population, marker, *statistic)?;
-                out.values.push(value(readout, Some(v), None));
+                // a geometric mean without positive values is undefined: flagged, never NaN
+                let flag = (!v.is_finite()).then(|| format!("{} undefined", statistic.name()));
+                out.values.push(value(readout, v.is_finite().then_some(v), flag));
                 if draw {
                     out.histograms.push(Histogram { readout: readout.id.clone(), ..hist });
                 }
@@ -996,8 +998,12 @@ fn analyze_blot(blot: &BlotImage, number: u32, study: &Study) -> Result<(Vec<Val
                 readout: readout.id.clone(),
                 group: g.group.clone(),
                 subject: Subject::Replicate(number),
-                value: Some(g.mean_fold_change),
-                flag: g.saturated.then(|| "saturated".to_string()),
+                value: g.mean_fold_change.is_finite().then_some(g.mean_fold_change),
+                flag: if !g.mean_fold_change.is_finite() {
+                    Some("not finite (a zero loading control or reference)".to_string())
+                } else {
+                    g.saturated.then(|| "saturated".to_string())
+                },
             });
         }
     }
