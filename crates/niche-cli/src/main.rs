@@ -25,6 +25,9 @@ enum Command {
     /// Analyse a study: read every raw file (FCS, ELISA plates, blots), gate, fit, quantify,
     /// compare, and write the report (HTML, SVG figures, CSV/JSON tables, text).
     Analyze(commands::study::AnalyzeArgs),
+    /// Merge the parts of a sharded `model scan` or `analyze` (`--shard I/K -o PART.json`) into
+    /// exactly the result of one unsharded run: the grid with its synergy scores, or the report.
+    Merge(commands::merge::MergeArgs),
     /// Study files: write a starting one from a folder of FCS files.
     #[command(subcommand)]
     Study(commands::study_init::StudyCommand),
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Reproduce(args) => commands::study::reproduce(&args).map(|()| ExitCode::SUCCESS),
         Command::Analyze(args) => commands::study::analyze(&args).map(|()| ExitCode::SUCCESS),
+        Command::Merge(args) => commands::merge::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Study(command) => commands::study_init::run(command).map(|()| ExitCode::SUCCESS),
         Command::Fcs(command) => commands::fcs::run(command),
         Command::Gate(args) => commands::gate::run(&args).map(|()| ExitCode::SUCCESS),

@@ -413,6 +413,7 @@ fn help_snapshots() {
         vec!["lab", "run", "--help"],
         vec!["reproduce", "--help"],
         vec!["analyze", "--help"],
+        vec!["merge", "--help"],
         vec!["fcs", "--help"],
         vec!["stats", "--help"],
         vec!["elisa", "--help"],
@@ -798,25 +799,25 @@ fn study_init_writes_a_study_file_that_analyze_reads_once_readouts_are_added() {
     let o = niche(&["lab", "run", "--events", "500", "--seed", "4", "-o", "lab"], tmp.path());
     assert!(o.status.success(), "{}", stderr(&o));
     let o = niche(
-        &["study", "init", "lab/flow", "--pattern", "{group}_r{replicate}_{tube}.fcs", "-o", "lab/study.toml"],
+        &["study", "init", "lab/flow", "--pattern", "{group}_r{replicate}_{tube}.fcs", "-o", "lab/init.toml"],
         tmp.path(),
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("5 groups, 25 wells, tubes apoptosis, cxcr4, isotype"), "{}", stderr(&o));
-    let text = std::fs::read_to_string(tmp.path().join("lab/study.toml")).unwrap();
+    let text = std::fs::read_to_string(tmp.path().join("lab/init.toml")).unwrap();
     assert!(text.contains("\"CD184 PE\" = \"FL2-H\""), "the panel from $PnS:\n{text}");
     assert!(text.contains("group = \"coculture_vcr_amd\"\nreplicate = 5\ntubes = { apoptosis = \"flow/coculture_vcr_amd_r5_apoptosis.fcs\""), "{text}");
     // the user adds the readouts the tubes need (the marker by its panel name: the isotype tube labels FL2-H otherwise)
     let readouts = "[[readout]]\nid = \"cxcr4\"\nkind = \"mfi_ratio\"\npopulation = \"CD45+CD19+\"\nmarker = \"CD184 PE\"\ntube = \"cxcr4\"\nreference = \"isotype\"\n\n\
                     [[readout]]\nid = \"apoptosis\"\nkind = \"percent\"\npopulation = \"Apoptotic\"\nparent = \"Lymphoblasts\"\ntube = \"apoptosis\"\n";
-    std::fs::write(tmp.path().join("lab/study.toml"), format!("{text}\n{readouts}")).unwrap();
-    let o = niche(&["analyze", "lab/study.toml", "-o", "report"], tmp.path());
+    std::fs::write(tmp.path().join("lab/init.toml"), format!("{text}\n{readouts}")).unwrap();
+    let o = niche(&["analyze", "lab/init.toml", "-o", "report"], tmp.path());
     assert!(o.status.success(), "{}", stderr(&o));
     let results: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(tmp.path().join("report/results.json")).unwrap()).unwrap();
     assert_eq!(results["values"].as_array().unwrap().len(), 2 * 25);
     // nothing is overwritten without --force, and a bad pattern says why
-    let o = niche(&["study", "init", "lab/flow", "-o", "lab/study.toml"], tmp.path());
+    let o = niche(&["study", "init", "lab/flow", "-o", "lab/init.toml"], tmp.path());
     assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
     let o = niche(&["study", "init", "lab/flow", "--pattern", "{group}{tube}.fcs", "-o", "s2.toml"], tmp.path());
     assert!(stderr(&o).contains("cannot be told apart"), "{}", stderr(&o));

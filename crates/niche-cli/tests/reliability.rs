@@ -201,6 +201,7 @@ fn one_error_per_command_reads_once() {
         ("reproduce", vec!["reproduce", "-o", "full"]),
         ("stats compare", vec!["stats", "compare", "--test", "student", "groups.csv"]),
         ("model scan", vec!["model", "scan", "--vcr=-1", "--amd", "0"]),
+        ("merge", vec!["merge", "bad.toml", "-o", "merged.csv"]),
     ];
     let mut rendered = String::new();
     for (what, args) in cases {

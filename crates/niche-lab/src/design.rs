@@ -9,6 +9,8 @@
 //! blot_cv = 0.2           # CV of a normalised band between replicate blots (blot_imager::REPLICATE_CV)
 //! sampling = "typical"    # or "random": how donors and well effects are drawn
 //! instrument = "fortessa" # or "facscalibur" (the default): the cytometer's files
+//! patients = 37           # a cohort: 37 patients (P01…P37) as the donors, each patient's cells in
+//!                         # every group, for flow and ELISA (replaces replicates.flow and .elisa)
 //!
 //! [[group]]
 //! id = "coculture_vcr"
@@ -103,6 +105,10 @@ pub struct Design {
     /// The cytometer the flow tubes are measured on ([`Instrument`]; the FACSCalibur by default).
     #[serde(default)]
     pub instrument: Instrument,
+    /// A cohort design: this many patients are the donors (named [`Design::donor_name`]), each
+    /// patient's cells in every group, measured by flow and ELISA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patients: Option<usize>,
 }
 
 fn default_events() -> usize {
@@ -111,6 +117,9 @@ fn default_events() -> usize {
 fn default_blot_cv() -> f64 {
     crate::blot_imager::REPLICATE_CV
 }
+
+/// The most donors (replicates or patients) a design may have.
+pub const MAX_DONORS: usize = 1000;
 
 /// Fields of earlier design files and what replaced them.
 const REPLACED: [(&str, &str); 5] = [
@@ -138,7 +147,32 @@ impl Design {
             blot_cv: crate::blot_imager::REPLICATE_CV,
             sampling: Sampling::Random,
             instrument: Instrument::FacsCalibur,
+            patients: None,
         }
+    }
+
+    /// A cohort of `patients` on the given groups: the patients are the donors, each in every
+    /// group, for flow and ELISA; three blots.
+    pub fn cohort(groups: Vec<Group>, patients: usize) -> Design {
+        Design {
+            groups,
+            replicates: Replicates { flow: patients, elisa: patients, blot: 3 },
+            patients: Some(patients),
+            ..Design::seed()
+        }
+    }
+
+    /// The donor id of replicate `r` (from 1) in a cohort design: `P01`, `P02`, … (two digits or
+    /// as many as the cohort needs); `None` when replicates are numbered experiments.
+    pub fn donor_name(&self, r: usize) -> Option<String> {
+        let n = self.patients?;
+        let width = n.to_string().len().max(2);
+        Some(format!("P{r:0width$}"))
+    }
+
+    /// The subject part of a well's file names and ELISA sample ids: the donor id, or `r<replicate>`.
+    pub fn subject_tag(&self, r: usize) -> String {
+        self.donor_name(r).unwrap_or_else(|| format!("r{r}"))
     }
 
     /// The group size the seed paper's P values support (`niche stats audit`), computed once.
@@ -185,6 +219,11 @@ impl Design {
                 return Err(Error::Design { reason: format!("line {line}: group {:?}: {e}", g.id) });
             }
         }
+        let mut design = design;
+        if let Some(n) = design.patients {
+            design.replicates.flow = n;
+            design.replicates.elisa = n;
+        }
         design.check()?;
         Ok(design)
     }
@@ -195,9 +234,14 @@ impl Design {
         if self.groups.is_empty() {
             return bad("no [[group]]".into());
         }
+        if let Some(n) = self.patients {
+            if !(1..=MAX_DONORS).contains(&n) || self.replicates.flow != n || self.replicates.elisa != n {
+                return bad(format!("patients = {n}: give 1 to {MAX_DONORS} (it sets the flow and ELISA replicates)"));
+            }
+        }
         for (assay, n) in [("flow", self.replicates.flow), ("elisa", self.replicates.elisa)] {
-            if !(1..=100).contains(&n) {
-                return bad(format!("replicates.{assay} = {n}: give 1 to 100"));
+            if !(1..=MAX_DONORS).contains(&n) {
+                return bad(format!("replicates.{assay} = {n}: give 1 to {MAX_DONORS}"));
             }
         }
         if !(100..=5_000_000).contains(&self.events) {
@@ -211,15 +255,6 @@ impl Design {
         }
         if self.groups.len() > 20 {
             return bad(format!("{} groups: a blot has at most 20 lanes", self.groups.len()));
-        }
-        if self.groups.len() * self.replicates.elisa > crate::plate_reader::MAX_SAMPLES {
-            return bad(format!(
-                "{} groups × {} replicates are {} ELISA samples: one plate holds {} in duplicate beside the standards",
-                self.groups.len(),
-                self.replicates.elisa,
-                self.groups.len() * self.replicates.elisa,
-                crate::plate_reader::MAX_SAMPLES
-            ));
         }
         let mut seen = std::collections::BTreeSet::new();
         for g in &self.groups {

@@ -7,6 +7,7 @@
 //!   18-bit).
 //! - [`plate_reader`]: a Gen5-style CXCL12 ELISA export and its layout.
 //! - [`blot_imager`]: a 16-bit TIFF Western blot (GAPDH, Bcl-2, Bax) and its layout.
+//! - [`cohort`]: Figure 1's patients as CXCR4 and isotype tubes.
 //! - [`run`](run::run): all of them for a [`Design`], plus `manifest.json` (what each file is)
 //!   and `truth.json` (what the analysis should find).
 //!
@@ -17,6 +18,7 @@
 //! ```
 
 pub mod blot_imager;
+pub mod cohort;
 pub mod cytometer;
 pub mod design;
 mod error;

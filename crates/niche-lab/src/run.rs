@@ -32,6 +32,9 @@ pub struct FileEntry {
     /// Replicate, 1-based (flow files and blots).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replicate: Option<usize>,
+    /// The donor (patient) of a cohort design's flow files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub donor: Option<String>,
     /// Layout file for a plate or blot.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub layout: Option<String>,
@@ -95,7 +98,7 @@ pub fn run_with(
     let mut files: Vec<FileEntry> = tubes
         .par_iter()
         .map(|&(well, tube)| {
-            let name = format!("flow/{}_r{}_{}.fcs", well.group, well.replicate, tube.name());
+            let name = format!("flow/{}_{}_{}.fcs", well.group, design.subject_tag(well.replicate), tube.name());
             let bytes = tube_bytes(design.instrument, well, tube, msc_of(&well.group), design.events, seed, &name)
                 .map_err(|source| Error::Fcs { path: dir.join(&name), source })?;
             write_atomic(&dir.join(&name), &bytes)?;
@@ -105,29 +108,35 @@ pub fn run_with(
                 tube: Some(tube.name()),
                 group: Some(well.group.clone()),
                 replicate: Some(well.replicate),
+                donor: design.donor_name(well.replicate),
                 layout: None,
             })
         })
         .collect::<Result<_>>()?;
 
-    // ELISA: one plate with every well's supernatant.
+    // ELISA: every well's supernatant, as many plates as the samples need.
     let samples: Vec<(String, f64)> = wells
         .iter()
         .filter(|w| w.replicate <= design.replicates.elisa)
-        .map(|w| (format!("{}_r{}", w.group, w.replicate), w.readouts.cxcl12_ng_per_ml))
+        .map(|w| (format!("{}_{}", w.group, design.subject_tag(w.replicate)), w.readouts.cxcl12_ng_per_ml))
         .collect();
-    let (csv, layout) = plate_reader::plate(&samples, seed, "elisa/cxcl12_plate.csv");
     std::fs::create_dir_all(dir.join("elisa")).map_err(|source| Error::Write { path: dir.join("elisa"), source })?;
-    write_atomic(&dir.join("elisa/cxcl12_plate.csv"), csv.as_bytes())?;
-    write_atomic(&dir.join("elisa/cxcl12_layout.toml"), layout.as_bytes())?;
-    files.push(FileEntry {
-        path: "elisa/cxcl12_plate.csv".into(),
-        assay: "elisa",
-        tube: None,
-        group: None,
-        replicate: None,
-        layout: Some("elisa/cxcl12_layout.toml".into()),
-    });
+    let plates = samples.len().div_ceil(plate_reader::MAX_SAMPLES);
+    for (k, chunk) in samples.chunks(plate_reader::MAX_SAMPLES).enumerate() {
+        let (plate_name, layout_name) = plate_names(k + 1, plates);
+        let (csv, layout) = plate_reader::plate(chunk, seed, &plate_name);
+        write_atomic(&dir.join(&plate_name), csv.as_bytes())?;
+        write_atomic(&dir.join(&layout_name), layout.as_bytes())?;
+        files.push(FileEntry {
+            path: plate_name,
+            assay: "elisa",
+            tube: None,
+            group: None,
+            replicate: None,
+            donor: None,
+            layout: Some(layout_name),
+        });
+    }
 
     // Blots: one lane per group, the replicate's donor.
     std::fs::create_dir_all(dir.join("blot")).map_err(|source| Error::Write { path: dir.join("blot"), source })?;
@@ -154,6 +163,7 @@ pub fn run_with(
                 tube: None,
                 group: None,
                 replicate: Some(replicate),
+                donor: None,
                 layout: Some(layout_name),
             };
             Ok((entry, BlotTruth { file: name, lanes }))
@@ -170,6 +180,17 @@ pub fn run_with(
     write_atomic(&dir.join("manifest.json"), &to_json("manifest.json", &manifest)?)?;
     write_atomic(&dir.join("truth.json"), &to_json("truth.json", &truth)?)?;
     Ok((manifest, truth))
+}
+
+/// Plate `k` of `n` and its layout: `elisa/cxcl12_plate.csv` when there is one plate,
+/// `elisa/cxcl12_plate_<k>.csv` when there are several (at most
+/// [`plate_reader::MAX_SAMPLES`] samples each, in duplicate beside their own standards).
+fn plate_names(k: usize, n: usize) -> (String, String) {
+    if n == 1 {
+        ("elisa/cxcl12_plate.csv".into(), "elisa/cxcl12_layout.toml".into())
+    } else {
+        (format!("elisa/cxcl12_plate_{k}.csv"), format!("elisa/cxcl12_layout_{k}.toml"))
+    }
 }
 
 fn to_json<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>> {

@@ -114,7 +114,7 @@ fn runs_are_reproducible_and_designs_are_checked() {
         ("[[group]]\nid = \"a\"\ndose = 3\n", "unknown field"),
         ("[[group]]\nid = \"a\"\nmsc = true\n", "line 3: `msc` was replaced by coculture = \"MSC\""),
         ("elisa_replicates = 3\n[[group]]\nid = \"a\"\n", "line 1: `elisa_replicates` was replaced by replicates = {"),
-        ("replicates = { flow = 30, blot = 3 }\n[[group]]\nid = \"a\"\n[[group]]\nid = \"b\"\n", "one plate holds 40"),
+        ("patients = 5000\n[[group]]\nid = \"a\"\n", "patients = 5000: give 1 to 1000"),
     ] {
         let err = Design::parse(text).unwrap_err().to_string();
         assert!(err.contains(needle), "{err} lacks {needle}");

@@ -4,7 +4,7 @@
 use rand::SeedableRng;
 use rand_pcg::Pcg64;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::condition::Condition;
 use crate::donors::Variability;
@@ -15,7 +15,7 @@ use crate::simulate::{CULTURE_HOURS, MFI_REFERENCE_RECEPTORS, Readouts, Toleranc
 use crate::synergy::{Scores, scores};
 
 /// One grid point: doses, donor-mean readouts, synergy.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GridPoint {
     /// Vincristine, µmol/L.
     pub vcr_um: f64,
@@ -40,63 +40,123 @@ pub fn scan(
     seed: u64,
     hours: f64,
 ) -> Result<Vec<GridPoint>> {
+    let grid = GridSpec { msc, vcr_um, amd_ug_per_ml, donors, seed, hours };
+    let mut points: Vec<GridPoint> = scan_points(p, &grid, &|_| true)?.into_iter().map(|(_, g)| g).collect();
+    add_synergy(vcr_um, amd_ug_per_ml, &mut points)?;
+    Ok(points)
+}
+
+/// A dose grid to scan: what [`scan`] takes, for scanning it in parts ([`scan_points`]).
+#[derive(Debug, Clone, Copy)]
+pub struct GridSpec<'a> {
+    /// Co-culture on MSCs.
+    pub msc: bool,
+    /// Vincristine doses, µmol/L.
+    pub vcr_um: &'a [f64],
+    /// AMD3100 doses, µg/mL.
+    pub amd_ug_per_ml: &'a [f64],
+    /// Virtual donors per point (0: the calibrated model).
+    pub donors: usize,
+    /// Seed of the donors.
+    pub seed: u64,
+    /// Culture hours.
+    pub hours: f64,
+}
+
+impl GridSpec<'_> {
+    /// Grid points: `vcr_um.len() × amd_ug_per_ml.len()`, point `k = i·n_amd + j` at
+    /// (`vcr_um[i]`, `amd_ug_per_ml[j]`).
+    pub fn len(&self) -> usize {
+        self.vcr_um.len() * self.amd_ug_per_ml.len()
+    }
+
+    /// Whether the grid has no point.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The points `k` of the grid for which `keep(k)` holds, each with its index and its donor-mean
+/// readouts; no synergy (that needs the whole grid: [`add_synergy`]). Every point sees the same
+/// donors — drawn from (`seed`, `donors`) alone, whichever points are kept — so a point's values
+/// depend on its doses only, never on which other points a run computes.
+pub fn scan_points(
+    p: &Parameters,
+    grid: &GridSpec,
+    keep: &(dyn Fn(usize) -> bool + Sync),
+) -> Result<Vec<(usize, GridPoint)>> {
+    let GridSpec { msc, vcr_um, amd_ug_per_ml, donors, seed, hours } = *grid;
     if vcr_um.is_empty() || amd_ug_per_ml.is_empty() {
         return Err(Error::Input { reason: "the VCR and AMD3100 dose lists must not be empty".into() });
     }
     let people = if donors == 0 { vec![*p] } else { Variability::fit(p)?.0.donors(p, donors, seed, Sampling::Typical) };
     let (n_amd, n_people) = (amd_ug_per_ml.len(), people.len());
-    let cells: Vec<(usize, usize, usize)> =
-        (0..vcr_um.len()).flat_map(|i| (0..n_amd).flat_map(move |j| (0..n_people).map(move |d| (i, j, d)))).collect();
+    let kept: Vec<usize> = (0..grid.len()).filter(|&k| keep(k)).collect();
+    let cells: Vec<(usize, usize)> = kept.iter().flat_map(|&k| (0..n_people).map(move |d| (k, d))).collect();
     let results: Vec<Readouts> = cells
         .par_iter()
-        .map(|&(i, j, d)| {
-            let c = Condition { msc, vcr_um: vcr_um[i], amd_ug_per_ml: amd_ug_per_ml[j] };
+        .map(|&(k, d)| {
+            let c = Condition { msc, vcr_um: vcr_um[k / n_amd], amd_ug_per_ml: amd_ug_per_ml[k % n_amd] };
             let t = simulate(&people[d], &c, &[hours], Tolerances { rtol: 1e-6, atol_scale: 1e-9 })?;
             Ok(Readouts::of(&people[d], &t.states[0]))
         })
         .collect::<Result<_>>()?;
-    let n = people.len();
-    let mut grid = Vec::new();
-    let mut apoptosis = vec![vec![0.0; amd_ug_per_ml.len()]; vcr_um.len()];
-    for i in 0..vcr_um.len() {
-        for j in 0..amd_ug_per_ml.len() {
-            let block = &results[(i * amd_ug_per_ml.len() + j) * n..][..n];
-            let mean = |f: fn(&Readouts) -> f64| block.iter().map(f).sum::<f64>() / n as f64;
-            let readouts = Readouts {
-                apoptosis_percent: mean(|r| r.apoptosis_percent),
-                early_percent: mean(|r| r.early_percent),
-                late_percent: mean(|r| r.late_percent),
-                cxcr4_mfi: mean(|r| r.cxcr4_mfi),
-                cxcl12_ng_per_ml: mean(|r| r.cxcl12_ng_per_ml),
-                bax: mean(|r| r.bax),
-                bcl2: mean(|r| r.bcl2),
-                surface_receptors: mean(|r| r.surface_receptors),
-            };
-            let sd = if n > 1 {
-                (block.iter().map(|r| (r.apoptosis_percent - readouts.apoptosis_percent).powi(2)).sum::<f64>()
-                    / (n - 1) as f64)
-                    .sqrt()
-            } else {
-                0.0
-            };
-            apoptosis[i][j] = readouts.apoptosis_percent;
-            grid.push(GridPoint {
-                vcr_um: vcr_um[i],
-                amd_ug_per_ml: amd_ug_per_ml[j],
+    let n = n_people;
+    let mut points = Vec::with_capacity(kept.len());
+    for (slot, &k) in kept.iter().enumerate() {
+        let block = &results[slot * n..][..n];
+        let mean = |f: fn(&Readouts) -> f64| block.iter().map(f).sum::<f64>() / n as f64;
+        let readouts = Readouts {
+            apoptosis_percent: mean(|r| r.apoptosis_percent),
+            early_percent: mean(|r| r.early_percent),
+            late_percent: mean(|r| r.late_percent),
+            cxcr4_mfi: mean(|r| r.cxcr4_mfi),
+            cxcl12_ng_per_ml: mean(|r| r.cxcl12_ng_per_ml),
+            bax: mean(|r| r.bax),
+            bcl2: mean(|r| r.bcl2),
+            surface_receptors: mean(|r| r.surface_receptors),
+        };
+        let sd = if n > 1 {
+            (block.iter().map(|r| (r.apoptosis_percent - readouts.apoptosis_percent).powi(2)).sum::<f64>()
+                / (n - 1) as f64)
+                .sqrt()
+        } else {
+            0.0
+        };
+        points.push((
+            k,
+            GridPoint {
+                vcr_um: vcr_um[k / n_amd],
+                amd_ug_per_ml: amd_ug_per_ml[k % n_amd],
                 readouts,
                 apoptosis_sd: sd,
                 synergy: None,
-            });
-        }
+            },
+        ));
+    }
+    Ok(points)
+}
+
+/// Scores synergy over a whole grid (`grid[i·n_amd + j]`, every point present) when it holds
+/// both zero doses and more than one dose of each drug; otherwise leaves it unscored.
+pub fn add_synergy(vcr_um: &[f64], amd_ug_per_ml: &[f64], grid: &mut [GridPoint]) -> Result<()> {
+    if grid.len() != vcr_um.len() * amd_ug_per_ml.len() {
+        return Err(Error::Input {
+            reason: format!("{} grid points for {} × {} doses", grid.len(), vcr_um.len(), amd_ug_per_ml.len()),
+        });
     }
     if vcr_um.len() > 1 && amd_ug_per_ml.len() > 1 && vcr_um[0] == 0.0 && amd_ug_per_ml[0] == 0.0 {
+        let apoptosis: Vec<Vec<f64>> = grid
+            .chunks(amd_ug_per_ml.len())
+            .map(|row| row.iter().map(|g| g.readouts.apoptosis_percent).collect())
+            .collect();
         let s = scores(vcr_um, amd_ug_per_ml, &apoptosis)?;
         for (k, point) in grid.iter_mut().enumerate() {
             point.synergy = Some(s[k / amd_ug_per_ml.len()][k % amd_ug_per_ml.len()]);
         }
     }
     let _ = CULTURE_HOURS;
-    Ok(grid)
+    Ok(())
 }
 
 /// One virtual patient of a cohort.

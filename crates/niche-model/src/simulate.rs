@@ -48,7 +48,7 @@ pub struct Trajectory {
 }
 
 /// What the assays would report for a state.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Readouts {
     /// Annexin V+ (early + late), % of cells.
     pub apoptosis_percent: f64,

@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 
 /// Scores at one grid point.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Scores {
     /// Bliss excess.
     pub bliss: f64,

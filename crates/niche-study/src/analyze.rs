@@ -23,7 +23,7 @@ use crate::study::{BlotImage, ElisaPlate, FlowWell, Group, Readout, ReadoutKind,
 pub const BINS: usize = 64;
 
 /// One measured value.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Value {
     /// Readout id.
     pub readout: String,
@@ -96,7 +96,7 @@ pub struct EffectEstimate {
 
 /// A marker's values in a population, one tube of one well, on log₁₀ bins from 1 to
 /// 10^`log10_max` (values below 1 in the first bin).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Histogram {
     /// Readout id.
     pub readout: String,
@@ -117,7 +117,7 @@ pub struct Histogram {
 
 /// One axis of a gate plot. Values are drawn on log₁₀ when `log10` (untransformed channels that
 /// span more than two decades), otherwise as they are (transformed or linear channels).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Axis {
     /// The dimension: channel, with its compensation and transformation.
     pub label: String,
@@ -130,7 +130,7 @@ pub struct Axis {
 }
 
 /// A gate's shape in the gate's own coordinates (transformed when its dimensions are).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(tag = "shape", rename_all = "snake_case")]
 pub enum Overlay {
     /// `min ≤ x < max` per axis (none: unbounded).
@@ -156,7 +156,7 @@ pub enum Overlay {
 }
 
 /// One gate drawn over its parent's events, for one tube of one well.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct GatePlot {
     /// Group.
     pub group: String,
@@ -180,7 +180,7 @@ pub struct GatePlot {
 }
 
 /// The gating hierarchy of one tube with counts.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct GatingTable {
     /// Group.
     pub group: String,
@@ -198,7 +198,7 @@ pub struct GatingTable {
 }
 
 /// A blot for the report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct BlotPicture {
     /// The image file.
     pub file: String,
@@ -320,62 +320,117 @@ fn resolve<'a>(results: &'a cyto::GatingResults, name: &str) -> Option<&'a cyto:
     })
 }
 
-#[derive(Default)]
-struct FlowOutcome {
-    values: Vec<Value>,
-    histograms: Vec<Histogram>,
-    gate_plots: Vec<GatePlot>,
-    gating: Vec<GatingTable>,
-    warnings: Vec<String>,
+/// What one unit of work found: a flow well, an ELISA plate or a blot (see [`units`]). Units are
+/// analysed independently, so any subset of them (a shard, [`crate::shard`]) gives the same
+/// outcomes as the whole study, and [`assemble`] turns all of them into the study's [`Results`].
+#[derive(Debug, Default, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct UnitOutcome {
+    /// The unit's index in [`units`].
+    pub unit: usize,
+    /// Its values.
+    pub values: Vec<Value>,
+    /// Marker histograms (drawn wells only).
+    pub histograms: Vec<Histogram>,
+    /// Gate plots (drawn wells only).
+    pub gate_plots: Vec<GatePlot>,
+    /// Gating tables (drawn wells only).
+    pub gating: Vec<GatingTable>,
+    /// The blot's picture (blots only).
+    pub blot: Option<BlotPicture>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+/// One unit of a study's work.
+#[derive(Debug, Clone, Copy)]
+pub enum Unit<'s> {
+    /// A flow well (its tubes), and whether its figures are drawn (the first well of its group).
+    Flow(&'s FlowWell, bool),
+    /// An ELISA plate.
+    Elisa(&'s ElisaPlate),
+    /// A blot and its number (blot *k* is replicate *k*).
+    Blot(&'s BlotImage, u32),
+}
+
+impl Unit<'_> {
+    /// The raw files the unit reads, in the order provenance lists them.
+    pub fn files(&self) -> Vec<&Path> {
+        match self {
+            Unit::Flow(w, _) => w.tubes.values().map(|p| p.as_path()).collect(),
+            Unit::Elisa(e) => vec![&e.plate, &e.layout],
+            Unit::Blot(b, _) => vec![&b.image, &b.layout],
+        }
+    }
+}
+
+/// The study's units of work in a fixed order: flow wells, then ELISA plates, then blots, as the
+/// study file lists them.
+pub fn units(study: &Study) -> Vec<Unit<'_>> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out: Vec<Unit> = study.flow.iter().map(|w| Unit::Flow(w, seen.insert(w.group.as_str()))).collect();
+    out.extend(study.elisa.iter().map(Unit::Elisa));
+    out.extend(study.blots.iter().enumerate().map(|(i, b)| Unit::Blot(b, i as u32 + 1)));
+    out
 }
 
 /// Analyses a study. `progress` is called with (done, total, what) as files finish.
 pub fn analyze(study: &Study, progress: &(dyn Fn(usize, usize, &str) + Sync)) -> Result<Results> {
+    let outcomes = analyze_units(study, &|_| true, progress)?;
+    Ok(assemble(study, outcomes))
+}
+
+/// Analyses the units `k` of the study for which `keep(k)` holds (in parallel), in unit order.
+pub fn analyze_units(
+    study: &Study,
+    keep: &(dyn Fn(usize) -> bool + Sync),
+    progress: &(dyn Fn(usize, usize, &str) + Sync),
+) -> Result<Vec<UnitOutcome>> {
     let gates = study.gating.load()?;
-    let total = study.flow.len() + study.elisa.len() + study.blots.len();
+    let all = units(study);
+    let mine: Vec<(usize, Unit)> = all.into_iter().enumerate().filter(|(k, _)| keep(*k)).collect();
+    let total = mine.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
     let tick = |what: &str| progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total, what);
-    // the first well of each group is drawn
-    let mut seen = std::collections::BTreeSet::new();
-    let drawn: Vec<bool> = study.flow.iter().map(|w| seen.insert(w.group.as_str())).collect();
-    let flow: Vec<FlowOutcome> = study
-        .flow
-        .par_iter()
-        .zip(&drawn)
-        .map(|(well, &draw)| {
-            let out = analyze_well(&gates, well, study, draw);
-            tick(&format!("flow {} {}", well.group, well.subject));
-            out
+    mine.par_iter()
+        .map(|&(k, unit)| {
+            let mut out = match unit {
+                Unit::Flow(well, draw) => {
+                    let out = analyze_well(&gates, well, study, draw)?;
+                    tick(&format!("flow {} {}", well.group, well.subject));
+                    out
+                }
+                Unit::Elisa(plate) => {
+                    let mut out = UnitOutcome::default();
+                    out.values = analyze_plate(plate, study, &mut out.warnings)?;
+                    tick("ELISA plate");
+                    out
+                }
+                Unit::Blot(blot, number) => {
+                    let (values, picture, warnings) = analyze_blot(blot, number, study)?;
+                    tick("blot");
+                    UnitOutcome { values, blot: Some(picture), warnings, ..UnitOutcome::default() }
+                }
+            };
+            out.unit = k;
+            Ok(out)
         })
-        .collect::<Result<_>>()?;
-    let mut out = FlowOutcome::default();
-    for o in flow {
-        out.values.extend(o.values);
-        out.histograms.extend(o.histograms);
-        out.gate_plots.extend(o.gate_plots);
-        out.gating.extend(o.gating);
-        out.warnings.extend(o.warnings);
-    }
-    let FlowOutcome { mut values, histograms, gate_plots, gating, mut warnings } = out;
-    for plate in &study.elisa {
-        values.extend(analyze_plate(plate, study, &mut warnings)?);
-        tick("ELISA plate");
-    }
-    let blot_outcomes: Vec<(Vec<Value>, BlotPicture, Vec<String>)> = study
-        .blots
-        .par_iter()
-        .enumerate()
-        .map(|(i, blot)| {
-            let out = analyze_blot(blot, i as u32 + 1, study);
-            tick("blot");
-            out
-        })
-        .collect::<Result<_>>()?;
-    let mut blots = Vec::new();
-    for (v, picture, w) in blot_outcomes {
-        values.extend(v);
-        blots.push(picture);
-        warnings.extend(w);
+        .collect()
+}
+
+/// The study's [`Results`] from the outcomes of all its units (any order): values sorted by
+/// readout, group and subject, summaries, comparisons. The same outcomes give the same results
+/// however they were computed (one run, or shards merged).
+pub fn assemble(study: &Study, mut outcomes: Vec<UnitOutcome>) -> Results {
+    outcomes.sort_by_key(|o| o.unit);
+    let (mut values, mut histograms, mut gate_plots, mut gating, mut blots, mut warnings) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for o in outcomes {
+        values.extend(o.values);
+        histograms.extend(o.histograms);
+        gate_plots.extend(o.gate_plots);
+        gating.extend(o.gating);
+        blots.extend(o.blot);
+        warnings.extend(o.warnings);
     }
     let readout_index = |id: &str| study.readouts.iter().position(|r| r.id == id).unwrap_or(usize::MAX);
     values.sort_by(|a, b| {
@@ -413,7 +468,7 @@ pub fn analyze(study: &Study, progress: &(dyn Fn(usize, usize, &str) + Sync)) ->
         }
     }
     let comparisons = study.comparisons.iter().map(|c| compare(c, &values, &summaries)).collect();
-    Ok(Results {
+    Results {
         study: study.name.clone(),
         alpha: study.alpha,
         groups: study.groups.clone(),
@@ -426,7 +481,7 @@ pub fn analyze(study: &Study, progress: &(dyn Fn(usize, usize, &str) + Sync)) ->
         gating,
         blots,
         warnings,
-    })
+    }
 }
 
 /// One comparison: unpaired tests on the group summaries' values, paired tests on the subjects
@@ -602,8 +657,8 @@ fn marker_values(tube: &Tube, channel: &str, path: &Path) -> Result<Vec<f64>> {
     tube.strategy.dimension_values(&tube.sample, &dimension).map_err(|e| input(path, e))
 }
 
-fn analyze_well(gates: &Gates, well: &FlowWell, study: &Study, draw: bool) -> Result<FlowOutcome> {
-    let mut out = FlowOutcome::default();
+fn analyze_well(gates: &Gates, well: &FlowWell, study: &Study, draw: bool) -> Result<UnitOutcome> {
+    let mut out = UnitOutcome::default();
     let mut tubes: BTreeMap<&str, Tube> = BTreeMap::new();
     for (name, path) in &well.tubes {
         let tube = read_tube(gates, path)?;
@@ -621,7 +676,9 @@ fn analyze_well(gates: &Gates, well: &FlowWell, study: &Study, draw: bool) -> Re
         match &readout.kind {
             ReadoutKind::Mfi { population, marker, statistic, tube } => {
                 let (v, hist) = mfi(study, well, &tubes, tube, population, marker, *statistic)?;
-                out.values.push(value(readout, Some(v), None));
+                // a geometric mean without positive values is undefined: flagged, never NaN
+                let flag = (!v.is_finite()).then(|| format!("{} undefined", statistic.name()));
+                out.values.push(value(readout, v.is_finite().then_some(v), flag));
                 if draw {
                     out.histograms.push(Histogram { readout: readout.id.clone(), ..hist });
                 }
@@ -941,8 +998,12 @@ fn analyze_blot(blot: &BlotImage, number: u32, study: &Study) -> Result<(Vec<Val
                 readout: readout.id.clone(),
                 group: g.group.clone(),
                 subject: Subject::Replicate(number),
-                value: Some(g.mean_fold_change),
-                flag: g.saturated.then(|| "saturated".to_string()),
+                value: g.mean_fold_change.is_finite().then_some(g.mean_fold_change),
+                flag: if !g.mean_fold_change.is_finite() {
+                    Some("not finite (a zero loading control or reference)".to_string())
+                } else {
+                    g.saturated.then(|| "saturated".to_string())
+                },
             });
         }
     }

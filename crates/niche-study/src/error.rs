@@ -42,6 +42,9 @@ pub enum Error {
     /// The model failed.
     #[error(transparent)]
     Model(#[from] niche_model::Error),
+    /// Parts of a sharded run that cannot be merged.
+    #[error(transparent)]
+    Shard(#[from] crate::shard::ShardError),
     /// Writing an output failed.
     #[error("cannot write {path}")]
     Write {

@@ -2,7 +2,8 @@
 //! takes every raw file through the analysis crates ([`analyze::analyze`] → [`analyze::Results`]),
 //! the `reproduce` pipeline that runs the seed study from the model through the virtual lab and
 //! sets every published number beside its reproduction ([`reproduce::reproduce`]), and
-//! provenance ([`provenance`]). Real and simulated data go through exactly the same code.
+//! provenance ([`provenance`]), and sharded runs with exact merges ([`shard`]). Real and simulated
+//! data go through exactly the same code.
 //!
 //! ```no_run
 //! use niche_study::{Study, analyze::analyze};
@@ -22,6 +23,7 @@ pub mod output;
 pub mod provenance;
 mod read;
 pub mod reproduce;
+pub mod shard;
 pub mod study;
 
 pub use error::{Error, InputError, Result};

@@ -314,7 +314,7 @@ impl Readout {
 
 /// Which experiment a value comes from: a donor (the same donor's cells in several groups make
 /// paired tests possible) or a replicate number.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Subject {
     /// Replicate, from 1.

@@ -292,7 +292,8 @@ fn blot_verdicts_come_from_a_test_and_show_their_cv_sensitivity() {
 
 /// The seed study through study schema 1 gives what it gave through the first schema: every
 /// value, comparison and record of `niche reproduce --events 2000 --seed 1 --repeats 0` as niche
-/// c6f4813 wrote them (`fixtures/seed_schema0_golden.json`, made with that build's binary).
+/// c6f4813 wrote them (`fixtures/seed_schema0_golden.json`, made with that build's binary); the
+/// Figure 1 cohort's records, measured from FCS tubes since issue 21, within 1 % of the drawn values.
 #[test]
 fn the_seed_study_in_schema_1_gives_what_it_gave_in_the_first_schema() {
     let gold: serde_json::Value = serde_json::from_str(include_str!("fixtures/seed_schema0_golden.json")).unwrap();
@@ -335,7 +336,21 @@ fn the_seed_study_in_schema_1_gives_what_it_gave_in_the_first_schema() {
     assert_eq!(r.records.len(), gold_records.len());
     for (x, g) in r.records.iter().zip(gold_records) {
         assert_eq!(x.id, g[0].as_str().unwrap());
-        assert_eq!(x.reproduced, g[1].as_str().unwrap(), "{}", x.id);
+        let gold_text = g[1].as_str().unwrap();
+        if x.id.starts_with("cohort_cxcr4_mfi.") {
+            // Issue 21: Figure 1's patients are no longer the drawn numbers but FCS tubes written by
+            // the virtual cytometer and measured (stained over isotype median), so the cohort's
+            // values move by the measurement's noise: the same draws, within 1 %, the same verdict
+            let number = |t: &str| t.split([' ', ',']).find_map(|w| w.parse::<f64>().ok()).unwrap();
+            if x.id.ends_with(".mean") {
+                let (a, b) = (number(&x.reproduced), number(gold_text));
+                assert!((a / b - 1.0).abs() < 0.01, "{}: {a} vs {b}", x.id);
+            } else {
+                assert_eq!(x.reproduced.split(',').next(), gold_text.split(',').next(), "{}", x.id);
+            }
+        } else {
+            assert_eq!(x.reproduced, gold_text, "{}", x.id);
+        }
         assert_eq!(serde_json::to_value(x.pass).unwrap(), g[2], "{}", x.id);
         match (x.z, g[3].as_f64()) {
             (Some(a), Some(b)) => assert!(close(a, b), "{}: z {a} vs {b}", x.id),

@@ -19,8 +19,9 @@ pub enum LabCommand {
     /// PE-A, PerCP-Cy5-5-A, APC-A, linear 0–262143). One CXCL12 ELISA plate (Gen5-style
     /// CSV and its layout TOML), and blots (16-bit TIFF, one lane per group, GAPDH / Bcl-2 / Bax).
     /// `manifest.json` says what every file is (assay, tube, group, replicate, layout);
-    /// `truth.json` holds the model's values, which the analysis never reads. Everything is
-    /// reproducible from `--seed`. `manifest.json` records the instrument (`design.instrument`).
+    /// `truth.json` holds the model's values, which the analysis never reads; `study.toml` is the
+    /// study file that `niche analyze` reads them with. Everything is reproducible from `--seed`.
+    /// `manifest.json` records the instrument (`design.instrument`).
     ///
     /// Without `--study` the seed study is simulated: five groups (ALL alone, co-culture, with
     /// AMD3100, with VCR, with VCR and AMD3100), five replicates (what the paper's P values
@@ -28,7 +29,10 @@ pub enum LabCommand {
     /// or per assay: `{ flow = 6, elisa = 5, blot = 3 }`), `events`, `blot_cv`, `sampling`,
     /// `instrument` (`"facscalibur"` or `"fortessa"`) and the study file's `[[group]]` tables (`id`, `label`, `coculture = "MSC"`, `treatments = {
     /// vincristine = "1 umol/L", AMD3100 = "5 ug/mL" }`); the lab simulates what the model knows
-    /// and refuses other treatments.
+    /// and refuses other treatments. `patients = 37` makes a cohort: 37 patients (P01…P37) are
+    /// the donors, each patient's cells in every group; the study file names the wells by donor.
+    /// ELISA samples fill as many plates as they need (40 per plate in duplicate beside the
+    /// standards; `elisa/cxcl12_plate_<k>.csv` and its layout when there are several).
     ///
     /// Each well holds its donor's model state plus the between-experiment variation the donor
     /// model does not explain, from a variance function of the condition fitted to the paper's SDs
@@ -95,12 +99,16 @@ fn run_lab(args: &RunArgs) -> Result<()> {
     let start = std::time::Instant::now();
     let (manifest, truth) =
         niche_lab::run::run(&design, args.seed, staged.path()).with_context(|| dir.display().to_string())?;
+    let targets = niche_model::targets::seed()?;
+    let study = niche_study::reproduce::lab_study_file(&manifest, targets);
+    niche_lab::run::write_atomic(&staged.path().join("study.toml"), study.as_bytes())?;
     staged.commit()?;
     let count = |assay: &str| manifest.files.iter().filter(|f| f.assay == assay).count();
     eprintln!(
-        "wrote {} FCS tubes, {} ELISA plate, {} blots for {} wells into {} in {:.2} s (manifest.json, truth.json)",
+        "wrote {} FCS tubes, {} ELISA plate{}, {} blots for {} wells into {} in {:.2} s (manifest.json, truth.json, study.toml)",
         count("flow"),
         count("elisa"),
+        if count("elisa") == 1 { "" } else { "s" },
         count("blot"),
         truth.wells.len(),
         dir.display(),

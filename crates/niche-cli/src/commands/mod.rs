@@ -7,6 +7,7 @@ pub mod elisa;
 pub mod fcs;
 pub mod gate;
 pub mod lab;
+pub mod merge;
 pub mod model;
 pub mod output;
 pub mod stats;

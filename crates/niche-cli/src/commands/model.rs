@@ -7,10 +7,12 @@ use clap::{Args, Subcommand, ValueEnum};
 use niche_model::calibrate::{calibrate, evaluate};
 use niche_model::donors::Variability;
 use niche_model::ode::STATE_NAMES;
-use niche_model::scan::{cohort, scan};
+use niche_model::scan::{GridPoint, GridSpec, cohort, scan, scan_points};
 use niche_model::simulate::{Readouts, Tolerances, simulate};
 use niche_model::{Condition, Parameters};
+use niche_study::shard::{Part, Payload, ScanSpec};
 use serde_json::json;
+use std::io::Write;
 
 use super::output::Output;
 
@@ -30,6 +32,11 @@ pub enum ModelCommand {
     Fit(FitArgs),
     /// Simulate a VCR × AMD3100 dose grid with every readout and Bliss, HSA, Loewe and ZIP scores
     /// (positive = synergy; the grid needs dose 0 of each drug for the scores).
+    ///
+    /// Large grids split across processes or machines: `--shard I/K -o PART.json` computes grid
+    /// points k (k = i·n_amd + j) with k mod K = I − 1, and `niche merge PART... -o grid.csv` scores
+    /// synergy over the whole grid and writes exactly what one unsharded scan writes. Every point
+    /// sees the same donors, drawn from `--seed` and `--donors` alone.
     Scan(ScanArgs),
     /// Virtual newly diagnosed and R/R patients whose CXCR4 follows Figure 1, and what AMD3100
     /// adds to VCR for each.
@@ -112,6 +119,18 @@ pub struct ScanArgs {
     /// `csv` or `json`.
     #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
     format: TableFormat,
+    /// Compute only shard I of K (I from 1 to K): the grid points k with k mod K = I − 1, written
+    /// with full precision and without synergy scores to the part file `-o`; `niche merge` makes
+    /// the grid of the parts.
+    #[arg(long, value_name = "I/K")]
+    shard: Option<niche_study::shard::Shard>,
+    /// Write to FILE instead of standard output (atomically: a temporary file renamed into place).
+    /// Needed with `--shard`.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Replace an existing output file.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args)]
@@ -170,8 +189,9 @@ pub struct OmexArgs {
     study: Option<PathBuf>,
 }
 
+// `--format` of tables (no variant docs: clap would print them in every --help)
 #[derive(Clone, Copy, ValueEnum)]
-enum TableFormat {
+pub enum TableFormat {
     Csv,
     Json,
 }
@@ -378,35 +398,63 @@ fn scan_command(a: &ScanArgs) -> Result<()> {
     if a.vcr.len() * a.amd.len() * a.donors.max(1) > 2_000_000 {
         bail!("{} × {} doses × {} donors is more than 2 million simulations", a.vcr.len(), a.amd.len(), a.donors);
     }
-    let grid = scan(&Parameters::default(), a.msc, &a.vcr, &a.amd, a.donors, a.seed, a.hours)?;
-    Output::Stdout.write_with(|out| {
-        match a.format {
-            TableFormat::Csv => {
-                writeln!(out, "vcr_um,amd_ug_per_ml,{READOUT_COLUMNS},apoptosis_sd,bliss,hsa,loewe,zip")?;
-                for g in &grid {
-                    let s = g.synergy;
-                    let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.6}"));
-                    writeln!(
-                        out,
-                        "{},{},{},{:.6},{},{},{},{}",
-                        g.vcr_um,
-                        g.amd_ug_per_ml,
-                        readout_cells(&g.readouts),
-                        g.apoptosis_sd,
-                        opt(s.map(|s| s.bliss)),
-                        opt(s.map(|s| s.hsa)),
-                        opt(s.map(|s| s.loewe)),
-                        opt(s.and_then(|s| s.zip))
-                    )?;
-                }
-            }
-            TableFormat::Json => {
-                serde_json::to_writer_pretty(&mut *out, &json!({"msc": a.msc, "donors": a.donors, "seed": a.seed, "synergy_sign": "positive = synergy", "grid": grid}))?;
-                writeln!(out)?;
-            }
-        }
+    let spec = ScanSpec {
+        msc: a.msc,
+        vcr_um: a.vcr.clone(),
+        amd_ug_per_ml: a.amd.clone(),
+        donors: a.donors,
+        seed: a.seed,
+        hours: a.hours,
+    };
+    let output = Output::new(a.output.as_deref(), &[], a.force).context("--output")?;
+    let Some(shard) = a.shard else {
+        let grid = scan(&Parameters::default(), a.msc, &a.vcr, &a.amd, a.donors, a.seed, a.hours)?;
+        return output.write_with(|out| write_scan(out, a.format, &spec, &grid));
+    };
+    if a.output.is_none() {
+        bail!("--shard {shard}: give the part file with -o PART.json (niche merge reads it)");
+    }
+    let grid =
+        GridSpec { msc: a.msc, vcr_um: &a.vcr, amd_ug_per_ml: &a.amd, donors: a.donors, seed: a.seed, hours: a.hours };
+    let points = scan_points(&Parameters::default(), &grid, &|k| shard.owns(k))?;
+    let part = Part::new(spec.fingerprint(), shard, grid.len(), Payload::Scan { spec, points });
+    output.write_with(|out| {
+        out.write_all(part.to_json().as_bytes())?;
         Ok(())
     })
+}
+
+/// A scan's grid as `model scan` writes it (and `niche merge` of its parts).
+pub fn write_scan(out: &mut dyn Write, format: TableFormat, spec: &ScanSpec, grid: &[GridPoint]) -> Result<()> {
+    match format {
+        TableFormat::Csv => {
+            writeln!(out, "vcr_um,amd_ug_per_ml,{READOUT_COLUMNS},apoptosis_sd,bliss,hsa,loewe,zip")?;
+            for g in grid {
+                let s = g.synergy;
+                let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.6}"));
+                writeln!(
+                    out,
+                    "{},{},{},{:.6},{},{},{},{}",
+                    g.vcr_um,
+                    g.amd_ug_per_ml,
+                    readout_cells(&g.readouts),
+                    g.apoptosis_sd,
+                    opt(s.map(|s| s.bliss)),
+                    opt(s.map(|s| s.hsa)),
+                    opt(s.map(|s| s.loewe)),
+                    opt(s.and_then(|s| s.zip))
+                )?;
+            }
+        }
+        TableFormat::Json => {
+            serde_json::to_writer_pretty(
+                &mut *out,
+                &json!({"msc": spec.msc, "donors": spec.donors, "seed": spec.seed, "synergy_sign": "positive = synergy", "grid": grid}),
+            )?;
+            writeln!(out)?;
+        }
+    }
+    Ok(())
 }
 
 fn cohort_command(a: &CohortArgs) -> Result<()> {

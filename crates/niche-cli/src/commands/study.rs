@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use niche_study::Study;
@@ -14,7 +14,8 @@ pub struct AnalyzeArgs {
     /// The study file (TOML): groups, raw files with their group and replicate, gating,
     /// comparisons. See `niche_study::study` for the schema.
     study: PathBuf,
-    /// Output directory for the report (default: `<study name>_report` beside the study file).
+    /// Output directory for the report (default: `<study name>_report` beside the study file);
+    /// with `--shard`, the part file.
     #[arg(short, long, value_name = "DIR")]
     output: Option<PathBuf>,
     /// Replace an existing output (an empty directory, or one holding niche's manifest.json; never
@@ -22,6 +23,12 @@ pub struct AnalyzeArgs {
     /// complete, so a killed run leaves the old output or the new one, never a mix.
     #[arg(long)]
     force: bool,
+    /// Analyse only shard I of K (I from 1 to K) and write a part file (`-o PART.json`): the units
+    /// k with k mod K = I − 1, counting flow wells, then ELISA plates, then blots as the study file
+    /// lists them. `niche merge PART... -o DIR` makes the report of all parts, exactly the one an
+    /// unsharded run writes.
+    #[arg(long, value_name = "I/K")]
+    shard: Option<niche_study::shard::Shard>,
 }
 
 #[derive(Args)]
@@ -132,14 +139,15 @@ fn follow(bar: &ProgressBar) -> impl Fn(usize, usize, &str) + Sync + '_ {
 
 pub fn analyze(args: &AnalyzeArgs) -> Result<()> {
     let study = Study::open(&args.study)?;
+    if let Some(shard) = args.shard {
+        return analyze_shard(args, &study, shard);
+    }
     let dir = args.output.clone().unwrap_or_else(|| {
         let stem = args.study.file_stem().map_or("study".into(), |s| s.to_string_lossy().into_owned());
         args.study.with_file_name(format!("{stem}_report"))
     });
     let mut inputs: Vec<PathBuf> = vec![args.study.clone()];
-    inputs.extend(study.flow.iter().flat_map(|w| w.tubes.values().cloned()));
-    inputs.extend(study.elisa.iter().flat_map(|e| [e.plate.clone(), e.layout.clone()]));
-    inputs.extend(study.blots.iter().flat_map(|b| [b.image.clone(), b.layout.clone()]));
+    inputs.extend(niche_study::analyze::units(&study).iter().flat_map(|u| u.files()).map(PathBuf::from));
     if let niche_study::study::Gating::File(p) | niche_study::study::Gating::Workspace(p) = &study.gating {
         inputs.push(p.clone());
     }
@@ -148,6 +156,18 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<()> {
     progress.set_prefix("analyze");
     let results = niche_study::analyze::analyze(&study, &follow(&progress))?;
     progress.finish_and_clear();
+    let inputs = inputs.iter().map(|p| sha256(p)).collect::<Result<_, _>>()?;
+    write_analysis(staged, &dir, &results, inputs)
+}
+
+/// The report of an analysis (one run's or merged parts'): written into `staged`, committed,
+/// warnings to stderr, the text report to stdout.
+pub fn write_analysis(
+    staged: StagedDir,
+    dir: &std::path::Path,
+    results: &niche_study::analyze::Results,
+    inputs: Vec<InputFile>,
+) -> Result<()> {
     let provenance = Provenance {
         command: "analyze".into(),
         niche_version: env!("CARGO_PKG_VERSION").into(),
@@ -155,16 +175,55 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<()> {
         events: None,
         sampling: None,
         replications: None,
-        inputs: inputs.iter().map(|p| sha256(p)).collect::<Result<_, _>>()?,
+        inputs,
     };
-    let written = niche_report::write_report(staged.path(), &results, None, &provenance)?;
+    let written = niche_report::write_report(staged.path(), results, None, &provenance)?;
     staged.commit()?;
     for w in &results.warnings {
         eprintln!("warning: {w}");
     }
     warn_report(&written);
     eprintln!("wrote {} files into {}; open {}", written.files.len(), dir.display(), dir.join("report.html").display());
-    print!("{}", niche_report::text(&results, None));
+    print!("{}", niche_report::text(results, None));
+    Ok(())
+}
+
+/// `analyze --shard I/K -o PART.json`: this shard's units with their files' SHA-256.
+fn analyze_shard(args: &AnalyzeArgs, study: &Study, shard: niche_study::shard::Shard) -> Result<()> {
+    use niche_study::shard::{Part, Payload, study_fingerprint};
+    let Some(path) = &args.output else {
+        bail!("--shard {shard}: give the part file with -o PART.json (niche merge reads it)");
+    };
+    let output = super::output::Output::new(Some(path), &[&args.study], args.force).context("--output")?;
+    let all = niche_study::analyze::units(study);
+    let progress = bar();
+    progress.set_prefix(format!("analyze {shard}"));
+    let units = niche_study::analyze::analyze_units(study, &|k| shard.owns(k), &follow(&progress))?;
+    progress.finish_and_clear();
+    let inputs = all
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| shard.owns(*k))
+        .map(|(k, u)| Ok((k, u.files().into_iter().map(sha256).collect::<Result<Vec<_>, _>>()?)))
+        .collect::<Result<Vec<_>>>()?;
+    let study_file = sha256(&args.study)?;
+    let gating_file = match &study.gating {
+        niche_study::study::Gating::File(p) | niche_study::study::Gating::Workspace(p) => Some(sha256(p)?),
+        _ => None,
+    };
+    let absolute = std::path::absolute(&args.study).with_context(|| args.study.display().to_string())?;
+    let n_units = units.len();
+    let part = Part::new(
+        study_fingerprint(&study_file),
+        shard,
+        all.len(),
+        Payload::Analyze { study: absolute, study_file, gating_file, units, inputs },
+    );
+    output.write_with(|out| {
+        out.write_all(part.to_json().as_bytes())?;
+        Ok(())
+    })?;
+    eprintln!("analysed {n_units} of {} units (shard {shard}) into {}", all.len(), path.display());
     Ok(())
 }
 
@@ -225,6 +284,7 @@ pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
             .iter()
             .flat_map(|f| std::iter::once(raw.join(&f.path)).chain(f.layout.as_ref().map(|l| raw.join(l)))),
     );
+    inputs.extend(reproduction.cohort.files.iter().map(|f| raw.join(f)));
     let provenance = Provenance {
         command: "reproduce".into(),
         niche_version: env!("CARGO_PKG_VERSION").into(),
