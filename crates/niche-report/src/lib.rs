@@ -8,6 +8,7 @@
 //! and network access.
 
 pub mod figures;
+pub mod parquet;
 pub mod png;
 pub mod report;
 pub mod svg;
