@@ -368,7 +368,7 @@ fn stats_compare_rejects_bad_data_with_the_line() {
     assert!(stderr(&o).contains("\"first\" has 1 value"), "{}", stderr(&o));
     std::fs::write(tmp.path().join("three.csv"), "group,value\nA,1\nA,2\nB,2\nB,3\nC,1\nC,5\n").unwrap();
     let o = niche(&["stats", "compare", "three.csv", "--test", "paired"], tmp.path());
-    assert!(stderr(&o).contains("compares two groups, the file has 3"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("compares two groups, the data have 3"), "{}", stderr(&o));
 }
 
 #[test]

@@ -9,7 +9,8 @@
 //!
 //! - [`report::write_report`]: everything into one directory (figures, `report.html`,
 //!   `report.txt`, `tables/`); [`figures`]: one function per figure; [`svg`]: the drawing
-//!   primitives; `png` (the default `png` feature): PNG copies of the figures.
+//!   primitives; [`parquet`]: the tables as Parquet; `png` (the default `png` feature): PNG copies
+//!   of the figures.
 //!
 //! ```
 //! use niche_report::svg::Svg;
@@ -21,6 +22,7 @@
 //! ```
 
 pub mod figures;
+pub mod parquet;
 #[cfg(feature = "png")]
 pub mod png;
 pub mod report;

@@ -38,6 +38,15 @@ pub enum WriteError {
         #[source]
         source: std::io::Error,
     },
+    /// A table that cannot be written as Parquet.
+    #[error("cannot write {path} as Parquet")]
+    Parquet {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: crate::parquet::Error,
+    },
     /// A table that cannot be serialised as JSON.
     #[error("cannot serialise {what} as JSON")]
     Json {
@@ -60,6 +69,16 @@ fn write(dir: &Path, name: &str, content: &[u8], written: &mut Written) -> Resul
     std::fs::rename(&tmp, &path).map_err(|source| WriteError::File { path: path.display().to_string(), source })?;
     written.push(name.to_string());
     Ok(())
+}
+
+/// Writes `stem.csv` and its columnar twin `stem.parquet` (units from the column names).
+fn write_table(dir: &Path, stem: &str, csv: &str, written: &mut Written) -> Result<(), WriteError> {
+    write(dir, &format!("{stem}.csv"), csv.as_bytes(), written)?;
+    let name = format!("{stem}.parquet");
+    let mut bytes = Vec::new();
+    crate::parquet::write_csv(csv, &mut bytes)
+        .map_err(|source| WriteError::Parquet { path: dir.join(&name).display().to_string(), source })?;
+    write(dir, &name, &bytes, written)
 }
 
 fn p_text(p: Option<f64>) -> String {
@@ -422,7 +441,7 @@ pub fn write_report(
             csv_field(v.flag.as_deref().unwrap_or(""))
         );
     }
-    write(dir, "tables/values.csv", values_csv.as_bytes(), &mut written)?;
+    write_table(dir, "tables/values", &values_csv, &mut written)?;
     let mut summary_csv = String::from("readout,group,n,mean,sd,flagged\n");
     for x in &results.summaries {
         let _ = writeln!(
@@ -436,7 +455,7 @@ pub fn write_report(
             x.flagged
         );
     }
-    write(dir, "tables/summaries.csv", summary_csv.as_bytes(), &mut written)?;
+    write_table(dir, "tables/summaries", &summary_csv, &mut written)?;
     let mut comparisons_csv = String::from("readout,group,reference,test,p,mean,reference_mean,n,reference_n\n");
     for c in &results.comparisons {
         let _ = writeln!(
@@ -453,7 +472,7 @@ pub fn write_report(
             c.n.1
         );
     }
-    write(dir, "tables/comparisons.csv", comparisons_csv.as_bytes(), &mut written)?;
+    write_table(dir, "tables/comparisons", &comparisons_csv, &mut written)?;
     let mut gating_csv = String::from("group,replicate,donor,tube,file,population,parent,count,percent_of_parent\n");
     for t in &results.gating {
         for (population, parent, _, count, percent) in &t.populations {
@@ -470,7 +489,7 @@ pub fn write_report(
             );
         }
     }
-    write(dir, "tables/gating.csv", gating_csv.as_bytes(), &mut written)?;
+    write_table(dir, "tables/gating", &gating_csv, &mut written)?;
     let json = |what: &'static str, v: serde_json::Value| -> Result<Vec<u8>, WriteError> {
         let mut out = serde_json::to_vec_pretty(&v).map_err(|source| WriteError::Json { what, source })?;
         out.push(b'\n');
@@ -527,7 +546,7 @@ pub fn write_report(
                 opt(o.and_then(|o| o.median_abs_z).map(|z| z.to_string())),
             );
         }
-        write(dir, "tables/reproduction.csv", csv.as_bytes(), &mut written)?;
+        write_table(dir, "tables/reproduction", &csv, &mut written)?;
     }
     let report_text = text(results, reproduction);
     write(dir, "report.txt", report_text.as_bytes(), &mut written)?;

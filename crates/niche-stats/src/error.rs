@@ -82,6 +82,31 @@ pub enum Error {
         /// The SD.
         sd: f64,
     },
+    /// A two-group test got another number of groups.
+    #[error("{test} compares two groups, the data have {found}")]
+    GroupCount {
+        /// The test.
+        test: &'static str,
+        /// Groups given.
+        found: usize,
+    },
+    /// A control group that is not among the groups.
+    #[error("control group {group:?} is not in the data ({groups})")]
+    UnknownGroup {
+        /// The name given.
+        group: String,
+        /// The groups there are, comma-separated.
+        groups: String,
+    },
+    /// A control group for a test without comparisons against a control.
+    #[error("a control group applies to anova (Dunnett) and kruskal (Dunn)")]
+    ControlNotApplicable,
+    /// Paired data whose pair labels do not match.
+    #[error("{reason}")]
+    Pairing {
+        /// What does not match.
+        reason: String,
+    },
     /// An error in one check of an audit of published P values.
     #[error("check {id:?}")]
     InCheck {

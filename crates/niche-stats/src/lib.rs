@@ -8,6 +8,7 @@
 //!   [`dunnett::dunnett`] (against a control), [`contingency`] (chi-square, Fisher's exact 2 × 2),
 //!   [`multiple::adjust`] (Bonferroni, Šidák, Holm, Benjamini–Hochberg).
 //! - [`nls::fit`]: Levenberg–Marquardt with weights, bounds, SEs and CIs.
+//! - [`compare::compare`]: descriptives, one test and its multiple comparisons for named groups.
 //! - [`table1::build`]: patient characteristics by group with the right test per row.
 //! - [`audit`]: which test and which n per group reproduce a published P from its means and SDs
 //!   (statcheck/GRIM-style).
@@ -30,6 +31,7 @@
 
 pub mod anova;
 pub mod audit;
+pub mod compare;
 pub mod contingency;
 mod descriptive;
 pub mod distribution;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use niche_fcs as fcs;
+use niche_report::parquet::{Column, Values as ParquetValues};
 use serde::Serialize;
 
 use super::output::Output;
@@ -68,7 +69,8 @@ pub struct ExportArgs {
     /// (FlowIO's "preprocessed" values).
     #[arg(long, value_enum, default_value_t = ValuesArg::Scaled)]
     values: ValuesArg,
-    /// Column separator.
+    /// `csv`, `tsv`, or `parquet` (a file: needs -o; float64 columns named by $PnN, with
+    /// $PnS as the field's `label` metadata).
     #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
     format: TableFormat,
     /// Output file (default: standard output). Never an input; an existing file needs --force.
@@ -91,6 +93,7 @@ enum ValuesArg {
 enum TableFormat {
     Csv,
     Tsv,
+    Parquet,
 }
 
 pub fn run(command: FcsCommand) -> Result<ExitCode> {
@@ -224,6 +227,8 @@ fn write_info_text(out: &mut dyn Write, info: &FileInfo) -> Result<()> {
 }
 
 fn export(args: &ExportArgs) -> Result<()> {
+    let parquet = matches!(args.format, TableFormat::Parquet);
+    super::output::parquet_needs_file(parquet, args.output.as_deref())?;
     let output = Output::new(args.output.as_deref(), &[&args.file], args.force)?;
     let file = read(&args.read.reader(), &args.file)?;
     let index = (args.dataset - 1) as usize;
@@ -239,8 +244,32 @@ fn export(args: &ExportArgs) -> Result<()> {
     let separator = match args.format {
         TableFormat::Csv => b',',
         TableFormat::Tsv => b'\t',
+        TableFormat::Parquet => return output.write_parquet(&parquet_columns(ds, events, args.values)),
     };
     output.write_with(|out| write_table(out, &events, separator))
+}
+
+/// One float64 column per parameter, `label` ($PnS) and `values` (raw or scaled) as metadata.
+fn parquet_columns(ds: &fcs::DataSet, events: fcs::Events<f64>, values: ValuesArg) -> Vec<Column> {
+    let n = events.n_events();
+    let (names, _, flat) = events.into_parts();
+    names
+        .into_iter()
+        .enumerate()
+        .map(|(j, name)| {
+            let mut metadata =
+                vec![("values".to_string(), if matches!(values, ValuesArg::Raw) { "raw" } else { "scaled" }.into())];
+            if let Some(label) = ds.parameters.get(j).and_then(|p| p.label.clone()) {
+                metadata.push(("label".into(), label));
+            }
+            Column {
+                name,
+                unit: None,
+                metadata,
+                values: ParquetValues::Float(flat[j * n..(j + 1) * n].iter().map(|&v| Some(v)).collect()),
+            }
+        })
+        .collect()
 }
 
 /// Writes a header of quoted-as-needed names, then one row per event.

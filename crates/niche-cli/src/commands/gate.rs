@@ -31,13 +31,17 @@ pub struct GateArgs {
     /// With --wsp: the sample whose gates to apply (its name in FlowJo, or its FCS file name).
     #[arg(long, requires = "wsp")]
     sample: Option<String>,
-    /// `text` for people; `json` and `csv` for programs.
+    /// `text` for people; `json` and `csv` for programs; `parquet` (the CSV's columns, a file:
+    /// needs -o).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Output file (default: standard output). Never an input; an existing file needs --force.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
     /// Also write `DIR/Results_<population>.txt`, one 0 or 1 per event (the compliance suite's format).
     #[arg(long, value_name = "DIR")]
     membership: Option<PathBuf>,
-    /// Replace existing membership files.
+    /// Replace existing membership files and an existing output file.
     #[arg(long)]
     force: bool,
     /// Per population, statistics of these channels ($PnN): count, mean, SD, CV, median,
@@ -67,6 +71,7 @@ enum Format {
     Text,
     Json,
     Csv,
+    Parquet,
 }
 
 #[derive(Serialize)]
@@ -89,6 +94,11 @@ struct Row<'a> {
 }
 
 pub fn run(args: &GateArgs) -> Result<()> {
+    let parquet = matches!(args.format, Format::Parquet);
+    super::output::parquet_needs_file(parquet, args.output.as_deref())?;
+    let mut inputs: Vec<&Path> = vec![&args.file];
+    inputs.extend(args.gatingml.as_deref().into_iter().chain(args.wsp.as_deref()).chain(args.spillover.as_deref()));
+    let output = Output::new(args.output.as_deref(), &inputs, args.force)?;
     let file_name = args.file.display().to_string();
     let options = if args.lenient { fcs::ReadOptions::lenient() } else { fcs::ReadOptions::default() };
     let file = fcs::Reader::new(options).read_path(&args.file).with_context(|| file_name.clone())?;
@@ -164,15 +174,15 @@ pub fn run(args: &GateArgs) -> Result<()> {
         })
         .collect();
     let report = Report { file: file_name, n_events: results.n_events, populations: rows, warnings: &warnings };
-    Output::Stdout.write_with(|out| match args.format {
-        Format::Json => {
+    match args.format {
+        Format::Json => output.write_with(|out| {
             serde_json::to_writer_pretty(&mut *out, &report)?;
             writeln!(out)?;
             Ok(())
-        }
-        Format::Csv => write_csv(out, &report, &args.stats),
-        Format::Text => write_text(out, &report),
-    })
+        }),
+        Format::Csv | Format::Parquet => output.write_table(parquet, |out| write_csv(out, &report, &args.stats)),
+        Format::Text => output.write_with(|out| write_text(out, &report)),
+    }
 }
 
 fn write_memberships(dir: &Path, results: &cyto::GatingResults, force: bool) -> Result<()> {

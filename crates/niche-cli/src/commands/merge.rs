@@ -17,7 +17,7 @@ pub struct MergeArgs {
     /// twice or missing are refused by name.
     #[arg(required = true, value_name = "PART")]
     parts: Vec<PathBuf>,
-    /// The merged output: for scan parts a CSV or JSON file (`--format`), exactly what the
+    /// The merged output: for scan parts a CSV, JSON or Parquet file (`--format`), exactly what the
     /// unsharded `model scan` writes, synergy scored over the whole grid; for analyze parts the
     /// report directory, exactly what the unsharded `analyze` writes. Written atomically.
     #[arg(short, long, value_name = "OUT")]
@@ -25,7 +25,7 @@ pub struct MergeArgs {
     /// Replace an existing output (for a directory: only a niche output).
     #[arg(long)]
     force: bool,
-    /// Scan parts: `csv` or `json`.
+    /// Scan parts: `csv`, `json` or `parquet` (the CSV's columns, units in the field metadata).
     #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
     format: TableFormat,
 }
@@ -41,7 +41,9 @@ pub fn run(args: &MergeArgs) -> Result<()> {
         Payload::Scan { .. } => {
             let (spec, grid) = merge_scan(&parts)?;
             let output = Output::new(Some(&args.output), &inputs, args.force).context("--output")?;
-            output.write_with(|out| write_scan(out, args.format, &spec, &grid))?;
+            output.write_table(matches!(args.format, TableFormat::Parquet), |out| {
+                write_scan(out, args.format, &spec, &grid)
+            })?;
             eprintln!("merged {} parts: {} grid points into {}", parts.len(), grid.len(), args.output.display());
         }
         Payload::Analyze { study, .. } => {

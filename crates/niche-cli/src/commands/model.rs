@@ -81,9 +81,16 @@ pub struct SimulateArgs {
     /// Output times per hour.
     #[arg(long, default_value_t = 1)]
     per_hour: u32,
-    /// `csv` or `json`.
+    /// `csv` or `json`, or `parquet` (the CSV's columns, units in the field metadata; a file:
+    /// needs -o).
     #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
     format: TableFormat,
+    /// Output file (default: standard output). An existing file needs --force.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Replace an existing output file.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args)]
@@ -116,7 +123,8 @@ pub struct ScanArgs {
     /// Culture hours.
     #[arg(long, default_value_t = 24.0)]
     hours: f64,
-    /// `csv` or `json`.
+    /// `csv` or `json`, or `parquet` (the CSV's columns, units in the field metadata; a file:
+    /// needs -o).
     #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
     format: TableFormat,
     /// Compute only shard I of K (I from 1 to K): the grid points k with k mod K = I − 1, written
@@ -125,7 +133,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "I/K")]
     shard: Option<niche_study::shard::Shard>,
     /// Write to FILE instead of standard output (atomically: a temporary file renamed into place).
-    /// Needed with `--shard`.
+    /// Needed with `--shard` and `--format parquet`; an existing file needs --force.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Replace an existing output file.
@@ -144,9 +152,16 @@ pub struct CohortArgs {
     /// How patients are drawn from each cohort's distribution.
     #[arg(long, value_enum, default_value_t = crate::commands::study::SamplingArg::Random)]
     sampling: crate::commands::study::SamplingArg,
-    /// `csv` or `json`.
+    /// `csv` or `json`, or `parquet` (the CSV's columns, units in the field metadata; a file:
+    /// needs -o).
     #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
     format: TableFormat,
+    /// Output file (default: standard output). An existing file needs --force.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Replace an existing output file.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args)]
@@ -194,6 +209,15 @@ pub struct OmexArgs {
 pub enum TableFormat {
     Csv,
     Json,
+    Parquet,
+}
+
+impl TableFormat {
+    /// Checks `--format parquet` has `-o` and chooses the output.
+    fn output(self, path: Option<&std::path::Path>, force: bool) -> Result<Output> {
+        super::output::parquet_needs_file(matches!(self, TableFormat::Parquet), path)?;
+        Output::new(path, &[], force)
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -289,6 +313,7 @@ fn readout_cells(r: &Readouts) -> String {
 }
 
 fn simulate_command(a: &SimulateArgs) -> Result<()> {
+    let output = a.format.output(a.output.as_deref(), a.force)?;
     if !(a.hours.is_finite() && a.hours > 0.0 && a.hours <= 24.0 * 30.0) {
         bail!("--hours {}: give a positive number of hours (at most 720)", a.hours);
     }
@@ -297,9 +322,9 @@ fn simulate_command(a: &SimulateArgs) -> Result<()> {
     let p = Parameters::default();
     let condition = Condition { msc: a.msc, vcr_um: a.vcr, amd_ug_per_ml: a.amd };
     let t = simulate(&p, &condition, &times, Tolerances::default())?;
-    Output::Stdout.write_with(|out| {
+    output.write_table(matches!(a.format, TableFormat::Parquet), |out| {
         match a.format {
-            TableFormat::Csv => {
+            TableFormat::Csv | TableFormat::Parquet => {
                 // states (Bax and Bcl-2 among them), then the assay readouts
                 writeln!(
                     out,
@@ -395,6 +420,7 @@ fn fit_command(a: &FitArgs) -> Result<()> {
 }
 
 fn scan_command(a: &ScanArgs) -> Result<()> {
+    let output = a.format.output(a.output.as_deref(), a.force)?;
     if a.vcr.len() * a.amd.len() * a.donors.max(1) > 2_000_000 {
         bail!("{} × {} doses × {} donors is more than 2 million simulations", a.vcr.len(), a.amd.len(), a.donors);
     }
@@ -406,10 +432,10 @@ fn scan_command(a: &ScanArgs) -> Result<()> {
         seed: a.seed,
         hours: a.hours,
     };
-    let output = Output::new(a.output.as_deref(), &[], a.force).context("--output")?;
     let Some(shard) = a.shard else {
         let grid = scan(&Parameters::default(), a.msc, &a.vcr, &a.amd, a.donors, a.seed, a.hours)?;
-        return output.write_with(|out| write_scan(out, a.format, &spec, &grid));
+        return output
+            .write_table(matches!(a.format, TableFormat::Parquet), |out| write_scan(out, a.format, &spec, &grid));
     };
     if a.output.is_none() {
         bail!("--shard {shard}: give the part file with -o PART.json (niche merge reads it)");
@@ -427,7 +453,8 @@ fn scan_command(a: &ScanArgs) -> Result<()> {
 /// A scan's grid as `model scan` writes it (and `niche merge` of its parts).
 pub fn write_scan(out: &mut dyn Write, format: TableFormat, spec: &ScanSpec, grid: &[GridPoint]) -> Result<()> {
     match format {
-        TableFormat::Csv => {
+        // Parquet: the CSV's columns, converted by `Output::write_table`
+        TableFormat::Csv | TableFormat::Parquet => {
             writeln!(out, "vcr_um,amd_ug_per_ml,{READOUT_COLUMNS},apoptosis_sd,bliss,hsa,loewe,zip")?;
             for g in grid {
                 let s = g.synergy;
@@ -458,10 +485,11 @@ pub fn write_scan(out: &mut dyn Write, format: TableFormat, spec: &ScanSpec, gri
 }
 
 fn cohort_command(a: &CohortArgs) -> Result<()> {
+    let output = a.format.output(a.output.as_deref(), a.force)?;
     let patients = cohort(&Parameters::default(), Some(a.patients), a.seed, a.sampling.into())?;
-    Output::Stdout.write_with(|out| {
+    output.write_table(matches!(a.format, TableFormat::Parquet), |out| {
         match a.format {
-            TableFormat::Csv => {
+            TableFormat::Csv | TableFormat::Parquet => {
                 writeln!(out, "cohort,cxcr4_mfi,vcr_apoptosis_percent,vcr_amd_apoptosis_percent,amd_benefit_points")?;
                 for p in &patients {
                     writeln!(

@@ -64,6 +64,39 @@ impl Output {
     }
 }
 
+/// Parquet is binary and written whole: it goes to a file (`-o FILE`), never to stdout.
+pub fn parquet_needs_file(parquet: bool, output: Option<&Path>) -> Result<()> {
+    if parquet && output.is_none() {
+        bail!("--format parquet writes a file: give -o FILE");
+    }
+    Ok(())
+}
+
+impl Output {
+    /// Writes the table that `write_csv` prints as CSV: as that CSV, or with `parquet` as a
+    /// Parquet file of the same columns and values (units from the column names).
+    pub fn write_table(&self, parquet: bool, write_csv: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+        if !parquet {
+            return self.write_with(write_csv);
+        }
+        let mut csv = Vec::new();
+        write_csv(&mut csv)?;
+        let csv = String::from_utf8(csv).context("the table is not UTF-8")?;
+        let columns = niche_report::parquet::from_csv(&csv, niche_report::parquet::unit_of)?;
+        self.write_parquet(&columns)
+    }
+
+    /// Writes `columns` as a Parquet file.
+    pub fn write_parquet(&self, columns: &[niche_report::parquet::Column]) -> Result<()> {
+        if matches!(self, Output::Stdout) {
+            bail!("--format parquet writes a file: give -o FILE");
+        }
+        let mut bytes = Vec::new();
+        niche_report::parquet::write(columns, &mut bytes)?;
+        self.write_with(|out| Ok(out.write_all(&bytes)?))
+    }
+}
+
 fn ignore_broken_pipe(e: std::io::Error) -> std::io::Result<()> {
     if e.kind() == std::io::ErrorKind::BrokenPipe { Ok(()) } else { Err(e) }
 }

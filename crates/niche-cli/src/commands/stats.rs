@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use niche_stats::{self as stats, Descriptive, TestResult, format};
-use serde::Serialize;
+use niche_stats::compare::{self, Comparison, Group};
+use niche_stats::{self as stats, format};
 
 use super::output::Output;
 
@@ -97,16 +97,24 @@ enum Test {
     Kruskal,
 }
 
+impl From<Test> for compare::Test {
+    fn from(t: Test) -> Self {
+        match t {
+            Test::Student => compare::Test::Student,
+            Test::Welch => compare::Test::Welch,
+            Test::Paired => compare::Test::Paired,
+            Test::MannWhitney => compare::Test::MannWhitney,
+            Test::Wilcoxon => compare::Test::Wilcoxon,
+            Test::Anova => compare::Test::Anova,
+            Test::Kruskal => compare::Test::Kruskal,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Text,
     Json,
-}
-
-struct Group {
-    name: String,
-    values: Vec<f64>,
-    pairs: Vec<String>,
 }
 
 fn read_groups(path: &std::path::Path) -> Result<Vec<Group>> {
@@ -117,98 +125,17 @@ fn read_groups(path: &std::path::Path) -> Result<Vec<Group>> {
         bail!("{}: line 1 needs columns `group` and `value`, found {header:?}", path.display());
     };
     let pi = find("pair");
-    let mut groups: Vec<Group> = Vec::new();
-    for (line, fields) in records {
+    let mut rows = Vec::with_capacity(records.len());
+    for (line, fields) in &records {
         let value: f64 = fields[vi].parse().ok().filter(|v: &f64| v.is_finite()).with_context(|| {
             format!("{}: line {line}: value {:?} is not a finite number", path.display(), fields[vi])
         })?;
-        let name = fields[gi].clone();
-        if name.is_empty() {
+        if fields[gi].is_empty() {
             bail!("{}: line {line}: the group is empty", path.display());
         }
-        let pair = pi.map(|i| fields[i].clone()).unwrap_or_default();
-        match groups.iter_mut().find(|g| g.name == name) {
-            Some(g) => {
-                g.values.push(value);
-                g.pairs.push(pair);
-            }
-            None => groups.push(Group { name, values: vec![value], pairs: vec![pair] }),
-        }
+        rows.push((fields[gi].as_str(), value, pi.map_or("", |i| fields[i].as_str())));
     }
-    Ok(groups)
-}
-
-/// The two groups' values ordered by a common `pair` column.
-fn matched(a: &Group, b: &Group) -> Result<(Vec<f64>, Vec<f64>)> {
-    if a.pairs.iter().any(String::is_empty) || b.pairs.iter().any(String::is_empty) {
-        bail!("a paired test needs a `pair` column naming each matched pair");
-    }
-    let mut x = Vec::new();
-    let mut y = Vec::new();
-    for (pair, &v) in a.pairs.iter().zip(&a.values) {
-        let Some(j) = b.pairs.iter().position(|p| p == pair) else {
-            bail!("pair {pair:?} of group {:?} has no partner in group {:?}", a.name, b.name);
-        };
-        x.push(v);
-        y.push(b.values[j]);
-    }
-    if b.pairs.len() != a.pairs.len() {
-        bail!(
-            "groups {:?} and {:?} have {} and {} values: pairs do not match",
-            a.name,
-            b.name,
-            a.values.len(),
-            b.values.len()
-        );
-    }
-    Ok((x, y))
-}
-
-#[derive(Serialize)]
-struct Report {
-    groups: Vec<(String, Descriptive)>,
-    test: TestResult,
-    p_display: String,
-    stars: &'static str,
-    posthoc: Vec<PostHoc>,
-}
-
-#[derive(Serialize)]
-struct PostHoc {
-    method: &'static str,
-    a: String,
-    b: String,
-    /// Difference of means (Tukey, Dunnett) or of mean ranks (Dunn).
-    difference: f64,
-    statistic_name: &'static str,
-    statistic: f64,
-    /// Multiplicity-adjusted P.
-    p: f64,
-    p_display: String,
-    stars: &'static str,
-}
-
-impl PostHoc {
-    fn new(
-        method: &'static str,
-        a: String,
-        b: String,
-        difference: f64,
-        statistic: (&'static str, f64),
-        p: f64,
-    ) -> Self {
-        PostHoc {
-            method,
-            a,
-            b,
-            difference,
-            statistic_name: statistic.0,
-            statistic: statistic.1,
-            p,
-            p_display: format::p_value(p),
-            stars: format::stars(p),
-        }
-    }
+    Ok(Group::from_records(rows))
 }
 
 pub fn run(command: StatsCommand) -> Result<()> {
@@ -264,93 +191,9 @@ fn audit(args: &AuditArgs) -> Result<()> {
 }
 
 fn compare(args: &CompareArgs) -> Result<()> {
-    let file = args.data.display().to_string();
     let groups = read_groups(&args.data)?;
-    let descriptives = groups
-        .iter()
-        .map(|g| Descriptive::of(&g.name, &g.values).map(|d| (g.name.clone(), d)))
-        .collect::<Result<Vec<_>, _>>()
-        .with_context(|| file.clone())?;
-    let two = |test: &str| -> Result<(&Group, &Group)> {
-        match groups.as_slice() {
-            [a, b] => Ok((a, b)),
-            _ => bail!("{file}: {test} compares two groups, the file has {}", groups.len()),
-        }
-    };
-    let named: Vec<(&str, &[f64])> = groups.iter().map(|g| (g.name.as_str(), g.values.as_slice())).collect();
-    let control = match &args.control {
-        None => None,
-        Some(c) => match groups.iter().position(|g| &g.name == c) {
-            Some(i) => Some(i),
-            None => bail!(
-                "{file}: control group {c:?} is not in the data ({})",
-                groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(", ")
-            ),
-        },
-    };
-    if control.is_some() && !matches!(args.test, Test::Anova | Test::Kruskal) {
-        bail!("--control applies to anova (Dunnett) and kruskal (Dunn)");
-    }
-    let mut posthoc = Vec::new();
-    let test = match args.test {
-        Test::Student | Test::Welch => {
-            let (a, b) = two("an unpaired t test")?;
-            stats::ttest::unpaired(&a.values, &b.values, args.test == Test::Welch)
-        }
-        Test::Paired => {
-            let (a, b) = two("a paired t test")?;
-            let (x, y) = matched(a, b).with_context(|| file.clone())?;
-            stats::ttest::paired(&x, &y)
-        }
-        Test::MannWhitney => {
-            let (a, b) = two("the Mann-Whitney test")?;
-            let shift = stats::ranks::hodges_lehmann(&a.values, &b.values).with_context(|| file.clone())?;
-            stats::ranks::mann_whitney(&a.values, &b.values, stats::ranks::Method::Auto).map(|mut r| {
-                r.effect = Some(stats::Effect {
-                    name: "Hodges-Lehmann difference",
-                    value: shift.estimate,
-                    ci95: Some(shift.ci95),
-                });
-                r
-            })
-        }
-        Test::Wilcoxon => {
-            let (a, b) = two("the Wilcoxon test")?;
-            let (x, y) = matched(a, b).with_context(|| file.clone())?;
-            stats::ranks::wilcoxon(&x, &y, stats::ranks::Method::Auto)
-        }
-        Test::Anova => {
-            let result = stats::anova::one_way(&named).with_context(|| file.clone())?;
-            match control {
-                Some(c) => {
-                    for d in stats::dunnett::dunnett(&named, c).with_context(|| file.clone())? {
-                        posthoc.push(PostHoc::new("Dunnett", d.group, d.control, d.mean_difference, ("t", d.t), d.p));
-                    }
-                }
-                None => {
-                    for t in stats::tukey::tukey_hsd(&named).with_context(|| file.clone())? {
-                        posthoc.push(PostHoc::new("Tukey", t.a, t.b, t.mean_difference, ("q", t.q), t.p));
-                    }
-                }
-            }
-            Ok(result)
-        }
-        Test::Kruskal => {
-            let result = stats::ranks::kruskal_wallis(&named).with_context(|| file.clone())?;
-            for d in stats::ranks::dunn(&named, control).with_context(|| file.clone())? {
-                posthoc.push(PostHoc::new("Dunn", d.a, d.b, d.mean_rank_difference, ("z", d.z), d.p_adjusted));
-            }
-            Ok(result)
-        }
-    }
-    .with_context(|| file.clone())?;
-    let report = Report {
-        groups: descriptives,
-        p_display: format::p_value(test.p),
-        stars: format::stars(test.p),
-        test,
-        posthoc,
-    };
+    let report = compare::compare(&groups, args.test.into(), args.control.as_deref())
+        .with_context(|| args.data.display().to_string())?;
     Output::Stdout.write_with(|out| match args.format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, &report)?;
@@ -361,7 +204,7 @@ fn compare(args: &CompareArgs) -> Result<()> {
     })
 }
 
-fn write_text(out: &mut dyn Write, r: &Report) -> Result<()> {
+fn write_text(out: &mut dyn Write, r: &Comparison) -> Result<()> {
     writeln!(
         out,
         "{:<20} {:>5} {:>12} {:>12} {:>12} {:>12} {:>12}",
