@@ -250,8 +250,8 @@ impl Design {
         if !(0.0..=2.0).contains(&self.blot_cv) {
             return bad(format!("blot_cv = {}: give a coefficient of variation from 0 to 2", self.blot_cv));
         }
-        if self.replicates.blot > 20 {
-            return bad(format!("replicates.blot = {}: at most 20", self.replicates.blot));
+        if self.replicates.blot > MAX_DONORS {
+            return bad(format!("replicates.blot = {}: at most {MAX_DONORS} (one blot each)", self.replicates.blot));
         }
         if self.groups.len() > 20 {
             return bad(format!("{} groups: a blot has at most 20 lanes", self.groups.len()));
@@ -266,5 +266,22 @@ impl Design {
             }
         }
         self.conditions().map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_design_has_as_many_blots_as_it_asks_for_up_to_the_donor_limit() {
+        let design = |blots: usize| {
+            Design::parse(&format!(
+                "replicates = {{ flow = 2, elisa = 2, blot = {blots} }}\nevents = 300\n[[group]]\nid = \"a\"\nlabel = \"A\"\n"
+            ))
+        };
+        assert_eq!(design(37).unwrap().replicates.blot, 37);
+        let error = design(MAX_DONORS + 1).unwrap_err().to_string();
+        assert!(error.contains(&format!("at most {MAX_DONORS}")), "{error}");
     }
 }
