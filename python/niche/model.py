@@ -40,7 +40,9 @@ def simulate(vcr: float = 0.0, amd: float = 0.0, msc: bool = True, hours: float 
 
 
 def fit(refit: bool = False) -> dict:
-    """The calibration to the seed paper (targets, directions, estimates with CIs, χ²,
-    identifiability, parameters with provenance); ``refit=True`` fits again from the literature
-    values (about a minute), otherwise the shipped calibrated parameters are evaluated."""
+    """The calibration to the seed paper, the object ``niche model fit --format json`` prints:
+    targets, directions, estimates with CIs, χ², identifiability, parameters with provenance, the
+    CXCR4 MFI decomposition, the donor variability and the between-experiment variance function.
+    Every number in it is fitted, none a prediction. ``refit=True`` fits again from the literature
+    values (about a minute); otherwise the shipped calibrated parameters are evaluated."""
     return json.loads(_niche.fit_json(refit))

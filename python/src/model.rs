@@ -1,14 +1,13 @@
 //! The co-culture model: `scan` and `simulate` as columns, `fit` as the calibration report.
 
-use niche_model::calibrate::{calibrate, evaluate};
 use niche_model::ode::STATE_NAMES;
 use niche_model::scan::scan as scan_grid;
 use niche_model::simulate::{Readouts, Tolerances, simulate as simulate_model};
 use niche_model::{Condition, Parameters};
+use niche_study::calibration::FitReport;
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use serde_json::json;
 
 use crate::error::{err, invalid};
 
@@ -100,24 +99,12 @@ fn simulate<'py>(
 }
 
 /// The calibration to the seed paper: refitted from the literature start (`refit`, slow), or
-/// the shipped calibrated parameters evaluated; the JSON text of targets, directions,
-/// estimates, chi_square, identifiable, iterations and parameters.
+/// the shipped calibrated parameters evaluated: the JSON text of `niche model fit --format json`.
 #[pyfunction]
 #[pyo3(signature = (refit = false))]
 fn fit_json(py: Python<'_>, refit: bool) -> PyResult<String> {
-    let report = py
-        .detach(|| if refit { calibrate(&Parameters::literature()) } else { evaluate(&Parameters::default()) })
-        .map_err(err("model.fit"))?;
-    let value = json!({
-        "targets": report.targets,
-        "directions": report.directions,
-        "estimates": report.estimates,
-        "chi_square": report.chi_square,
-        "identifiable": report.identifiable,
-        "iterations": report.iterations,
-        "parameters": report.parameters.provenance(),
-    });
-    Ok(value.to_string())
+    let fit = py.detach(|| FitReport::compute(refit)).map_err(err("model.fit"))?;
+    Ok(fit.to_json().to_string())
 }
 
 /// Adds this module's functions.

@@ -40,7 +40,10 @@ def test_simulate_equals_the_cli_csv(cli):
     np.testing.assert_allclose(df.to_numpy(), want.to_numpy(), rtol=1e-5, atol=1e-7)
 
 
-def test_fit_reports_the_calibration():
+def test_fit_equals_the_cli_json(cli_json):
     fit = niche.model.fit()
     assert fit["targets"] and fit["chi_square"] >= 0
     assert all("name" in p for p in fit["parameters"])
+    # the same object as `niche model fit --no-refit --format json`, every part of it
+    assert fit == cli_json("model", "fit", "--no-refit", "--format", "json")
+    assert {"mfi_decomposition", "donor_variability", "variance_function"} <= fit.keys()

@@ -517,6 +517,9 @@ impl DataSet {
     }
 }
 
+/// The largest `$PnR` whose log-amplified channels are scaled through a table (1 MiB of `f64`).
+const LOG_TABLE_MAX: f64 = (1 << 17) as f64;
+
 /// Applies [`Values::Scaled`] to one column.
 fn scale_column<T: EventValue>(column: &mut [T], p: &Parameter, timestep: Option<f64>) {
     if p.is_time() {
@@ -529,9 +532,74 @@ fn scale_column<T: EventValue>(column: &mut [T], p: &Parameter, timestep: Option
     if amp.is_log() && p.range > 0.0 {
         let f2 = if amp.offset == 0.0 { 1.0 } else { amp.offset };
         let per_channel = amp.decades / p.range;
-        column.iter_mut().for_each(|v| *v = T::from_f64(f2 * 10f64.powf(per_channel * v.to_f64())));
+        let linear = |channel: f64| T::from_f64(f2 * 10f64.powf(per_channel * channel));
+        // Log-amplified data are integer channels (0 … $PnR − 1): look each one up in a table of
+        // the same formula instead of a `powf` per event, bit for bit the same values.
+        let table: Vec<T> = if p.range <= LOG_TABLE_MAX && column.len() as f64 > 2.0 * p.range {
+            (0..p.range as usize).map(|c| linear(c as f64)).collect()
+        } else {
+            Vec::new()
+        };
+        column.iter_mut().for_each(|v| {
+            let channel = v.to_f64();
+            let index = channel as usize;
+            *v = match table.get(index) {
+                Some(&value) if index as f64 == channel => value,
+                _ => linear(channel),
+            };
+        });
     }
     if let Some(gain) = p.gain.filter(|&g| g != 0.0 && g != 1.0) {
         column.iter_mut().for_each(|v| *v = T::from_f64(v.to_f64() / gain));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parameter::Amplification;
+
+    fn log_parameter(range: f64) -> Parameter {
+        Parameter {
+            index: 3,
+            name: "FL1-H".into(),
+            label: None,
+            bits: Some(16),
+            range,
+            amplification: Amplification { decades: 4.0, offset: 1.0 },
+            gain: None,
+        }
+    }
+
+    /// The per-value formula of `$PnE`, as the table must reproduce it.
+    fn by_formula(channel: f64, p: &Parameter) -> f64 {
+        10f64.powf(p.amplification.decades / p.range * channel)
+    }
+
+    #[test]
+    fn log_channels_through_the_table_equal_the_formula_bit_for_bit() {
+        let p = log_parameter(1024.0);
+        // every channel, and values the table must leave to the formula
+        let mut raw: Vec<f64> = (0..1024).map(f64::from).collect();
+        raw.extend([1023.5, -1.0, -0.0, 1024.0, 5000.0, 0.25, f64::NAN]);
+        raw.extend((0..4096).map(|k| f64::from(k % 1024)));
+        let mut wide = raw.clone();
+        scale_column(&mut wide, &p, None);
+        let mut narrow: Vec<f32> = raw.iter().map(|&v| v as f32).collect();
+        scale_column(&mut narrow, &p, None);
+        for ((&v, &w), &n) in raw.iter().zip(&wide).zip(&narrow) {
+            let want = by_formula(v, &p);
+            assert!(want.to_bits() == w.to_bits() || (want.is_nan() && w.is_nan()), "{v}: {w} vs {want}");
+            let want32 = by_formula(f64::from(v as f32), &p) as f32;
+            assert!(want32.to_bits() == n.to_bits() || (want32.is_nan() && n.is_nan()), "{v}: {n} vs {want32}");
+        }
+    }
+
+    #[test]
+    fn short_columns_skip_the_table_with_the_same_values() {
+        let p = log_parameter(1024.0);
+        let mut column = vec![0.0, 512.0, 1023.0];
+        scale_column(&mut column, &p, None);
+        assert_eq!(column, vec![1.0, 100.0, by_formula(1023.0, &p)]);
     }
 }

@@ -238,6 +238,9 @@ impl Writer {
         text
     }
 
+    /// Writes DATA in chunks of about 64 KiB of events. Each chunk is filled one column at a
+    /// time by a loop specialised to that column's type and width (no per-value dispatch); the
+    /// first value out of range, in event order, is the error.
     fn write_data<T: EventValue, W: Write>(
         &self,
         out: &mut W,
@@ -249,32 +252,29 @@ impl Writer {
         let rows_per_chunk = (1 << 16) / row_bytes.max(1) + 1;
         let mut buf = Vec::with_capacity(rows_per_chunk * row_bytes);
         let columns: Vec<&[T]> = events.columns().collect();
+        let offsets: Vec<usize> = widths.iter().scan(0, |at, &w| Some(std::mem::replace(at, *at + w))).collect();
         let n = events.n_events();
         let mut first = 0;
         while first < n {
             let last = (first + rows_per_chunk).min(n);
             buf.clear();
-            for i in first..last {
-                for ((column, &width), p) in columns.iter().zip(widths).zip(parameters) {
-                    let v = column[i].to_f64();
-                    match self.datatype {
-                        DataType::Float => self.put(&mut buf, &(v as f32).to_bits().to_le_bytes()[..4]),
-                        DataType::Double => self.put(&mut buf, &v.to_bits().to_le_bytes()),
-                        _ => {
-                            let max = if width == 8 { u64::MAX as f64 } else { ((1u64 << (8 * width)) - 1) as f64 };
-                            let rounded = v.round();
-                            if !(0.0..=max).contains(&rounded) {
-                                return Err(Error::ValueOutOfRange {
-                                    channel: p.name.clone(),
-                                    event: i,
-                                    value: v,
-                                    max,
-                                });
-                            }
-                            self.put(&mut buf, &(rounded as u64).to_le_bytes()[..width]);
-                        }
-                    }
+            buf.resize((last - first) * row_bytes, 0);
+            // (event, column) of the first value out of range in this chunk
+            let mut fault: Option<(usize, usize)> = None;
+            for (j, column) in columns.iter().enumerate() {
+                let field = Field { at: offsets[j], width: widths[j], row_bytes };
+                if let Some(k) = self.fill_column(&mut buf, field, &column[first..last]) {
+                    fault = Some(fault.map_or((k, j), |f| f.min((k, j))));
                 }
+            }
+            if let Some((k, j)) = fault {
+                let width = widths[j];
+                return Err(Error::ValueOutOfRange {
+                    channel: parameters[j].name.clone(),
+                    event: first + k,
+                    value: columns[j][first + k].to_f64(),
+                    max: integer_max(width),
+                });
             }
             out.write_all(&buf)?;
             first = last;
@@ -282,14 +282,113 @@ impl Writer {
         Ok(())
     }
 
-    /// Appends little-endian `bytes` in the writer's byte order.
-    fn put(&self, buf: &mut Vec<u8>, bytes: &[u8]) {
-        if self.big_endian {
-            buf.extend(bytes.iter().rev());
-        } else {
-            buf.extend_from_slice(bytes);
+    /// Writes `values` into one field of consecutive events of `buf`; returns the index of the
+    /// first value an integer field cannot hold, leaving the rest of the field unwritten.
+    fn fill_column<T: EventValue>(&self, buf: &mut [u8], field: Field, values: &[T]) -> Option<usize> {
+        let Field { at, width, row_bytes } = field;
+        let rows = buf.chunks_exact_mut(row_bytes).map(|row| &mut row[at..at + width]);
+        let big = self.big_endian;
+        match self.datatype {
+            DataType::Float => {
+                for (slot, v) in rows.zip(values) {
+                    let v = v.to_f64() as f32;
+                    slot.copy_from_slice(&if big { v.to_be_bytes() } else { v.to_le_bytes() });
+                }
+                None
+            }
+            DataType::Double => {
+                for (slot, v) in rows.zip(values) {
+                    let v = v.to_f64();
+                    slot.copy_from_slice(&if big { v.to_be_bytes() } else { v.to_le_bytes() });
+                }
+                None
+            }
+            _ => match width {
+                1 => fill_integers::<_, 1>(rows, values, big),
+                2 => fill_integers::<_, 2>(rows, values, big),
+                4 => fill_integers::<_, 4>(rows, values, big),
+                8 => fill_integers::<_, 8>(rows, values, big),
+                _ => fill_integers_of_width(rows, values, big, width),
+            },
         }
     }
+}
+
+/// Fills `W`-byte unsigned integer slots with the rounded values; returns the index of the first
+/// value out of range (`0 ≤ round(v) ≤ 2^(8W) − 1`).
+fn fill_integers<'a, T: EventValue, const W: usize>(
+    rows: impl Iterator<Item = &'a mut [u8]>,
+    values: &[T],
+    big: bool,
+) -> Option<usize> {
+    let max = integer_max(W);
+    for (k, (slot, v)) in rows.zip(values).enumerate() {
+        let rounded = round_half_away(v.to_f64());
+        if !(0.0..=max).contains(&rounded) {
+            return Some(k);
+        }
+        let bits = rounded as u64;
+        // the W low-order bytes, most significant first when big-endian
+        let bytes: [u8; W] = if big {
+            bits.to_be_bytes()[8 - W..].try_into().expect("W ≤ 8")
+        } else {
+            bits.to_le_bytes()[..W].try_into().expect("W ≤ 8")
+        };
+        slot.copy_from_slice(&bytes);
+    }
+    None
+}
+
+/// [`fill_integers`] for a width known only at run time (3, 5, 6 or 7 bytes).
+fn fill_integers_of_width<'a, T: EventValue>(
+    rows: impl Iterator<Item = &'a mut [u8]>,
+    values: &[T],
+    big: bool,
+    width: usize,
+) -> Option<usize> {
+    let max = integer_max(width);
+    for (k, (slot, v)) in rows.zip(values).enumerate() {
+        let rounded = round_half_away(v.to_f64());
+        if !(0.0..=max).contains(&rounded) {
+            return Some(k);
+        }
+        let bits = rounded as u64;
+        if big {
+            slot.copy_from_slice(&bits.to_be_bytes()[8 - width..]);
+        } else {
+            slot.copy_from_slice(&bits.to_le_bytes()[..width]);
+        }
+    }
+    None
+}
+
+/// Where one parameter's value lies in each event of DATA.
+#[derive(Debug, Clone, Copy)]
+struct Field {
+    /// Byte offset within the event.
+    at: usize,
+    /// Bytes (`$PnB` / 8).
+    width: usize,
+    /// Bytes per event.
+    row_bytes: usize,
+}
+
+/// `v.round()` (half away from zero), without a call into libm for the values an integer field
+/// holds (`0 ≤ v < 2⁵²`, where `v − trunc(v)` is exact); other values take `f64::round`. `-0.0`
+/// gives `+0.0`, which writes the same integer.
+#[inline]
+fn round_half_away(v: f64) -> f64 {
+    if (0.0..4_503_599_627_370_496.0).contains(&v) {
+        let whole = (v as u64) as f64;
+        if v - whole >= 0.5 { whole + 1.0 } else { whole }
+    } else {
+        v.round()
+    }
+}
+
+/// The largest unsigned integer `width` bytes hold, as `f64`.
+fn integer_max(width: usize) -> f64 {
+    if width == 8 { u64::MAX as f64 } else { ((1u64 << (8 * width)) - 1) as f64 }
 }
 
 /// Formats a keyword number without a spurious `.0` on whole values.
@@ -308,6 +407,48 @@ mod tests {
         assert!(!is_computed("$PROJ"));
         assert!(!is_computed("$P1DISPLAY"));
         assert!(!is_computed("$PN"));
+    }
+
+    #[test]
+    fn the_first_value_out_of_range_in_event_order_is_the_error() {
+        let parameters: Vec<Parameter> = ["A", "B", "C"]
+            .iter()
+            .enumerate()
+            .map(|(i, name)| Parameter {
+                index: i + 1,
+                name: name.to_string(),
+                label: None,
+                bits: Some(8),
+                range: 256.0,
+                amplification: crate::parameter::Amplification::LINEAR,
+                gain: None,
+            })
+            .collect();
+        // B is out of range at event 5, C at event 3 (and A never): C at event 3 comes first
+        let mut columns = vec![vec![1.0; 8], vec![2.0; 8], vec![3.0; 8]];
+        columns[1][5] = 256.0;
+        columns[2][3] = -1.0;
+        columns[2][6] = 300.0;
+        let events = Events::from_columns(vec!["A".into(), "B".into(), "C".into()], columns).unwrap();
+        let writer = Writer::new(Version::Fcs3_1, DataType::Integer).big_endian(true);
+        let error = writer.write(Vec::new(), &parameters, &events, &Keywords::new(), None).unwrap_err();
+        match error {
+            Error::ValueOutOfRange { channel, event, value, max } => {
+                assert_eq!((channel.as_str(), event, value, max), ("C", 3, -1.0, 255.0));
+            }
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn rounding_is_half_away_from_zero_like_f64_round() {
+        let mut values = vec![0.0, 0.5, 1.5, 2.5, 0.49999999999999994, 1023.4999999, 1023.5, 4_503_599_627_370_495.5];
+        values.extend([4_503_599_627_370_496.0, 1e300, -0.5, -1.5, -2.4, f64::NAN, f64::INFINITY]);
+        values.extend((0..100_000).map(|k| k as f64 * 0.013_7));
+        for v in values {
+            let (fast, want) = (round_half_away(v), v.round());
+            assert!(fast == want || (fast.is_nan() && want.is_nan()), "{v}: {fast} vs {want}");
+        }
     }
 
     #[test]

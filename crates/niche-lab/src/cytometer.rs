@@ -300,13 +300,14 @@ fn facscalibur_bytes(
         let (s, dyes) = (cell.scatter, cell.dyes);
         // a doublet's pulse is higher than one cell's, not twice as high
         let scatter = if cell.kind == Kind::Doublet { [s[0] * 1.6, s[1] * 1.5] } else { s };
-        columns[0].push(scatter[0].clamp(0.0, 1023.0).round());
-        columns[1].push(scatter[1].clamp(0.0, 1023.0).round());
+        // channels are whole numbers: the integer FCS writer rounds each value (half away from 0)
+        columns[0].push(scatter[0].clamp(0.0, 1023.0));
+        columns[1].push(scatter[1].clamp(0.0, 1023.0));
         for detector in 0..4 {
             let light: f64 = (0..4).map(|dye| dyes[dye] * SPILLOVER[dye][detector]).sum();
             // photon (shot) noise and electronic noise, then the 4-decade log amplifier
             let measured = light + (PHOTON * light).sqrt() * rng.normal() + 0.3 * rng.normal();
-            columns[2 + detector].push((256.0 * measured.max(1.0).log10()).clamp(0.0, 1023.0).round());
+            columns[2 + detector].push(crate::log_amplifier::channel(measured));
         }
         columns[6].push((i * 1024 / events.max(1)) as f64);
     }

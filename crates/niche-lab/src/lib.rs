@@ -4,7 +4,8 @@
 //!
 //! - [`cytometer`]: FCS tubes (CXCR4 / isotype / Annexin V–PI) on an [`Instrument`]: FACSCalibur-like
 //!   FCS 2.0 (heights, log amplifiers) or LSRFortessa-like FCS 3.1 (area/height/width, linear
-//!   18-bit).
+//!   18-bit); the FACSCalibur's log amplifier is a step table equal to its formula
+//!   (`log_amplifier`).
 //! - [`plate_reader`]: a Gen5-style CXCL12 ELISA export and its layout.
 //! - [`blot_imager`]: a 16-bit TIFF Western blot (GAPDH, Bcl-2, Bax) and its layout.
 //! - [`cohort`]: Figure 1's patients as CXCR4 and isotype tubes.
@@ -23,6 +24,7 @@ pub mod cytometer;
 pub mod design;
 mod error;
 pub mod instrument;
+mod log_amplifier;
 pub mod plate_reader;
 mod rng;
 pub mod run;

@@ -2,7 +2,7 @@
 //! takes every raw file through the analysis crates ([`analyze::analyze`] → [`analyze::Results`]),
 //! the `reproduce` pipeline that runs the seed study from the model through the virtual lab and
 //! sets every published number beside its reproduction ([`reproduce::reproduce`]), and
-//! provenance ([`provenance`]), and sharded runs with exact merges ([`shard`]). Real and simulated
+//! provenance ([`provenance`]), the model's calibration as `model fit` reports it ([`calibration`]), and sharded runs with exact merges ([`shard`]). Real and simulated
 //! data go through exactly the same code.
 //!
 //! ```no_run
@@ -16,6 +16,7 @@
 //! ```
 
 pub mod analyze;
+pub mod calibration;
 pub mod direction;
 mod error;
 pub mod init;

@@ -185,54 +185,57 @@ fn shrink(pixels: &[f32], width: usize, height: usize, s: usize) -> (Vec<f32>, u
 /// The hull of the ball pushed up from below at every centre, including centres up to one ball
 /// radius outside the image. Two gathers (ball heights, then the hull), parallel over rows; the
 /// result equals ImageJ's scatter loop because min and max are exact.
+///
+/// Both gathers sweep whole rows: for each ball offset `(dx, dy)` one vectorisable pass updates
+/// every value of an output row, `z(c) = min(z(c), I(c + d) − cap(d))` and then
+/// `B(p) = max(B(p), z(p − d) + cap(d))`. Pixels outside the image are `f32::MAX` in a padded copy,
+/// so `I − cap` there is never the minimum (every centre has a pixel of the image under its cap).
 fn roll(pixels: &[f32], width: usize, height: usize, ball: &Ball) -> Vec<f32> {
-    let r = (ball.width / 2) as isize;
-    let (w, h) = (width as isize, height as isize);
-    let cw = (w + 2 * r) as usize; // centres x = -r .. w+r-1
-    let ch = (h + 2 * r) as usize;
-    // z(c) = min over the cap of (image − cap): the height at which the ball touches.
-    let mut z = vec![0f32; cw * ch];
+    let r = ball.width / 2;
+    let cw = width + 2 * r; // centres x = -r .. width+r-1
+    let ch = height + 2 * r;
+    // the image padded by 2r on every side: padded (px, py) = image (px − 2r, py − 2r)
+    let pw = width + 4 * r;
+    let ph = height + 4 * r;
+    let mut padded = vec![f32::MAX; pw * ph];
+    for (y, row) in pixels.chunks_exact(width).enumerate() {
+        padded[(y + 2 * r) * pw + 2 * r..][..width].copy_from_slice(row);
+    }
+    // z(c) = min over the cap of (image − cap): the height at which the ball touches. Centre
+    // (cx, cy) lies over padded (cx + r, cy + r); its cap offset (dx, dy) over padded
+    // (cx + dx, cy + dy), dx, dy = 0 .. 2r.
+    let mut z = vec![f32::MAX; cw * ch];
     z.par_chunks_mut(cw).enumerate().for_each(|(cy, zrow)| {
-        let y = cy as isize - r;
-        let (y0, y1) = ((y - r).max(0), (y + r).min(h - 1));
-        for (cx, zc) in zrow.iter_mut().enumerate() {
-            let x = cx as isize - r;
-            let (x0, x1) = ((x - r).max(0), (x + r).min(w - 1));
-            let mut lowest = f32::MAX;
-            for yp in y0..=y1 {
-                let brow = ((yp - y + r) as usize) * ball.width;
-                let bstart = brow + (x0 - x + r) as usize;
-                let n = (x1 - x0 + 1) as usize;
-                let img = &pixels[yp as usize * width + x0 as usize..][..n];
-                for (&p, &b) in img.iter().zip(&ball.heights[bstart..bstart + n]) {
+        for dy in 0..ball.width {
+            let prow = &padded[(cy + dy) * pw..(cy + dy + 1) * pw];
+            let caps = &ball.heights[dy * ball.width..(dy + 1) * ball.width];
+            for (dx, &b) in caps.iter().enumerate() {
+                for (zc, &p) in zrow.iter_mut().zip(&prow[dx..dx + cw]) {
                     let reduced = p - b;
-                    if reduced < lowest {
-                        lowest = reduced;
+                    if reduced < *zc {
+                        *zc = reduced;
                     }
                 }
             }
-            *zc = lowest;
         }
     });
-    // B(p) = max over centres c within the cap of z(c) + cap(p − c).
-    let mut out = vec![0f32; width * height];
+    // B(p) = max over centres c within the cap of z(c) + cap(p − c): pixel (x, y) sees centre
+    // index (x + 2r − dx, y + 2r − dy) with cap offset (dx, dy).
+    let mut out = vec![-f32::MAX; width * height];
     out.par_chunks_mut(width).enumerate().for_each(|(y, orow)| {
-        let y = y as isize;
-        for (x, o) in orow.iter_mut().enumerate() {
-            let x = x as isize;
-            let mut highest = -f32::MAX;
-            for dy in -r..=r {
-                let cy = (y - dy + r) as usize; // centre row index in z
-                let brow = ((dy + r) as usize) * ball.width;
-                let zrow = &z[cy * cw..(cy + 1) * cw];
-                for dx in -r..=r {
-                    let v = zrow[(x - dx + r) as usize] + ball.heights[brow + (dx + r) as usize];
-                    if v > highest {
-                        highest = v;
+        for dy in 0..ball.width {
+            let cy = y + 2 * r - dy;
+            let zrow = &z[cy * cw..(cy + 1) * cw];
+            let caps = &ball.heights[dy * ball.width..(dy + 1) * ball.width];
+            for (dx, &b) in caps.iter().enumerate() {
+                let start = 2 * r - dx;
+                for (o, &zc) in orow.iter_mut().zip(&zrow[start..start + width]) {
+                    let v = zc + b;
+                    if v > *o {
+                        *o = v;
                     }
                 }
             }
-            *o = highest;
         }
     });
     out
@@ -697,6 +700,50 @@ mod tests {
             for (x, y) in a.iter().zip(&b) {
                 assert!((x - (4000.0 - y)).abs() < 0.05, "{method:?}: {x} vs {}", 4000.0 - y);
             }
+        }
+    }
+
+    /// ImageJ's scatter loop written out: every centre pushes its cap up under the image (its
+    /// lowest `I − cap` over the pixels of the image it covers), then every pixel takes the highest
+    /// `z + cap` over the centres that cover it.
+    fn roll_by_definition(pixels: &[f32], width: usize, height: usize, ball: &Ball) -> Vec<f32> {
+        let r = (ball.width / 2) as isize;
+        let (w, h) = (width as isize, height as isize);
+        let cap = |dx: isize, dy: isize| ball.heights[((dy + r) * ball.width as isize + dx + r) as usize];
+        let mut out = vec![-f32::MAX; width * height];
+        for cy in -r..h + r {
+            for cx in -r..w + r {
+                let mut z = f32::MAX;
+                for y in (cy - r).max(0)..=(cy + r).min(h - 1) {
+                    for x in (cx - r).max(0)..=(cx + r).min(w - 1) {
+                        z = z.min(pixels[(y * w + x) as usize] - cap(x - cx, y - cy));
+                    }
+                }
+                for y in (cy - r).max(0)..=(cy + r).min(h - 1) {
+                    for x in (cx - r).max(0)..=(cx + r).min(w - 1) {
+                        let o = &mut out[(y * w + x) as usize];
+                        *o = o.max(z + cap(x - cx, y - cy));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_row_sweeps_equal_the_scatter_loop_bit_for_bit() {
+        let mut state = 12345u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 40) as f32 / 16.0
+        };
+        for (width, height, radius) in [(37, 23, 5.0), (9, 41, 10.0), (64, 16, 3.0), (5, 5, 8.0)] {
+            let pixels: Vec<f32> = (0..width * height).map(|_| next()).collect();
+            let ball = Ball::new(radius);
+            let fast = roll(&pixels, width, height, &ball);
+            let slow = roll_by_definition(&pixels, width, height, &ball);
+            let same = fast.iter().zip(&slow).all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "{width}×{height}, radius {radius}");
         }
     }
 

@@ -4,12 +4,11 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use niche_model::calibrate::{calibrate, evaluate};
-use niche_model::donors::Variability;
 use niche_model::ode::STATE_NAMES;
 use niche_model::scan::{GridPoint, GridSpec, cohort, scan, scan_points};
 use niche_model::simulate::{Readouts, Tolerances, simulate};
 use niche_model::{Condition, Parameters};
+use niche_study::calibration::FitReport;
 use niche_study::shard::{Part, Payload, ScanSpec};
 use serde_json::json;
 use std::io::Write;
@@ -366,26 +365,12 @@ fn simulate_command(a: &SimulateArgs) -> Result<()> {
 }
 
 fn fit_command(a: &FitArgs) -> Result<()> {
-    let report = if a.no_refit { evaluate(&Parameters::default())? } else { calibrate(&Parameters::literature())? };
-    let (variability, sds) = Variability::fit(&report.parameters)?;
-    let (_, variance) = niche_lab::wells::variance_structure(&report.parameters)?;
-    let mfi_parts = niche_model::calibrate::mfi_decomposition(&report.parameters)?;
+    let fit = FitReport::compute(!a.no_refit)?;
+    let FitReport { calibration: report, variability, variance, mfi_decomposition: mfi_parts, .. } = &fit;
     Output::Stdout.write_with(|out| {
         match a.format {
             TextFormat::Json => {
-                let value = json!({
-                    "targets": report.targets,
-                    "directions": report.directions,
-                    "estimates": report.estimates,
-                    "chi_square": report.chi_square,
-                    "identifiable": report.identifiable,
-                    "iterations": report.iterations,
-                    "parameters": report.parameters.provenance(),
-                    "mfi_decomposition": mfi_parts,
-                    "donor_variability": {"parameters": niche_model::donors::DONOR_PARAMETERS, "sigma": variability.sigma, "sd_fit": sds},
-                    "variance_function": variance,
-                });
-                serde_json::to_writer_pretty(&mut *out, &value)?;
+                serde_json::to_writer_pretty(&mut *out, &fit.to_json())?;
                 writeln!(out)?;
             }
             TextFormat::Text => {
@@ -403,7 +388,7 @@ fn fit_command(a: &FitArgs) -> Result<()> {
                     writeln!(out, "  {:<26} {:>12.5e}  [{:.4e}, {:.4e}]", e.name, e.value, e.ci95.0, e.ci95.1)?;
                 }
                 writeln!(out, "\nCXCR4 MFI change vs blasts alone = masking (12G5 vs AMD3100) + synthesis (VCR) + trafficking (internalisation):")?;
-                for m in &mfi_parts {
+                for m in mfi_parts {
                     writeln!(out, "  {:<20} {:>8.1} = {:>8.1} + {:>8.1} + {:>8.1}", m.group, m.total, m.masking, m.synthesis, m.trafficking)?;
                 }
                 writeln!(out, "\ndonor variability (log-normal σ): {}", niche_model::donors::DONOR_PARAMETERS.iter().zip(variability.sigma).map(|(n, s)| format!("{n} {s:.3}")).collect::<Vec<_>>().join(", "))?;
