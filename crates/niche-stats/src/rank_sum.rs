@@ -18,8 +18,10 @@
 //!   reaches the tail is dropped, a node all of whose completions lie in the tail is counted at
 //!   once with its `C(remaining, still needed)` completions. Each row is stored only over the
 //!   window of sums the prunings leave it, the windows end to end (memory in proportion to the
-//!   live network, not to `n₁ · s`). Only the tail on the observed side is
-//!   counted unless it exceeds ½ (then the other tail decides, and it is counted too).
+//!   live network, not to `n₁ · s`). A row read by the t rows above it is summed for their
+//!   counted-at-once parts by running sums, each cell once per block (not t times). Only the tail
+//!   on the observed side is counted unless it exceeds ½ (then the other tail decides, and it is
+//!   counted too).
 //!
 //! Buffers are thread-local and reused: a call allocates only when it needs more room than any
 //! earlier call on its thread.
@@ -207,6 +209,9 @@ struct Row {
     live: (usize, usize),
     /// Sums ≤ this have all their completions in the tail (`None`: no sum does).
     all_in: Option<usize>,
+    /// How many live cells, from `live.0` on, have their running sum in [`TiedTable::partial`]
+    /// (reset whenever the row changes).
+    summed: usize,
 }
 
 const EMPTY: (usize, usize) = (1, 0);
@@ -218,6 +223,8 @@ pub(crate) struct TiedTable {
     prefix: Vec<usize>,
     rows: Vec<Row>,
     cells: Vec<f64>,
+    /// Running sums of each row's live cells, laid out as `cells` (valid below `Row::summed`).
+    partial: Vec<f64>,
     /// `C(t, c)`, c = 0..=t, of the block being added.
     weights: Vec<f64>,
 }
@@ -237,7 +244,7 @@ fn lower_tail_count(
     cut: usize,
     table: &mut TiedTable,
 ) -> f64 {
-    let TiedTable { prefix, rows, cells, weights } = table;
+    let TiedTable { prefix, rows, cells, partial, weights } = table;
     prefix.clear();
     prefix.push(0);
     for b in blocks.clone() {
@@ -263,13 +270,14 @@ fn lower_tail_count(
             Some(hi) if hi >= lowest => (lowest, hi),
             _ => EMPTY,
         };
-        rows.push(Row { offset: total, lo, hi, live: EMPTY, all_in });
+        rows.push(Row { offset: total, lo, hi, live: EMPTY, all_in, summed: 0 });
         if lo <= hi {
             total += hi - lo + 1;
         }
     }
     if cells.len() < total {
         cells.resize(total, 0.0);
+        partial.resize(total, 0.0);
     }
     // nothing picked: one way, sum 0 (row 0's window is [0, 0] or the count was decided above)
     cells[rows[0].offset] = 1.0;
@@ -303,7 +311,7 @@ fn lower_tail_count(
             let (mut lo, mut hi) = row.live;
             let (before, own) = cells.split_at_mut(row.offset);
             for c in 1..=t.min(k) {
-                let source = rows[k - c];
+                let source = &mut rows[k - c];
                 let (flo, fhi) = source.live;
                 if flo > fhi {
                     continue;
@@ -314,17 +322,19 @@ fn lower_tail_count(
                     continue;
                 }
                 let weight = weights[c];
-                let src = |from: usize, to: usize| {
-                    &before[source.offset + from - shift - source.lo..=source.offset + to - shift - source.lo]
-                };
-                // the part whose every completion is in the tail
+                // the part whose every completion is in the tail: a prefix of the source's live
+                // cells (a = flo + shift), summed once per stage however many rows read it
                 if let Some(all_in) = row.all_in {
                     if a <= all_in {
                         let end = all_in.min(b);
-                        in_tail += weight * completions * src(a, end).iter().sum::<f64>();
+                        in_tail += weight * completions * running_sum(source, before, partial, end - shift);
                         a = end + 1;
                     }
                 }
+                let source = *source;
+                let src = |from: usize, to: usize| {
+                    &before[source.offset + from - shift - source.lo..=source.offset + to - shift - source.lo]
+                };
                 // sums outside the window are sums no selection of k values has
                 let (a, b) = (a.max(row.lo), b.min(row.hi));
                 if a > b {
@@ -352,11 +362,13 @@ fn lower_tail_count(
                 }
             }
             rows[k].live = (lo, hi);
+            rows[k].summed = 0;
         }
         // row 0 (nothing picked yet) stays only while the rest can still make the tail
         if rows[0].live.0 <= rows[0].live.1 && (n1 > rest_items || prefix[done + n1] - prefix[done] > cut) {
             cells[rows[0].offset] = 0.0;
             rows[0].live = EMPTY;
+            rows[0].summed = 0;
         }
     }
     // leave the cells zero for the next call
@@ -367,6 +379,23 @@ fn lower_tail_count(
         }
     }
     in_tail
+}
+
+/// `Σ_{s = live.0..=to} ways[s]` of `row` (`to` within its live sums), from the running sums in
+/// `partial`, extended as far as asked: `partial[i] = partial[i − 1] + cells[i]`. Each cell is
+/// added once per stage; the sums are those of adding the cells in order from `live.0`.
+fn running_sum(row: &mut Row, cells: &[f64], partial: &mut [f64], to: usize) -> f64 {
+    let first = row.offset + row.live.0 - row.lo;
+    let last = first + to - row.live.0;
+    let mut i = first + row.summed;
+    let mut sum = if row.summed == 0 { 0.0 } else { partial[i - 1] };
+    while i <= last {
+        sum += cells[i];
+        partial[i] = sum;
+        i += 1;
+    }
+    row.summed = row.summed.max(i - first);
+    partial[last]
 }
 
 #[cfg(test)]
