@@ -168,8 +168,15 @@ pub(crate) struct Block {
 
 /// Exact two-sided P of the doubled midrank sum `observed` of `n1` values, given the blocks of tied
 /// values in increasing order: `min(1, 2·min(P(S ≤ s), P(S ≥ s)))`.
+///
+/// The smaller group is the one counted (the table has a row per value picked): the other group's
+/// doubled sum is `S₂ = n(n + 1) − S₁`, and `P(S₁ ≤ s) = P(S₂ ≥ n(n + 1) − s)`, so both give the
+/// same two-sided P.
 pub(crate) fn rank_sum_two_sided(blocks: &[Block], n1: usize, observed: usize) -> f64 {
     let n: usize = blocks.iter().map(|b| b.size).sum();
+    if 2 * n1 > n {
+        return rank_sum_two_sided(blocks, n - n1, n * (n + 1) - observed);
+    }
     let total = binomial(n, n1);
     // reflection r → 2(n + 1) − r turns the upper tail into a lower one
     let reflected_observed = 2 * n1 * (n + 1) - observed;
@@ -515,6 +522,43 @@ mod tests {
                     (got - want).abs() <= 1e-12 * want.max(1e-300) + 1e-15,
                     "{n1} vs {n2}, {levels} levels: {got} vs {want}"
                 );
+            }
+        }
+    }
+
+    /// Pseudo-random tied samples: `n` values on `levels` levels, from `offset` on.
+    fn tied_sample(state: &mut u64, n: usize, levels: u64, offset: u64) -> Vec<f64> {
+        (0..n)
+            .map(|_| {
+                *state ^= *state << 13;
+                *state ^= *state >> 7;
+                *state ^= *state << 17;
+                ((*state % levels) + offset) as f64
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_larger_group_is_counted_as_the_smaller_one() {
+        // n₁ > n₂ goes through the second group's sum; the plain count is of the first group's
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for (n1, n2, levels, shift) in [(60, 15, 8, 1), (45, 20, 30, 0), (33, 2, 5, 2), (9, 8, 4, 0)] {
+            for _ in 0..3 {
+                let a = tied_sample(&mut state, n1, levels, shift);
+                let b = tied_sample(&mut state, n2, levels, 0);
+                let pooled: Vec<f64> = a.iter().chain(&b).copied().collect();
+                let (ranks, _) = crate::ranks::midranks(&pooled);
+                let doubled: Vec<usize> = ranks.iter().map(|r| (2.0 * r).round() as usize).collect();
+                let observed: usize = doubled[..n1].iter().sum();
+                let want = plain_dp_ties(&pooled, n1, observed);
+                let ab = crate::ranks::mann_whitney(&a, &b, crate::ranks::Method::Exact).unwrap().p;
+                let ba = crate::ranks::mann_whitney(&b, &a, crate::ranks::Method::Exact).unwrap().p;
+                for got in [ab, ba] {
+                    assert!(
+                        (got - want).abs() <= 1e-12 * want.max(1e-300) + 1e-15,
+                        "{n1} vs {n2}, {levels} levels: {got} vs {want}"
+                    );
+                }
             }
         }
     }
