@@ -234,6 +234,8 @@ pub(crate) struct TiedTable {
     partial: Vec<f64>,
     /// `C(t, c)`, c = 0..=t, of the block being added.
     weights: Vec<f64>,
+    /// How many values are added after each block (0 first).
+    stages: Vec<usize>,
 }
 
 /// The weighted number of ways to pick `n1` of the `n` values (blocks in increasing rank order)
@@ -242,8 +244,8 @@ pub(crate) struct TiedTable {
 /// Row k (k values picked) keeps only the window of sums that may still end in the tail and may
 /// still leave it: above `cut − (sum of the n1 − k largest ranks)` (below it every completion is
 /// in the tail, so a node there is counted at once with its `C(rest, n1 − k)` completions) and at
-/// most `cut − (sum of the n1 − k ranks after the first k)`. The windows are laid end to end, so a
-/// call touches memory in proportion to the live part of the network, not to `n1 · cut`.
+/// most [`window_top`]. The windows are laid end to end, so a call touches memory in proportion to
+/// the live part of the network, not to `n1 · cut`.
 fn lower_tail_count(
     blocks: impl Iterator<Item = Block> + Clone,
     n: usize,
@@ -251,13 +253,16 @@ fn lower_tail_count(
     cut: usize,
     table: &mut TiedTable,
 ) -> f64 {
-    let TiedTable { prefix, rows, cells, partial, weights } = table;
+    let TiedTable { prefix, rows, cells, partial, weights, stages } = table;
     prefix.clear();
     prefix.push(0);
+    stages.clear();
+    stages.push(0);
     for b in blocks.clone() {
         for _ in 0..b.size {
             prefix.push(prefix.last().unwrap() + b.doubled_rank);
         }
+        stages.push(prefix.len() - 1);
     }
     if prefix[n1] > cut {
         return 0.0;
@@ -272,7 +277,7 @@ fn lower_tail_count(
         let need = n1 - k;
         let all_in = cut.checked_sub(prefix[n] - prefix[n - need]);
         let lowest = all_in.map_or(prefix[k], |a| (a + 1).max(prefix[k]));
-        let highest = cut.checked_sub(prefix[n1] - prefix[k]).map(|h| h.min(prefix[n] - prefix[n - k]));
+        let highest = window_top(prefix, stages, k, n1, cut);
         let (lo, hi) = match highest {
             Some(hi) if hi >= lowest => (lowest, hi),
             _ => EMPTY,
@@ -283,6 +288,7 @@ fn lower_tail_count(
         }
     }
     if cells.len() < total {
+        // fresh zeroed memory: pages the call never touches are never mapped
         cells.resize(total, 0.0);
         partial.resize(total, 0.0);
     }
@@ -386,6 +392,24 @@ fn lower_tail_count(
         }
     }
     in_tail
+}
+
+/// The greatest sum row k may hold at the end of a block: over the stages (`done` values added),
+/// `max_done min(cut − (prefix[done + need] − prefix[done]), prefix[done] − prefix[done − k])`,
+/// need = n₁ − k: the most a selection can still have to reach the tail with the `need` smallest
+/// values left, and the most k of the values added so far sum to (`None`: the row never holds a
+/// sum). `prefix[i]` is the sum of the i smallest doubled ranks.
+fn window_top(prefix: &[usize], stages: &[usize], k: usize, n1: usize, cut: usize) -> Option<usize> {
+    let need = n1 - k;
+    let n = prefix.len() - 1;
+    stages
+        .iter()
+        .filter(|&&done| k <= done && done + need <= n)
+        .filter_map(|&done| {
+            let room = cut.checked_sub(prefix[done + need] - prefix[done])?;
+            Some(room.min(prefix[done] - prefix[done - k]))
+        })
+        .max()
 }
 
 /// `Σ_{s = live.0..=to} ways[s]` of `row` (`to` within its live sums), from the running sums in
