@@ -353,10 +353,7 @@ fn lower_tail_count(
                 if a > b {
                     continue;
                 }
-                let dst = &mut own[a - row.lo..=b - row.lo];
-                for (d, &v) in dst.iter_mut().zip(src(a, b)) {
-                    *d += weight * v;
-                }
+                add_scaled(&mut own[a - row.lo..=b - row.lo], src(a, b), weight);
                 if lo > hi {
                     (lo, hi) = (a, b);
                 } else {
@@ -392,6 +389,34 @@ fn lower_tail_count(
         }
     }
     in_tail
+}
+
+/// `dst[i] += weight · src[i]`: the shift algorithm's inner loop, where nearly all the time goes.
+///
+/// On x86-64 processors with AVX2 the same loop runs compiled for 4-wide vectors (a multiply then
+/// an add, never fused: the sums are the same to the last bit as with the baseline's 2-wide ones).
+fn add_scaled(dst: &mut [f64], src: &[f64], weight: f64) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, checked just above.
+        unsafe { add_scaled_avx2(dst, src, weight) };
+        return;
+    }
+    add_scaled_portable(dst, src, weight);
+}
+
+#[inline(always)]
+fn add_scaled_portable(dst: &mut [f64], src: &[f64], weight: f64) {
+    for (d, &v) in dst.iter_mut().zip(src) {
+        *d += weight * v;
+    }
+}
+
+/// [`add_scaled`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn add_scaled_avx2(dst: &mut [f64], src: &[f64], weight: f64) {
+    add_scaled_portable(dst, src, weight);
 }
 
 /// The greatest sum row k may hold at the end of a block: over the stages (`done` values added),
@@ -584,6 +609,27 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn the_vector_loop_adds_as_the_plain_one_does() {
+        // every length around the vector widths, awkward magnitudes: equal to the last bit
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            f64::from_bits((state >> 12) | 0x3ff0_0000_0000_0000) * 1e12 - 1.3e12
+        };
+        for len in 0..40 {
+            let src: Vec<f64> = (0..len).map(|_| next()).collect();
+            let start: Vec<f64> = (0..len).map(|_| next()).collect();
+            let weight = next();
+            let (mut fast, mut plain) = (start.clone(), start);
+            add_scaled(&mut fast, &src, weight);
+            add_scaled_portable(&mut plain, &src, weight);
+            assert!(fast.iter().zip(&plain).all(|(a, b)| a.to_bits() == b.to_bits()), "length {len}");
         }
     }
 
