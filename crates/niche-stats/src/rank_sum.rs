@@ -216,9 +216,6 @@ struct Row {
     live: (usize, usize),
     /// Sums ≤ this have all their completions in the tail (`None`: no sum does).
     all_in: Option<usize>,
-    /// How many live cells, from `live.0` on, have their running sum in [`TiedTable::partial`]
-    /// (reset whenever the row changes).
-    summed: usize,
 }
 
 const EMPTY: (usize, usize) = (1, 0);
@@ -230,8 +227,13 @@ pub(crate) struct TiedTable {
     prefix: Vec<usize>,
     rows: Vec<Row>,
     cells: Vec<f64>,
-    /// Running sums of each row's live cells, laid out as `cells` (valid below `Row::summed`).
+    /// Running sums of each row's live cells, laid out as `cells` (valid as far as the block being
+    /// added reads them).
     partial: Vec<f64>,
+    /// The running sums to take before a block: (first cell, how many).
+    sums: Vec<(usize, usize)>,
+    /// The farthest sum read in each row (scratch of [`plan_running_sums`]).
+    farthest: Vec<Option<usize>>,
     /// `C(t, c)`, c = 0..=t, of the block being added.
     weights: Vec<f64>,
     /// How many values are added after each block (0 first).
@@ -253,7 +255,7 @@ fn lower_tail_count(
     cut: usize,
     table: &mut TiedTable,
 ) -> f64 {
-    let TiedTable { prefix, rows, cells, partial, weights, stages } = table;
+    let TiedTable { prefix, rows, cells, partial, sums, farthest, weights, stages } = table;
     prefix.clear();
     prefix.push(0);
     stages.clear();
@@ -282,7 +284,7 @@ fn lower_tail_count(
             Some(hi) if hi >= lowest => (lowest, hi),
             _ => EMPTY,
         };
-        rows.push(Row { offset: total, lo, hi, live: EMPTY, all_in, summed: 0 });
+        rows.push(Row { offset: total, lo, hi, live: EMPTY, all_in });
         if lo <= hi {
             total += hi - lo + 1;
         }
@@ -306,15 +308,18 @@ fn lower_tail_count(
         // C(rest_items, need) for need = 0, 1, …, as k falls
         let mut completions = 1.0;
         let mut completions_need = 0;
+        let reads = |k: usize| {
+            let need = n1 - k;
+            need <= rest_items && prefix[done + need] - prefix[done] <= cut
+        };
+        plan_running_sums(rows, (1..=n1.min(done)).filter(|&k| reads(k)), (t, r), farthest, sums);
+        fill_running_sums(sums, cells, partial);
         for k in (1..=n1.min(done)).rev() {
             let need = n1 - k;
-            if need > rest_items {
+            if !reads(k) {
                 continue;
             }
             let min_rest = prefix[done + need] - prefix[done];
-            if min_rest > cut {
-                continue;
-            }
             while completions_need < need {
                 completions = completions * (rest_items - completions_need) as f64 / (completions_need + 1) as f64;
                 completions_need += 1;
@@ -324,7 +329,7 @@ fn lower_tail_count(
             let (mut lo, mut hi) = row.live;
             let (before, own) = cells.split_at_mut(row.offset);
             for c in 1..=t.min(k) {
-                let source = &mut rows[k - c];
+                let source = rows[k - c];
                 let (flo, fhi) = source.live;
                 if flo > fhi {
                     continue;
@@ -336,15 +341,14 @@ fn lower_tail_count(
                 }
                 let weight = weights[c];
                 // the part whose every completion is in the tail: a prefix of the source's live
-                // cells (a = flo + shift), summed once per stage however many rows read it
+                // cells (a = flo + shift), its sum taken from the running sums
                 if let Some(all_in) = row.all_in {
                     if a <= all_in {
                         let end = all_in.min(b);
-                        in_tail += weight * completions * running_sum(source, before, partial, end - shift);
+                        in_tail += weight * completions * partial[source.offset + end - shift - source.lo];
                         a = end + 1;
                     }
                 }
-                let source = *source;
                 let src = |from: usize, to: usize| {
                     &before[source.offset + from - shift - source.lo..=source.offset + to - shift - source.lo]
                 };
@@ -372,13 +376,11 @@ fn lower_tail_count(
                 }
             }
             rows[k].live = (lo, hi);
-            rows[k].summed = 0;
         }
         // row 0 (nothing picked yet) stays only while the rest can still make the tail
         if rows[0].live.0 <= rows[0].live.1 && (n1 > rest_items || prefix[done + n1] - prefix[done] > cut) {
             cells[rows[0].offset] = 0.0;
             rows[0].live = EMPTY;
-            rows[0].summed = 0;
         }
     }
     // leave the cells zero for the next call
@@ -437,21 +439,69 @@ fn window_top(prefix: &[usize], stages: &[usize], k: usize, n1: usize, cut: usiz
         .max()
 }
 
-/// `Σ_{s = live.0..=to} ways[s]` of `row` (`to` within its live sums), from the running sums in
-/// `partial`, extended as far as asked: `partial[i] = partial[i − 1] + cells[i]`. Each cell is
-/// added once per stage; the sums are those of adding the cells in order from `live.0`.
-fn running_sum(row: &mut Row, cells: &[f64], partial: &mut [f64], to: usize) -> f64 {
-    let first = row.offset + row.live.0 - row.lo;
-    let last = first + to - row.live.0;
-    let mut i = first + row.summed;
-    let mut sum = if row.summed == 0 { 0.0 } else { partial[i - 1] };
-    while i <= last {
-        sum += cells[i];
-        partial[i] = sum;
-        i += 1;
+/// Lists in `sums` the running sums a block (t values of doubled rank r) reads from the rows
+/// below the rows `readers`: a reader k takes from row q = k − c, c = 1..=t, the sum of its live
+/// cells from `live.0` through `min(all_in(k) − c·r, live.1)` (the sums whose every completion is
+/// in the tail once shifted by `c·r`). Each row is summed once, as far as its farthest reader.
+fn plan_running_sums(
+    rows: &[Row],
+    readers: impl Iterator<Item = usize>,
+    (t, r): (usize, usize),
+    farthest: &mut Vec<Option<usize>>,
+    sums: &mut Vec<(usize, usize)>,
+) {
+    farthest.clear();
+    farthest.resize(rows.len(), None);
+    for k in readers {
+        let Some(all_in) = rows[k].all_in else { continue };
+        for c in 1..=t.min(k) {
+            let (lo, hi) = rows[k - c].live;
+            let shift = c * r;
+            if lo > hi || lo + shift > all_in {
+                continue;
+            }
+            let end = (all_in - shift).min(hi);
+            let f = &mut farthest[k - c];
+            *f = Some(f.map_or(end, |e| e.max(end)));
+        }
     }
-    row.summed = row.summed.max(i - first);
-    partial[last]
+    sums.clear();
+    for (row, end) in rows.iter().zip(farthest.iter()) {
+        if let Some(end) = *end {
+            sums.push((row.offset + row.live.0 - row.lo, end + 1 - row.live.0));
+        }
+    }
+}
+
+/// Takes the running sums `partial[i] = partial[i − 1] + cells[i]` over each (first cell, length)
+/// of `sums` (the first one `cells[first]`), the cells added in order, as a plain sum would; four
+/// rows at a time, so that four independent chains of additions overlap.
+fn fill_running_sums(sums: &[(usize, usize)], cells: &[f64], partial: &mut [f64]) {
+    let mut groups = sums.chunks_exact(4);
+    for group in &mut groups {
+        let common = group.iter().map(|&(_, len)| len).min().unwrap_or(0);
+        let mut acc = [0.0f64; 4];
+        for i in 0..common {
+            for (a, &(first, _)) in acc.iter_mut().zip(group) {
+                *a += cells[first + i];
+                partial[first + i] = *a;
+            }
+        }
+        for (&a, &(first, len)) in acc.iter().zip(group) {
+            running_sum_from(a, first + common, first + len, cells, partial);
+        }
+    }
+    for &(first, len) in groups.remainder() {
+        running_sum_from(0.0, first, first + len, cells, partial);
+    }
+}
+
+/// Continues a running sum `sum` over the cells `from..to`.
+fn running_sum_from(mut sum: f64, from: usize, to: usize, cells: &[f64], partial: &mut [f64]) {
+    for (p, &c) in partial[from..to].iter_mut().zip(&cells[from..to]) {
+        sum += c;
+        *p = sum;
+    }
 }
 
 #[cfg(test)]
@@ -607,6 +657,23 @@ mod tests {
                         (got - want).abs() <= 1e-12 * want.max(1e-300) + 1e-15,
                         "{n1} vs {n2}, {levels} levels: {got} vs {want}"
                     );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn running_sums_four_at_a_time_are_the_plain_sums() {
+        let cells: Vec<f64> = (0..400).map(|i| f64::from(i * 7919 % 1000) * 1.1e-3 + 1e9 * f64::from(i % 3)).collect();
+        // groups of four with unequal lengths, a remainder, an empty run
+        for count in [1, 3, 4, 5, 9] {
+            let sums: Vec<(usize, usize)> = (0..count).map(|j| (j * 40, [17, 40, 3, 0, 29][j % 5])).collect();
+            let mut partial = vec![f64::NAN; cells.len()];
+            fill_running_sums(&sums, &cells, &mut partial);
+            for &(first, len) in &sums {
+                for end in first..first + len {
+                    let plain: f64 = cells[first..=end].iter().sum();
+                    assert_eq!(partial[end].to_bits(), plain.to_bits(), "{count} runs, cell {end}");
                 }
             }
         }
