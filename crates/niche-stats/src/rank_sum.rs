@@ -328,6 +328,7 @@ fn lower_tail_count(
             let row = rows[k];
             let (mut lo, mut hi) = row.live;
             let (before, own) = cells.split_at_mut(row.offset);
+            let mut pending: Option<Span> = None;
             for c in 1..=t.min(k) {
                 let source = rows[k - c];
                 let (flo, fhi) = source.live;
@@ -349,21 +350,26 @@ fn lower_tail_count(
                         a = end + 1;
                     }
                 }
-                let src = |from: usize, to: usize| {
-                    &before[source.offset + from - shift - source.lo..=source.offset + to - shift - source.lo]
-                };
                 // sums outside the window are sums no selection of k values has
                 let (a, b) = (a.max(row.lo), b.min(row.hi));
                 if a > b {
                     continue;
                 }
-                add_scaled(&mut own[a - row.lo..=b - row.lo], src(a, b), weight);
+                let span = Span { a: a - row.lo, b: b - row.lo, from: source.offset + a - shift - source.lo, weight };
+                // two by two: each cell loaded and stored once for both
+                match pending.take() {
+                    Some(first) => add_pair(own, before, first, span),
+                    None => pending = Some(span),
+                }
                 if lo > hi {
                     (lo, hi) = (a, b);
                 } else {
                     lo = lo.min(a);
                     hi = hi.max(b);
                 }
+            }
+            if let Some(last) = pending {
+                add_span(own, before, last);
             }
             // drop what can no longer reach the tail
             if lo <= hi && hi > hi_keep {
@@ -391,6 +397,75 @@ fn lower_tail_count(
         }
     }
     in_tail
+}
+
+/// One term of a row's update: `own[i] += weight · before[from + i − a]` for i in `a..=b`
+/// (indices in the row's window).
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    a: usize,
+    b: usize,
+    from: usize,
+    weight: f64,
+}
+
+/// Adds the cells `a..=b` of `span` (within it; none when a > b).
+fn add_part(own: &mut [f64], before: &[f64], span: Span, a: usize, b: usize) {
+    if a <= b {
+        let from = span.from + a - span.a;
+        add_scaled(&mut own[a..=b], &before[from..=from + b - a], span.weight);
+    }
+}
+
+/// Adds all of `span`.
+fn add_span(own: &mut [f64], before: &[f64], span: Span) {
+    add_part(own, before, span, span.a, span.b);
+}
+
+/// Adds two spans, `first` before `second` in every cell both cover (as adding them one after
+/// the other would): the overlap in one pass, the rest of each on its own.
+fn add_pair(own: &mut [f64], before: &[f64], first: Span, second: Span) {
+    let (a, b) = (first.a.max(second.a), first.b.min(second.b));
+    if a > b {
+        add_span(own, before, first);
+        add_span(own, before, second);
+        return;
+    }
+    for span in [first, second] {
+        if span.a < a {
+            add_part(own, before, span, span.a, a - 1);
+        }
+        add_part(own, before, span, b + 1, span.b);
+    }
+    let (f, s) = (first.from + a - first.a, second.from + a - second.a);
+    let len = b + 1 - a;
+    add_scaled_twice(&mut own[a..=b], (&before[f..f + len], first.weight), (&before[s..s + len], second.weight));
+}
+
+/// `dst[i] += w₁ · src₁[i]`, then `dst[i] += w₂ · src₂[i]`, with [`add_scaled`]'s dispatch.
+fn add_scaled_twice(dst: &mut [f64], first: (&[f64], f64), second: (&[f64], f64)) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, checked just above.
+        unsafe { add_scaled_twice_avx2(dst, first, second) };
+        return;
+    }
+    add_scaled_twice_portable(dst, first, second);
+}
+
+#[inline(always)]
+fn add_scaled_twice_portable(dst: &mut [f64], (src1, w1): (&[f64], f64), (src2, w2): (&[f64], f64)) {
+    for ((d, &v1), &v2) in dst.iter_mut().zip(src1).zip(src2) {
+        *d += w1 * v1;
+        *d += w2 * v2;
+    }
+}
+
+/// [`add_scaled_twice`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn add_scaled_twice_avx2(dst: &mut [f64], first: (&[f64], f64), second: (&[f64], f64)) {
+    add_scaled_twice_portable(dst, first, second);
 }
 
 /// `dst[i] += weight · src[i]`: the shift algorithm's inner loop, where nearly all the time goes.
@@ -680,6 +755,28 @@ mod tests {
     }
 
     #[test]
+    fn spans_added_two_by_two_are_added_in_order() {
+        // disjoint, touching, overlapping either way, nested, equal: same bits as one after the other
+        let before: Vec<f64> = (0..64).map(|i| 1.0 + f64::from(i * 37 % 64) * 0.013_7).collect();
+        let start: Vec<f64> = (0..48).map(|i| 1e3 + f64::from(i * 11 % 48) * 0.77).collect();
+        let spans = [(2, 9), (10, 20), (5, 30), (0, 47), (12, 12), (20, 40), (33, 47)];
+        for &(a1, b1) in &spans {
+            for &(a2, b2) in &spans {
+                let first = Span { a: a1, b: b1, from: 3, weight: 0.1 };
+                let second = Span { a: a2, b: b2, from: 7, weight: 0.3 };
+                let (mut paired, mut serial) = (start.clone(), start.clone());
+                add_pair(&mut paired, &before, first, second);
+                add_span(&mut serial, &before, first);
+                add_span(&mut serial, &before, second);
+                assert!(
+                    paired.iter().zip(&serial).all(|(x, y)| x.to_bits() == y.to_bits()),
+                    "{first:?} then {second:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn the_vector_loop_adds_as_the_plain_one_does() {
         // every length around the vector widths, awkward magnitudes: equal to the last bit
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
@@ -697,6 +794,11 @@ mod tests {
             add_scaled(&mut fast, &src, weight);
             add_scaled_portable(&mut plain, &src, weight);
             assert!(fast.iter().zip(&plain).all(|(a, b)| a.to_bits() == b.to_bits()), "length {len}");
+            let other: Vec<f64> = (0..len).map(|_| next()).collect();
+            let second = next();
+            add_scaled_twice(&mut fast, (&src, weight), (&other, second));
+            add_scaled_twice_portable(&mut plain, (&src, weight), (&other, second));
+            assert!(fast.iter().zip(&plain).all(|(a, b)| a.to_bits() == b.to_bits()), "twice, length {len}");
         }
     }
 
