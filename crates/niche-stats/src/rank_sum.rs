@@ -227,11 +227,12 @@ pub(crate) struct TiedTable {
     prefix: Vec<usize>,
     rows: Vec<Row>,
     cells: Vec<f64>,
-    /// Running sums of each row's live cells, laid out as `cells` (valid as far as the block being
-    /// added reads them).
+    /// Running sums of the live cells of the rows a block reads, row after row (row q's from
+    /// `sum_at[q]` on).
     partial: Vec<f64>,
-    /// The running sums to take before a block: (first cell, how many).
-    sums: Vec<(usize, usize)>,
+    sum_at: Vec<usize>,
+    /// The running sums to take before a block: (first cell, how many, where in `partial`).
+    sums: Vec<(usize, usize, usize)>,
     /// The farthest sum read in each row (scratch of [`plan_running_sums`]).
     farthest: Vec<Option<usize>>,
     /// `C(t, c)`, c = 0..=t, of the block being added.
@@ -255,7 +256,7 @@ fn lower_tail_count(
     cut: usize,
     table: &mut TiedTable,
 ) -> f64 {
-    let TiedTable { prefix, rows, cells, partial, sums, farthest, weights, stages } = table;
+    let TiedTable { prefix, rows, cells, partial, sums, farthest, sum_at, weights, stages } = table;
     prefix.clear();
     prefix.push(0);
     stages.clear();
@@ -292,7 +293,6 @@ fn lower_tail_count(
     if cells.len() < total {
         // fresh zeroed memory: pages the call never touches are never mapped
         cells.resize(total, 0.0);
-        partial.resize(total, 0.0);
     }
     // nothing picked: one way, sum 0 (row 0's window is [0, 0] or the count was decided above)
     cells[rows[0].offset] = 1.0;
@@ -312,7 +312,10 @@ fn lower_tail_count(
             let need = n1 - k;
             need <= rest_items && prefix[done + need] - prefix[done] <= cut
         };
-        plan_running_sums(rows, (1..=n1.min(done)).filter(|&k| reads(k)), (t, r), farthest, sums);
+        let summed = plan_running_sums(rows, (1..=n1.min(done)).filter(|&k| reads(k)), (t, r), farthest, sum_at, sums);
+        if partial.len() < summed {
+            partial.resize(summed, 0.0);
+        }
         fill_running_sums(sums, cells, partial);
         for k in (1..=n1.min(done)).rev() {
             let need = n1 - k;
@@ -346,7 +349,7 @@ fn lower_tail_count(
                 if let Some(all_in) = row.all_in {
                     if a <= all_in {
                         let end = all_in.min(b);
-                        in_tail += weight * completions * partial[source.offset + end - shift - source.lo];
+                        in_tail += weight * completions * partial[sum_at[k - c] + end - shift - flo];
                         a = end + 1;
                     }
                 }
@@ -517,14 +520,16 @@ fn window_top(prefix: &[usize], stages: &[usize], k: usize, n1: usize, cut: usiz
 /// Lists in `sums` the running sums a block (t values of doubled rank r) reads from the rows
 /// below the rows `readers`: a reader k takes from row q = k − c, c = 1..=t, the sum of its live
 /// cells from `live.0` through `min(all_in(k) − c·r, live.1)` (the sums whose every completion is
-/// in the tail once shifted by `c·r`). Each row is summed once, as far as its farthest reader.
+/// in the tail once shifted by `c·r`). Each row is summed once, as far as its farthest reader,
+/// the sums laid end to end (row q's from `sum_at[q]` on); returns their number.
 fn plan_running_sums(
     rows: &[Row],
     readers: impl Iterator<Item = usize>,
     (t, r): (usize, usize),
     farthest: &mut Vec<Option<usize>>,
-    sums: &mut Vec<(usize, usize)>,
-) {
+    sum_at: &mut Vec<usize>,
+    sums: &mut Vec<(usize, usize, usize)>,
+) -> usize {
     farthest.clear();
     farthest.resize(rows.len(), None);
     for k in readers {
@@ -541,39 +546,47 @@ fn plan_running_sums(
         }
     }
     sums.clear();
-    for (row, end) in rows.iter().zip(farthest.iter()) {
+    sum_at.clear();
+    sum_at.resize(rows.len(), 0);
+    let mut total = 0;
+    for ((row, end), at) in rows.iter().zip(farthest.iter()).zip(sum_at.iter_mut()) {
         if let Some(end) = *end {
-            sums.push((row.offset + row.live.0 - row.lo, end + 1 - row.live.0));
+            let len = end + 1 - row.live.0;
+            sums.push((row.offset + row.live.0 - row.lo, len, total));
+            *at = total;
+            total += len;
         }
     }
+    total
 }
 
-/// Takes the running sums `partial[i] = partial[i − 1] + cells[i]` over each (first cell, length)
-/// of `sums` (the first one `cells[first]`), the cells added in order, as a plain sum would; four
-/// rows at a time, so that four independent chains of additions overlap.
-fn fill_running_sums(sums: &[(usize, usize)], cells: &[f64], partial: &mut [f64]) {
+/// Takes, for each (first cell, length, at) of `sums`, the running sums
+/// `partial[at + i] = partial[at + i − 1] + cells[first + i]` (the first one `cells[first]`), the
+/// cells added in order, as a plain sum would; four rows at a time, so that four independent
+/// chains of additions overlap.
+fn fill_running_sums(sums: &[(usize, usize, usize)], cells: &[f64], partial: &mut [f64]) {
     let mut groups = sums.chunks_exact(4);
     for group in &mut groups {
-        let common = group.iter().map(|&(_, len)| len).min().unwrap_or(0);
+        let common = group.iter().map(|&(_, len, _)| len).min().unwrap_or(0);
         let mut acc = [0.0f64; 4];
         for i in 0..common {
-            for (a, &(first, _)) in acc.iter_mut().zip(group) {
+            for (a, &(first, _, at)) in acc.iter_mut().zip(group) {
                 *a += cells[first + i];
-                partial[first + i] = *a;
+                partial[at + i] = *a;
             }
         }
-        for (&a, &(first, len)) in acc.iter().zip(group) {
-            running_sum_from(a, first + common, first + len, cells, partial);
+        for (&a, &(first, len, at)) in acc.iter().zip(group) {
+            running_sum_from(a, &cells[first + common..first + len], &mut partial[at + common..at + len]);
         }
     }
-    for &(first, len) in groups.remainder() {
-        running_sum_from(0.0, first, first + len, cells, partial);
+    for &(first, len, at) in groups.remainder() {
+        running_sum_from(0.0, &cells[first..first + len], &mut partial[at..at + len]);
     }
 }
 
-/// Continues a running sum `sum` over the cells `from..to`.
-fn running_sum_from(mut sum: f64, from: usize, to: usize, cells: &[f64], partial: &mut [f64]) {
-    for (p, &c) in partial[from..to].iter_mut().zip(&cells[from..to]) {
+/// Continues a running sum `sum` over `cells` into `partial`.
+fn running_sum_from(mut sum: f64, cells: &[f64], partial: &mut [f64]) {
+    for (p, &c) in partial.iter_mut().zip(cells) {
         sum += c;
         *p = sum;
     }
@@ -742,13 +755,19 @@ mod tests {
         let cells: Vec<f64> = (0..400).map(|i| f64::from(i * 7919 % 1000) * 1.1e-3 + 1e9 * f64::from(i % 3)).collect();
         // groups of four with unequal lengths, a remainder, an empty run
         for count in [1, 3, 4, 5, 9] {
-            let sums: Vec<(usize, usize)> = (0..count).map(|j| (j * 40, [17, 40, 3, 0, 29][j % 5])).collect();
-            let mut partial = vec![f64::NAN; cells.len()];
+            let mut sums = Vec::new();
+            let mut at = 0;
+            for j in 0..count {
+                let len = [17, 40, 3, 0, 29][j % 5];
+                sums.push((j * 40, len, at));
+                at += len;
+            }
+            let mut partial = vec![f64::NAN; at];
             fill_running_sums(&sums, &cells, &mut partial);
-            for &(first, len) in &sums {
-                for end in first..first + len {
-                    let plain: f64 = cells[first..=end].iter().sum();
-                    assert_eq!(partial[end].to_bits(), plain.to_bits(), "{count} runs, cell {end}");
+            for &(first, len, at) in &sums {
+                for i in 0..len {
+                    let plain: f64 = cells[first..=first + i].iter().sum();
+                    assert_eq!(partial[at + i].to_bits(), plain.to_bits(), "{count} runs, cell {}", first + i);
                 }
             }
         }
