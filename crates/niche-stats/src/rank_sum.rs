@@ -18,9 +18,12 @@
 //!   reaches the tail is dropped, a node all of whose completions lie in the tail is counted at
 //!   once with its `C(remaining, still needed)` completions. Each row is stored only over the
 //!   window of sums the prunings leave it, the windows end to end (memory in proportion to the
-//!   live network, not to `n₁ · s`). A row read by the t rows above it is summed for their
-//!   counted-at-once parts by running sums, each cell once per block (not t times). Only the tail
-//!   on the observed side is counted unless it exceeds ½ (then the other tail decides, and it is
+//!   live network, not to `n₁ · s`). The smaller group is the one counted (a row per value
+//!   picked). Adding a block of t values costs about `t · (live cells)`: the shifted rows are added
+//!   two at a time (AVX2 when the processor has it, a multiply then an add, never fused), and the
+//!   counted-at-once parts come from running sums taken once per row and block (not t times), all
+//!   in the order of a plain sum, so the counts do not depend on the path taken. Only the tail on
+//!   the observed side is counted unless it exceeds ½ (then the other tail decides, and it is
 //!   counted too).
 //!
 //! Buffers are thread-local and reused: a call allocates only when it needs more room than any
@@ -291,7 +294,6 @@ fn lower_tail_count(
         }
     }
     if cells.len() < total {
-        // fresh zeroed memory: pages the call never touches are never mapped
         cells.resize(total, 0.0);
     }
     // nothing picked: one way, sum 0 (row 0's window is [0, 0] or the count was decided above)
@@ -456,6 +458,7 @@ fn add_scaled_twice(dst: &mut [f64], first: (&[f64], f64), second: (&[f64], f64)
     add_scaled_twice_portable(dst, first, second);
 }
 
+/// [`add_scaled_twice`] for any processor (inlined into the AVX2 copy).
 #[inline(always)]
 fn add_scaled_twice_portable(dst: &mut [f64], (src1, w1): (&[f64], f64), (src2, w2): (&[f64], f64)) {
     for ((d, &v1), &v2) in dst.iter_mut().zip(src1).zip(src2) {
@@ -485,6 +488,7 @@ fn add_scaled(dst: &mut [f64], src: &[f64], weight: f64) {
     add_scaled_portable(dst, src, weight);
 }
 
+/// [`add_scaled`] for any processor (inlined into the AVX2 copy).
 #[inline(always)]
 fn add_scaled_portable(dst: &mut [f64], src: &[f64], weight: f64) {
     for (d, &v) in dst.iter_mut().zip(src) {
