@@ -65,53 +65,28 @@ fn reproduce<'py>(
             let out = staged.path().to_path_buf();
             let grounds = Grounds::seed().map_err(|e| fail(&e))?;
             let main = bar("reproduce", progress);
-            let mut reproduction =
-                niche_study::reproduce::reproduce(&grounds, &out, events, seed, sampling, instrument, &follow(&main))
-                    .map_err(|e| fail(&e))?;
-            main.finish_and_clear();
-            if repeats > 0 {
-                let replications = bar("replicate", progress);
-                niche_study::reproduce::replicate(
-                    &grounds,
-                    &out,
-                    events,
-                    seed,
-                    instrument,
-                    repeats,
-                    &mut reproduction.records,
-                    &follow(&replications),
-                )
+            let settings =
+                niche_study::reproduce::RunSettings { events, seed, sampling, instrument, repeats, validate };
+            // the replications' bar replaces the run's when the first replication starts
+            let replications = std::sync::OnceLock::new();
+            let reproduction =
+                niche_study::reproduce::run(&grounds, &out, &settings, &follow(&main), &|done, total, what| {
+                    let replicate = replications.get_or_init(|| {
+                        main.finish_and_clear();
+                        bar("replicate", progress)
+                    });
+                    follow(replicate)(done, total, what)
+                })
                 .map_err(|e| fail(&e))?;
-                replications.finish_and_clear();
-            }
-            if validate {
-                reproduction.validation = Some(
-                    niche_model::validate::validate(reproduction.manifest.design.replicates.flow)
-                        .map_err(|e| fail(&e))?,
-                );
-            }
-            let raw = out.join("raw");
-            let mut inputs = vec![raw.join("study.toml")];
-            inputs.extend(
-                reproduction
-                    .manifest
-                    .files
-                    .iter()
-                    .flat_map(|f| std::iter::once(raw.join(&f.path)).chain(f.layout.as_ref().map(|l| raw.join(l)))),
-            );
-            let provenance = Provenance {
-                command: "reproduce".into(),
-                niche_version: env!("CARGO_PKG_VERSION").into(),
-                seed: Some(seed),
-                events: Some(events),
-                sampling: Some(sampling.to_string()),
-                replications: Some(repeats),
-                inputs: inputs
-                    .iter()
-                    .map(|p| sha256(p).map(|f| InputFile { path: staged.shown(p).display().to_string(), ..f }))
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| fail(&e))?,
-            };
+            main.finish_and_clear();
+            replications.get().inspect(|b| b.finish_and_clear());
+            let inputs = reproduction
+                .input_files(&out)
+                .iter()
+                .map(|p| sha256(p).map(|f| InputFile { path: staged.shown(p).display().to_string(), ..f }))
+                .collect::<Result<_, _>>()
+                .map_err(|e| fail(&e))?;
+            let provenance = Provenance::reproduce(seed, events, &sampling, repeats, inputs);
             let written = niche_report::write_report(&out, &reproduction.results, Some(&reproduction), &provenance)
                 .map_err(|e| fail(&e))?;
             staged.commit().map_err(|e| fail(&e))?;

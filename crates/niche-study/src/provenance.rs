@@ -38,6 +38,51 @@ pub struct Provenance {
     pub inputs: Vec<InputFile>,
 }
 
+impl Provenance {
+    /// The record of `niche analyze` over `inputs` (each with its SHA-256).
+    pub fn analyze(inputs: Vec<InputFile>) -> Provenance {
+        Provenance {
+            command: "analyze".into(),
+            niche_version: env!("CARGO_PKG_VERSION").into(),
+            seed: None,
+            events: None,
+            sampling: None,
+            replications: None,
+            inputs,
+        }
+    }
+
+    /// The record of `niche reproduce` at `seed`, `events` per tube, `sampling`, `replications`.
+    pub fn reproduce(
+        seed: u64,
+        events: usize,
+        sampling: &impl std::fmt::Display,
+        replications: usize,
+        inputs: Vec<InputFile>,
+    ) -> Provenance {
+        Provenance {
+            command: "reproduce".into(),
+            niche_version: env!("CARGO_PKG_VERSION").into(),
+            seed: Some(seed),
+            events: Some(events),
+            sampling: Some(sampling.to_string()),
+            replications: Some(replications),
+            inputs,
+        }
+    }
+}
+
+/// Every file an analysis of `study` (read from `study_file`) reads: the study file, each unit's
+/// raw files and layouts in unit order ([`crate::analyze::units`]), then the gating file.
+pub fn study_inputs(study: &crate::Study, study_file: &Path) -> Vec<std::path::PathBuf> {
+    let mut inputs = vec![study_file.to_path_buf()];
+    inputs.extend(crate::analyze::units(study).iter().flat_map(|u| u.files()).map(Path::to_path_buf));
+    if let crate::study::Gating::File(p) | crate::study::Gating::Workspace(p) = &study.gating {
+        inputs.push(p.clone());
+    }
+    inputs
+}
+
 /// SHA-256 of a file, streamed.
 pub fn sha256(path: &Path) -> Result<InputFile> {
     let mut file =

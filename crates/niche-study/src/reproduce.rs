@@ -556,6 +556,55 @@ impl Grounds {
     }
 }
 
+/// What `niche reproduce` runs: the seed study at these settings, `repeats` replications of it,
+/// and the model's validation when `validate` is set.
+#[derive(Debug, Clone, Copy)]
+pub struct RunSettings {
+    /// Events per FCS tube.
+    pub events: usize,
+    /// Seed of the run (replication k uses seed + k).
+    pub seed: u64,
+    /// How the run's replicates are drawn (replications always draw at random).
+    pub sampling: Sampling,
+    /// The cytometer the tubes are measured on.
+    pub instrument: Instrument,
+    /// Independent replications (0: none).
+    pub repeats: usize,
+    /// Whether to validate the model ([`niche_model::validate::validate`]).
+    pub validate: bool,
+}
+
+/// The whole of `niche reproduce` but the report: [`reproduce`] into `dir`, then [`replicate`]
+/// (`progress` reports the run, `replications` the replications), with the model's validation on
+/// a thread of its own beside both: it needs only the design's replicates per group, and the two
+/// cores share the work.
+pub fn run(
+    grounds: &Grounds,
+    dir: &Path,
+    settings: &RunSettings,
+    progress: &(dyn Fn(usize, usize, &str) + Sync),
+    replications: &(dyn Fn(usize, usize, &str) + Sync),
+) -> Result<Reproduction> {
+    let RunSettings { events, seed, sampling, instrument, repeats, validate } = *settings;
+    let flow_replicates = Design::seed().replicates.flow;
+    let (run, validation) = std::thread::scope(|scope| {
+        let validation = validate.then(|| scope.spawn(move || niche_model::validate::validate(flow_replicates)));
+        let run = reproduce(grounds, dir, events, seed, sampling, instrument, progress).and_then(|mut r| {
+            if repeats > 0 {
+                replicate(grounds, dir, events, seed, instrument, repeats, &mut r.records, replications)?;
+            }
+            Ok(r)
+        });
+        // a panic in the validation is a bug: it surfaces as it would on this thread
+        let validation =
+            validation.map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        (run, validation)
+    });
+    let mut reproduction = run?;
+    reproduction.validation = validation.transpose()?;
+    Ok(reproduction)
+}
+
 /// Runs the seed study: lab into `dir/raw` (its flow tubes measured on `instrument`), the
 /// generated study file, the analysis, the cohort and the comparison with the paper, on the
 /// `grounds` of [`Grounds::seed`].
@@ -586,6 +635,23 @@ pub fn reproduce(
         audit: grounds.audit.clone(),
         validation: None,
     })
+}
+
+impl Reproduction {
+    /// Every raw file the run in `dir` wrote and read back: `raw/study.toml`, each lab file and
+    /// its layout in manifest order, then the cohort's tubes.
+    pub fn input_files(&self, dir: &Path) -> Vec<std::path::PathBuf> {
+        let raw = dir.join("raw");
+        let mut inputs = vec![raw.join("study.toml")];
+        inputs.extend(
+            self.manifest
+                .files
+                .iter()
+                .flat_map(|f| std::iter::once(raw.join(&f.path)).chain(f.layout.as_ref().map(|l| raw.join(l)))),
+        );
+        inputs.extend(self.cohort.files.iter().map(|f| raw.join(f)));
+        inputs
+    }
 }
 
 /// Replicates the whole study `repeats` times with independent draws (random sampling, seeds

@@ -147,11 +147,7 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<()> {
         let stem = args.study.file_stem().map_or("study".into(), |s| s.to_string_lossy().into_owned());
         args.study.with_file_name(format!("{stem}_report"))
     });
-    let mut inputs: Vec<PathBuf> = vec![args.study.clone()];
-    inputs.extend(niche_study::analyze::units(&study).iter().flat_map(|u| u.files()).map(PathBuf::from));
-    if let niche_study::study::Gating::File(p) | niche_study::study::Gating::Workspace(p) = &study.gating {
-        inputs.push(p.clone());
-    }
+    let inputs = niche_study::provenance::study_inputs(&study, &args.study);
     let staged = StagedDir::begin(&dir, args.force, &inputs.iter().map(PathBuf::as_path).collect::<Vec<_>>())?;
     let progress = bar();
     progress.set_prefix("analyze");
@@ -169,15 +165,7 @@ pub fn write_analysis(
     results: &niche_study::analyze::Results,
     inputs: Vec<InputFile>,
 ) -> Result<()> {
-    let provenance = Provenance {
-        command: "analyze".into(),
-        niche_version: env!("CARGO_PKG_VERSION").into(),
-        seed: None,
-        events: None,
-        sampling: None,
-        replications: None,
-        inputs,
-    };
+    let provenance = Provenance::analyze(inputs);
     let written = niche_report::write_report(staged.path(), results, None, &provenance)?;
     staged.commit()?;
     for w in &results.warnings {
@@ -228,43 +216,6 @@ fn analyze_shard(args: &AnalyzeArgs, study: &Study, shard: niche_study::shard::S
     Ok(())
 }
 
-/// The seed study through the lab and the analysis, then its replications (`--repeats`).
-fn reproduce_and_replicate(
-    args: &ReproduceArgs,
-    grounds: &niche_study::reproduce::Grounds,
-    out: &std::path::Path,
-    sampling: niche_model::sampling::Sampling,
-    instrument: niche_lab::Instrument,
-    progress: &indicatif::ProgressBar,
-) -> Result<niche_study::reproduce::Reproduction> {
-    let mut reproduction = niche_study::reproduce::reproduce(
-        grounds,
-        out,
-        args.events,
-        args.seed,
-        sampling,
-        instrument,
-        &follow(progress),
-    )?;
-    progress.finish_and_clear();
-    if args.repeats > 0 {
-        let replications = bar();
-        replications.set_prefix("replicate");
-        niche_study::reproduce::replicate(
-            grounds,
-            out,
-            args.events,
-            args.seed,
-            instrument,
-            args.repeats,
-            &mut reproduction.records,
-            &follow(&replications),
-        )?;
-        replications.finish_and_clear();
-    }
-    Ok(reproduction)
-}
-
 pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
     if !(100..=5_000_000).contains(&args.events) {
         bail!("--events {}: give 100 to 5,000,000 per tube", args.events);
@@ -287,42 +238,34 @@ pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
     if !args.no_validate {
         eprintln!("validating the model beside it: leave-one-out, profile likelihood, an alternative mechanism");
     }
-    // The validation needs only the design's replicates per group, not the run: it runs on a
-    // thread of its own beside the run and its replications, so the two cores share both.
-    let flow_replicates = niche_lab::design::Design::seed().replicates.flow;
-    let (run, validation) = std::thread::scope(|scope| {
-        let validation = (!args.no_validate).then(|| scope.spawn(|| niche_model::validate::validate(flow_replicates)));
-        let run = reproduce_and_replicate(args, &grounds, out, sampling, instrument, &progress);
-        let validation = validation.map(|handle| match handle.join() {
-            Ok(validated) => validated.map_err(anyhow::Error::from),
-            Err(_) => Err(anyhow::anyhow!("the model's validation stopped unexpectedly (a bug: please report it)")),
-        });
-        (run, validation)
-    });
-    let mut reproduction = run?;
-    reproduction.validation = validation.transpose()?;
-    let raw = out.join("raw");
-    let mut inputs = vec![raw.join("study.toml")];
-    inputs.extend(
-        reproduction
-            .manifest
-            .files
-            .iter()
-            .flat_map(|f| std::iter::once(raw.join(&f.path)).chain(f.layout.as_ref().map(|l| raw.join(l)))),
-    );
-    inputs.extend(reproduction.cohort.files.iter().map(|f| raw.join(f)));
-    let provenance = Provenance {
-        command: "reproduce".into(),
-        niche_version: env!("CARGO_PKG_VERSION").into(),
-        seed: Some(args.seed),
-        events: Some(args.events),
-        sampling: Some(sampling.to_string()),
-        replications: Some(args.repeats),
-        inputs: inputs
-            .iter()
-            .map(|p| sha256(p).map(|f| InputFile { path: staged.shown(p).display().to_string(), ..f }))
-            .collect::<Result<_, _>>()?,
+    let settings = niche_study::reproduce::RunSettings {
+        events: args.events,
+        seed: args.seed,
+        sampling,
+        instrument,
+        repeats: args.repeats,
+        validate: !args.no_validate,
     };
+    // the replications' bar replaces the run's when the first replication starts
+    let replications = std::sync::OnceLock::new();
+    let reproduction =
+        niche_study::reproduce::run(&grounds, out, &settings, &follow(&progress), &|done, total, what| {
+            let replicate = replications.get_or_init(|| {
+                progress.finish_and_clear();
+                let replicate = bar();
+                replicate.set_prefix("replicate");
+                replicate
+            });
+            follow(replicate)(done, total, what)
+        })?;
+    progress.finish_and_clear();
+    replications.get().inspect(|b| b.finish_and_clear());
+    let inputs = reproduction
+        .input_files(out)
+        .iter()
+        .map(|p| sha256(p).map(|f| InputFile { path: staged.shown(p).display().to_string(), ..f }))
+        .collect::<Result<_, _>>()?;
+    let provenance = Provenance::reproduce(args.seed, args.events, &sampling, args.repeats, inputs);
     let written = niche_report::write_report(out, &reproduction.results, Some(&reproduction), &provenance)?;
     staged.commit()?;
     warn_report(&written);

@@ -1,0 +1,107 @@
+//! Western blots: the image and its layout quantified (background, lanes, bands, normalisation
+//! to the loading control), each lane's values, and the thumbnail the report shows.
+
+use std::path::Path;
+
+use niche_assay::blot::{BlotLayout, GrayImage, quantify};
+
+use super::{BlotPicture, Value, input};
+use crate::error::Result;
+use crate::study::{BlotImage, ReadoutKind, Study, Subject};
+
+pub(super) fn analyze_blot(
+    blot: &BlotImage,
+    number: u32,
+    study: &Study,
+) -> Result<(Vec<Value>, BlotPicture, Vec<String>)> {
+    let shown = study.shown(&blot.image);
+    let image = GrayImage::open(&blot.image).map_err(|e| input(&blot.image, e))?;
+    let text = crate::read_text(&blot.layout, crate::MAX_TEXT_BYTES).map_err(|e| input(&blot.layout, e))?;
+    let layout = BlotLayout::parse(&text).map_err(|e| input(&blot.layout, e))?;
+    let result = quantify(&image, &layout).map_err(|e| input(&blot.image, e))?;
+    let mut values = Vec::new();
+    for readout in &study.readouts {
+        let ReadoutKind::Blot { target, loading_control } = &readout.kind else { continue };
+        if &layout.loading_control != loading_control {
+            return Err(input(
+                &blot.layout,
+                format!(
+                    "the layout's loading control is {:?}, readout {:?} divides by {loading_control:?}",
+                    layout.loading_control, readout.id
+                ),
+            ));
+        }
+        if !layout.targets.iter().any(|t| &t.name == target) {
+            return Err(input(
+                &blot.layout,
+                format!("readout {:?} needs the target {target:?}, which the layout lacks", readout.id),
+            ));
+        }
+        for g in result.groups.iter().filter(|g| &g.target == target) {
+            values.push(Value {
+                readout: readout.id.clone(),
+                group: g.group.clone(),
+                subject: Subject::Replicate(number),
+                value: g.mean_fold_change.is_finite().then_some(g.mean_fold_change),
+                flag: if !g.mean_fold_change.is_finite() {
+                    Some("not finite (a zero loading control or reference)".to_string())
+                } else {
+                    g.saturated.then(|| "saturated".to_string())
+                },
+            });
+        }
+    }
+    let warnings = result.warnings.iter().map(|w| format!("{shown}: {w}")).collect();
+    let picture = thumbnail(
+        &image,
+        &blot.image,
+        &shown,
+        result.lanes.iter().map(|l| l.group.clone()).collect(),
+        layout.background.light_background,
+    )?;
+    Ok((values, picture, warnings))
+}
+
+/// A downscaled 8-bit PNG of the blot with dark bands, as film shows them.
+fn thumbnail(image: &GrayImage, path: &Path, shown: &str, lanes: Vec<String>, light: bool) -> Result<BlotPicture> {
+    let scale = (image.width / 320).max(1);
+    let (w, h) = (image.width / scale, image.height / scale);
+    let (lo, hi) = image.pixels.iter().fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+    let span = (hi - lo).max(1.0);
+    let mut gray = Vec::with_capacity(w * h);
+    for y in 0..h {
+        for x in 0..w {
+            let v = (image.get(x * scale, y * scale) - lo) / span;
+            let v = if light { v } else { 1.0 - v };
+            gray.push((v * 255.0).round() as u8);
+        }
+    }
+    let mut png = Vec::new();
+    // w × h gray bytes were just made, so the buffer always fits; encoding to memory can still fail
+    let buffer = image::ImageBuffer::<image::Luma<u8>, _>::from_raw(w as u32, h as u32, gray)
+        .ok_or_else(|| niche_assay::Error::Image { reason: format!("a {w} × {h} thumbnail") });
+    buffer
+        .and_then(|b| {
+            b.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).map_err(niche_assay::Error::Encode)
+        })
+        .map_err(|e| input(path, e))?;
+    Ok(BlotPicture { file: shown.to_string(), png_base64: base64(&png), width: w, height: h, lanes })
+}
+
+/// Standard base64 with padding.
+pub fn base64(bytes: &[u8]) -> String {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(TABLE[((n >> (18 - 6 * k)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
