@@ -304,47 +304,30 @@ impl Writer {
                 None
             }
             _ => match width {
-                1 => fill_integers::<_, 1>(rows, values, big),
-                2 => fill_integers::<_, 2>(rows, values, big),
-                4 => fill_integers::<_, 4>(rows, values, big),
-                8 => fill_integers::<_, 8>(rows, values, big),
-                _ => fill_integers_of_width(rows, values, big, width),
+                1 => fill_integers(rows, values, 1, |slot, bits| put_bytes::<1>(slot, bits, big)),
+                2 => fill_integers(rows, values, 2, |slot, bits| put_bytes::<2>(slot, bits, big)),
+                4 => fill_integers(rows, values, 4, |slot, bits| put_bytes::<4>(slot, bits, big)),
+                8 => fill_integers(rows, values, 8, |slot, bits| put_bytes::<8>(slot, bits, big)),
+                _ => fill_integers(rows, values, width, |slot, bits| {
+                    if big {
+                        slot.copy_from_slice(&bits.to_be_bytes()[8 - width..]);
+                    } else {
+                        slot.copy_from_slice(&bits.to_le_bytes()[..width]);
+                    }
+                }),
             },
         }
     }
 }
 
-/// Fills `W`-byte unsigned integer slots with the rounded values; returns the index of the first
-/// value out of range (`0 ≤ round(v) ≤ 2^(8W) − 1`).
-fn fill_integers<'a, T: EventValue, const W: usize>(
+/// Fills `width`-byte unsigned integer slots with the rounded values through `put` (one
+/// monomorphic store per width); returns the index of the first value out of range
+/// (`0 ≤ round(v) ≤ 2^(8·width) − 1`).
+fn fill_integers<'a, T: EventValue>(
     rows: impl Iterator<Item = &'a mut [u8]>,
     values: &[T],
-    big: bool,
-) -> Option<usize> {
-    let max = integer_max(W);
-    for (k, (slot, v)) in rows.zip(values).enumerate() {
-        let rounded = round_half_away(v.to_f64());
-        if !(0.0..=max).contains(&rounded) {
-            return Some(k);
-        }
-        let bits = rounded as u64;
-        // the W low-order bytes, most significant first when big-endian
-        let bytes: [u8; W] = if big {
-            bits.to_be_bytes()[8 - W..].try_into().expect("W ≤ 8")
-        } else {
-            bits.to_le_bytes()[..W].try_into().expect("W ≤ 8")
-        };
-        slot.copy_from_slice(&bytes);
-    }
-    None
-}
-
-/// [`fill_integers`] for a width known only at run time (3, 5, 6 or 7 bytes).
-fn fill_integers_of_width<'a, T: EventValue>(
-    rows: impl Iterator<Item = &'a mut [u8]>,
-    values: &[T],
-    big: bool,
     width: usize,
+    put: impl Fn(&mut [u8], u64),
 ) -> Option<usize> {
     let max = integer_max(width);
     for (k, (slot, v)) in rows.zip(values).enumerate() {
@@ -352,14 +335,17 @@ fn fill_integers_of_width<'a, T: EventValue>(
         if !(0.0..=max).contains(&rounded) {
             return Some(k);
         }
-        let bits = rounded as u64;
-        if big {
-            slot.copy_from_slice(&bits.to_be_bytes()[8 - width..]);
-        } else {
-            slot.copy_from_slice(&bits.to_le_bytes()[..width]);
-        }
+        put(slot, rounded as u64);
     }
     None
+}
+
+/// Stores the `W` low-order bytes of `bits`, most significant first when `big`.
+#[inline(always)]
+fn put_bytes<const W: usize>(slot: &mut [u8], bits: u64, big: bool) {
+    let (be, le) = (bits.to_be_bytes(), bits.to_le_bytes());
+    let bytes: &[u8; W] = if big { be[8 - W..].try_into() } else { le[..W].try_into() }.expect("W ≤ 8");
+    slot.copy_from_slice(bytes);
 }
 
 /// Where one parameter's value lies in each event of DATA.
