@@ -294,6 +294,7 @@ fn facscalibur_bytes(
 ) -> Result<Vec<u8>, fcs::Error> {
     let mut rng = Stream::new(seed, file_name);
     let harvest = Harvest::new(well, tube, msc);
+    let amplifier = crate::log_amplifier::steps();
     let mut columns: Vec<Vec<f64>> = vec![Vec::with_capacity(events); CHANNELS.len()];
     for i in 0..events {
         let cell = harvest.cell(&mut rng);
@@ -307,7 +308,7 @@ fn facscalibur_bytes(
             let light: f64 = (0..4).map(|dye| dyes[dye] * SPILLOVER[dye][detector]).sum();
             // photon (shot) noise and electronic noise, then the 4-decade log amplifier
             let measured = light + (PHOTON * light).sqrt() * rng.normal() + 0.3 * rng.normal();
-            columns[2 + detector].push(crate::log_amplifier::channel(measured));
+            columns[2 + detector].push(amplifier.channel(measured));
         }
         columns[6].push((i * 1024 / events.max(1)) as f64);
     }

@@ -25,68 +25,81 @@ pub fn channel_by_formula(m: f64) -> f64 {
     (256.0 * m.max(1.0).log10()).clamp(0.0, 1023.0).round()
 }
 
+/// One bucket of values (a fixed exponent and top 8 mantissa bits).
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    /// The channel at the bucket's first value.
+    below: u16,
+    /// The threshold inside the bucket (values ≥ it are one channel higher), or +∞.
+    split: f64,
+    /// Values in `guard.0 ..= guard.1` (a threshold's ±64 ulps) are left to the formula.
+    guard: (f64, f64),
+}
+
 /// The step table of [`channel_by_formula`].
-struct Steps {
-    /// `thresholds[c]`: the smallest `m` with channel ≥ c (c = 1 … 1023; `thresholds[0]` = 1).
-    thresholds: Vec<f64>,
+#[derive(Debug)]
+pub struct Steps {
     /// Bit pattern of 1.0 shifted: the first bucket.
     first_bucket: u64,
-    /// Per bucket from 1.0 up to the last threshold: the channel at the bucket's start.
-    start_channel: Vec<u16>,
+    /// Buckets from 1.0 up to the last threshold.
+    buckets: Vec<Bucket>,
 }
 
 impl Steps {
     fn new() -> Steps {
-        let mut thresholds = vec![1.0; CHANNELS];
-        for (c, threshold) in thresholds.iter_mut().enumerate().skip(1) {
-            // bisection over f64 bit patterns (ordered like the values for positive numbers)
-            let (mut below, mut at) = (1f64.to_bits(), 1e5f64.to_bits());
-            while at - below > 1 {
-                let mid = below + (at - below) / 2;
-                if channel_by_formula(f64::from_bits(mid)) >= c as f64 {
-                    at = mid;
-                } else {
-                    below = mid;
+        // thresholds[c]: the smallest m with channel ≥ c (c = 1 … 1023), by bisection over the
+        // f64 bit patterns (ordered like the values for positive numbers)
+        let thresholds: Vec<f64> = (1..CHANNELS)
+            .map(|c| {
+                let (mut below, mut at) = (1f64.to_bits(), 1e5f64.to_bits());
+                while at - below > 1 {
+                    let mid = below + (at - below) / 2;
+                    if channel_by_formula(f64::from_bits(mid)) >= c as f64 {
+                        at = mid;
+                    } else {
+                        below = mid;
+                    }
                 }
-            }
-            *threshold = f64::from_bits(at);
-        }
-        let first_bucket = 1f64.to_bits() >> BUCKET_SHIFT;
-        let last_bucket = thresholds[CHANNELS - 1].to_bits() >> BUCKET_SHIFT;
-        let start_channel = (first_bucket..=last_bucket)
-            .map(|bucket| {
-                let start = f64::from_bits(bucket << BUCKET_SHIFT);
-                thresholds.partition_point(|&t| t <= start).saturating_sub(1) as u16
+                f64::from_bits(at)
             })
             .collect();
-        Steps { thresholds, first_bucket, start_channel }
+        let guard = |t: f64| (f64::from_bits(t.to_bits() - GUARD_ULPS), f64::from_bits(t.to_bits() + GUARD_ULPS));
+        let first_bucket = 1f64.to_bits() >> BUCKET_SHIFT;
+        let last_bucket = thresholds[CHANNELS - 2].to_bits() >> BUCKET_SHIFT;
+        let buckets = (first_bucket..=last_bucket)
+            .map(|bucket| {
+                let (start, end) =
+                    (f64::from_bits(bucket << BUCKET_SHIFT), f64::from_bits((bucket + 1) << BUCKET_SHIFT));
+                let below = thresholds.partition_point(|&t| t <= start) as u16;
+                // the one threshold whose guard band meets [start, end), if any
+                let near = thresholds.iter().copied().find(|&t| guard(t).0 < end && guard(t).1 >= start);
+                let split = thresholds.get(usize::from(below)).copied().filter(|&t| t < end).unwrap_or(f64::INFINITY);
+                Bucket { below, split, guard: near.map_or((f64::INFINITY, f64::NEG_INFINITY), guard) }
+            })
+            .collect();
+        Steps { first_bucket, buckets }
     }
 
-    fn channel(&self, m: f64) -> f64 {
+    /// The channel of light `m`: equal to [`channel_by_formula`] for every `f64`.
+    #[inline]
+    pub fn channel(&self, m: f64) -> f64 {
         if m.is_nan() || m < 1.0 {
             return channel_by_formula(m);
         }
-        let bits = m.to_bits();
-        let Some(&start) = self.start_channel.get(((bits >> BUCKET_SHIFT) - self.first_bucket) as usize) else {
+        let Some(b) = self.buckets.get(((m.to_bits() >> BUCKET_SHIFT) - self.first_bucket) as usize) else {
             return channel_by_formula(m);
         };
-        let c = usize::from(start);
-        let Some(&next) = self.thresholds.get(c + 1) else {
-            return channel_by_formula(m);
-        };
-        let near = |t: f64| bits.abs_diff(t.to_bits()) <= GUARD_ULPS;
-        if near(next) || near(self.thresholds[c]) {
+        if m >= b.guard.0 && m <= b.guard.1 {
             return channel_by_formula(m);
         }
-        if m >= next { (c + 1) as f64 } else { c as f64 }
+        f64::from(b.below + u16::from(m >= b.split))
     }
 }
 
-/// The channel of light `m`: equal to [`channel_by_formula`] for every `f64`.
-#[inline]
-pub fn channel(m: f64) -> f64 {
+/// The step table, built on first use (about a millisecond).
+pub fn steps() -> &'static Steps {
     static STEPS: OnceLock<Steps> = OnceLock::new();
-    STEPS.get_or_init(Steps::new).channel(m)
+    STEPS.get_or_init(Steps::new)
 }
 
 #[cfg(test)]
@@ -94,14 +107,16 @@ mod tests {
     use super::*;
 
     fn same(m: f64) {
-        let (fast, want) = (channel(m), channel_by_formula(m));
+        let (fast, want) = (steps().channel(m), channel_by_formula(m));
         assert!(fast.to_bits() == want.to_bits(), "m = {m:e} ({:#x}): {fast} vs {want}", m.to_bits());
     }
 
     #[test]
     fn every_threshold_and_its_neighbours() {
         let steps = Steps::new();
-        for &t in &steps.thresholds {
+        let splits: Vec<f64> = steps.buckets.iter().map(|b| b.split).filter(|t| t.is_finite()).collect();
+        assert_eq!(splits.len(), CHANNELS - 1, "one threshold per channel step");
+        for t in splits {
             let bits = t.to_bits();
             for d in 0..=2 * GUARD_ULPS + 2 {
                 same(f64::from_bits(bits + d));
