@@ -32,7 +32,7 @@ use serde::Serialize;
 
 pub use niche_model::validate::Validation;
 
-use crate::analyze::{EffectEstimate, Results, analyze};
+use crate::analyze::{EffectEstimate, Results, analyze, analyze_values};
 use crate::error::{Error, Result};
 use crate::study::Study;
 
@@ -617,13 +617,29 @@ pub fn reproduce(
     instrument: Instrument,
     progress: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Result<Reproduction> {
+    reproduce_with(grounds, dir, events, seed, sampling, instrument, true, progress)
+}
+
+/// [`reproduce`], drawing the analysis's figures only when `figures` is set (replications
+/// keep only their records).
+#[allow(clippy::too_many_arguments)]
+fn reproduce_with(
+    grounds: &Grounds,
+    dir: &Path,
+    events: usize,
+    seed: u64,
+    sampling: Sampling,
+    instrument: Instrument,
+    figures: bool,
+    progress: &(dyn Fn(usize, usize, &str) + Sync),
+) -> Result<Reproduction> {
     let design = Design { events, sampling, instrument, ..Design::seed() };
     let raw = dir.join("raw");
     let (manifest, _truth) = niche_lab::run::run_with(&design, seed, &raw, &grounds.variance)?;
     let study_path = raw.join("study.toml");
     niche_lab::run::write_atomic(&study_path, study_file(&manifest, grounds.targets).as_bytes())?;
     let study = Study::open(&study_path)?;
-    let results = analyze(&study, progress)?;
+    let results = if figures { analyze(&study, progress)? } else { analyze_values(&study, progress)? };
     let cohort = cohort(&raw, seed, sampling, instrument, events, progress)?;
     let records = compare(grounds, &results, &cohort, &design)?;
     Ok(Reproduction {
@@ -682,13 +698,14 @@ pub fn replicate(
     for k in 1..=repeats {
         progress(k - 1, repeats, &format!("replication {k} of {repeats}"));
         clear()?;
-        let r = reproduce(
+        let r = reproduce_with(
             grounds,
             &scratch,
             events,
             seed.wrapping_add(k as u64),
             Sampling::Random,
             instrument,
+            false,
             &|_, _, _| {},
         )?;
         for ((slot, z), record) in passes.iter_mut().zip(abs_z.iter_mut()).zip(records.iter()) {
@@ -741,7 +758,8 @@ pub fn cohort(
     let study_path = dir.join("study.toml");
     niche_lab::run::write_atomic(&study_path, cohort_study_file(&files, instrument, seed).as_bytes())?;
     let study = Study::open(&study_path)?;
-    let results = analyze(&study, progress)?;
+    // the cohort's numbers only: the report draws no figure of its tubes
+    let results = analyze_values(&study, progress)?;
     let of = |name: &str| results.summary("cxcr4_mfi", name).map_or_else(Vec::new, |s| s.values.clone());
     let (nd, rr) = (of("newly_diagnosed"), of("relapsed_refractory"));
     let p = unpaired(&rr, &nd, false).map_err(|source| Error::Statistics { what: "cohort CXCR4".into(), source })?.p;

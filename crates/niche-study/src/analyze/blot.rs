@@ -9,11 +9,14 @@ use super::{BlotPicture, Value, input};
 use crate::error::Result;
 use crate::study::{BlotImage, ReadoutKind, Study, Subject};
 
+/// One blot's values (each lane's normalised bands) and warnings, and its thumbnail when
+/// `figures` is set.
 pub(super) fn analyze_blot(
     blot: &BlotImage,
     number: u32,
     study: &Study,
-) -> Result<(Vec<Value>, BlotPicture, Vec<String>)> {
+    figures: bool,
+) -> Result<(Vec<Value>, Option<BlotPicture>, Vec<String>)> {
     let shown = study.shown(&blot.image);
     let image = GrayImage::open(&blot.image).map_err(|e| input(&blot.image, e))?;
     let text = crate::read_text(&blot.layout, crate::MAX_TEXT_BYTES).map_err(|e| input(&blot.layout, e))?;
@@ -52,13 +55,17 @@ pub(super) fn analyze_blot(
         }
     }
     let warnings = result.warnings.iter().map(|w| format!("{shown}: {w}")).collect();
-    let picture = thumbnail(
-        &image,
-        &blot.image,
-        &shown,
-        result.lanes.iter().map(|l| l.group.clone()).collect(),
-        layout.background.light_background,
-    )?;
+    let picture = if figures {
+        Some(thumbnail(
+            &image,
+            &blot.image,
+            &shown,
+            result.lanes.iter().map(|l| l.group.clone()).collect(),
+            layout.background.light_background,
+        )?)
+    } else {
+        None
+    };
     Ok((values, picture, warnings))
 }
 

@@ -323,10 +323,28 @@ pub fn analyze(study: &Study, progress: &(dyn Fn(usize, usize, &str) + Sync)) ->
     Ok(assemble(study, outcomes))
 }
 
+/// Analyses a study for its numbers only: values, summaries and comparisons, without the
+/// histograms, gate plots and blot thumbnails (for runs whose figures nobody sees: the
+/// replications of `reproduce`, the cohort). The numbers equal [`analyze`]'s.
+pub fn analyze_values(study: &Study, progress: &(dyn Fn(usize, usize, &str) + Sync)) -> Result<Results> {
+    let outcomes = analyze_units_with(study, &|_| true, false, progress)?;
+    Ok(assemble(study, outcomes))
+}
+
 /// Analyses the units `k` of the study for which `keep(k)` holds (in parallel), in unit order.
 pub fn analyze_units(
     study: &Study,
     keep: &(dyn Fn(usize) -> bool + Sync),
+    progress: &(dyn Fn(usize, usize, &str) + Sync),
+) -> Result<Vec<UnitOutcome>> {
+    analyze_units_with(study, keep, true, progress)
+}
+
+/// [`analyze_units`], drawing the figures only when `figures` is set.
+fn analyze_units_with(
+    study: &Study,
+    keep: &(dyn Fn(usize) -> bool + Sync),
+    figures: bool,
     progress: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Result<Vec<UnitOutcome>> {
     let gates = study.gating.load()?;
@@ -339,7 +357,7 @@ pub fn analyze_units(
         .map(|&(k, unit)| {
             let mut out = match unit {
                 Unit::Flow(well, draw) => {
-                    let out = analyze_well(&gates, well, study, draw)?;
+                    let out = analyze_well(&gates, well, study, draw && figures)?;
                     tick(&format!("flow {} {}", well.group, well.subject));
                     out
                 }
@@ -350,9 +368,9 @@ pub fn analyze_units(
                     out
                 }
                 Unit::Blot(blot, number) => {
-                    let (values, picture, warnings) = analyze_blot(blot, number, study)?;
+                    let (values, blot, warnings) = analyze_blot(blot, number, study, figures)?;
                     tick("blot");
-                    UnitOutcome { values, blot: Some(picture), warnings, ..UnitOutcome::default() }
+                    UnitOutcome { values, blot, warnings, ..UnitOutcome::default() }
                 }
             };
             out.unit = k;
