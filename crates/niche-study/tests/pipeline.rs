@@ -6,7 +6,7 @@ use std::path::Path;
 use niche_lab::{Design, Instrument};
 use niche_model::sampling::Sampling;
 use niche_study::Study;
-use niche_study::analyze::analyze;
+use niche_study::analyze::{analyze, analyze_values};
 use niche_study::reproduce::{Basis, Grounds, Headline, Reproduction, Variance, compare, reproduce};
 
 fn quiet(_: usize, _: usize, _: &str) {}
@@ -22,6 +22,14 @@ fn analyze_on_the_generated_study_gives_the_same_results_as_reproduce() {
     // compared as JSON: a group with no values has a NaN mean, and NaN ≠ NaN
     let json = |r: &niche_study::analyze::Results| serde_json::to_string(r).unwrap();
     assert!(json(&again) == json(&r.results), "analyze and reproduce differ");
+    // the numbers alone (as replications take them) are the same numbers, without the figures
+    let numbers = analyze_values(&study, &quiet).unwrap();
+    assert!(numbers.histograms.is_empty() && numbers.gate_plots.is_empty() && numbers.gating.is_empty());
+    assert!(numbers.blots.is_empty() && !again.blots.is_empty() && !again.histograms.is_empty());
+    let text = |r: &niche_study::analyze::Results| {
+        serde_json::to_string(&(&r.values, &r.summaries, &r.comparisons, &r.warnings)).unwrap()
+    };
+    assert!(text(&numbers) == text(&again), "analyze_values gives other numbers than analyze");
     let targets = niche_model::targets::seed().unwrap();
     assert_eq!(r.records.len(), targets.record_count(), "every published number of the seed targets has a record");
     // the seed study's five groups with their six replicates
