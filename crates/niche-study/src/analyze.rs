@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use base64::Engine as _;
 use niche_assay::blot::{BlotLayout, GrayImage, quantify};
 use niche_assay::curve::{Model, Weight};
 use niche_cyto as cyto;
@@ -1041,37 +1042,18 @@ fn thumbnail(image: &GrayImage, path: &Path, shown: &str, lanes: Vec<String>, li
             b.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).map_err(niche_assay::Error::Encode)
         })
         .map_err(|e| input(path, e))?;
-    Ok(BlotPicture { file: shown.to_string(), png_base64: base64(&png), width: w, height: h, lanes })
-}
-
-/// Standard base64 with padding.
-pub fn base64(bytes: &[u8]) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for k in 0..4 {
-            if k <= chunk.len() {
-                out.push(TABLE[((n >> (18 - 6 * k)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    Ok(BlotPicture {
+        file: shown.to_string(),
+        png_base64: base64::engine::general_purpose::STANDARD.encode(&png),
+        width: w,
+        height: h,
+        lanes,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_rfc_4648() {
-        for (plain, encoded) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
-            assert_eq!(super::base64(plain.as_bytes()), encoded);
-        }
-    }
 
     #[test]
     fn markers_are_found_in_the_panel_then_the_labels_then_the_names() {
