@@ -325,10 +325,8 @@ pub fn write(strategy: &GatingStrategy) -> String {
     x
 }
 
-/// Escapes text for an attribute value.
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
-}
+// attribute values: `&`, `<`, `>`, `"` and `'` as entities
+use quick_xml::escape::escape as esc;
 
 /// Formats a number so that it parses back to the same `f64`.
 fn num(v: f64) -> String {

@@ -1,7 +1,7 @@
 //! One run of the virtual laboratory: the model's wells, then every instrument's files (in
 //! parallel, each written atomically), a manifest that says what each file is, and a truth file.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use niche_model::Parameters;
 use niche_model::donors::Variability;
@@ -199,9 +199,20 @@ fn to_json<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Writes through a temporary file in the same directory and renames it into place.
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory (`.NAME.XXXXXX.tmp`,
+/// removed on any error) renamed over `path`, so readers see the old file or the whole new one.
+/// Unix: the file's mode is 0666 less the umask, as `std::fs::write` gives.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp: PathBuf = path.with_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or("")));
-    std::fs::write(&tmp, bytes).map_err(|source| Error::Write { path: tmp.clone(), source })?;
-    std::fs::rename(&tmp, path).map_err(|source| Error::Write { path: path.to_path_buf(), source })
+    use std::io::Write as _;
+    let error = |source: std::io::Error| Error::Write { path: path.to_path_buf(), source };
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let prefix = format!(".{}.", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut file = builder.tempfile_in(dir).map_err(error)?;
+    file.write_all(bytes).map_err(error)?;
+    file.persist(path).map_err(|e| error(e.error))?;
+    Ok(())
 }

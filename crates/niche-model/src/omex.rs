@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use crate::error::{Error, Result};
 use crate::params::Parameters;
-use crate::sbml::{CREATED, escape};
+use crate::sbml::{CREATED, partial_escape};
 use crate::sedml::{Group, to_sedml};
 
 /// Archive paths.
@@ -77,7 +77,7 @@ fn metadata(groups: &[Group]) -> String {
          <dcterms:W3CDTF>{CREATED}</dcterms:W3CDTF>\n    </dcterms:created>\n    <dcterms:modified \
          rdf:parseType=\"Resource\">\n      <dcterms:W3CDTF>{CREATED}</dcterms:W3CDTF>\n    </dcterms:modified>\n  \
          </rdf:Description>\n</rdf:RDF>\n",
-        escape(list.trim_end_matches("; "))
+        partial_escape(list.trim_end_matches("; "))
     )
 }
 

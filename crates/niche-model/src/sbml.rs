@@ -158,7 +158,7 @@ fn math(e: &Expr) -> String {
 }
 
 fn notes(text: &str) -> String {
-    format!("<notes><body xmlns=\"http://www.w3.org/1999/xhtml\"><p>{}</p></body></notes>", escape(text))
+    format!("<notes><body xmlns=\"http://www.w3.org/1999/xhtml\"><p>{}</p></body></notes>", partial_escape(text))
 }
 
 const RDF_OPEN: &str = "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" \
@@ -208,10 +208,9 @@ fn model_rdf() -> String {
     )
 }
 
-/// Escapes text for XML content and attributes.
-pub(crate) fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+/// XML escaping: `escape` for attribute values (`&`, `<`, `>`, `"` and `'` as entities),
+/// `partial_escape` for element content (`&`, `<` and `>`).
+pub(crate) use quick_xml::escape::{escape, partial_escape};
 
 #[cfg(test)]
 mod tests {

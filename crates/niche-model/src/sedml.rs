@@ -83,7 +83,7 @@ pub fn to_sedml(groups: &[Group], model_file: &str) -> String {
             s,
             "    <model id=\"model_{id}\" name=\"{}\" language=\"urn:sedml:language:sbml.level-3.version-2\" \
              source=\"{}\">\n      <listOfChanges>",
-            escape(id),
+            escape(*id),
             escape(model_file)
         );
         for (parameter, value) in [("msc", c.msc_factor()), ("vcr_um", c.vcr_um), ("amd_ug_per_ml", c.amd_ug_per_ml)] {
@@ -100,7 +100,7 @@ pub fn to_sedml(groups: &[Group], model_file: &str) -> String {
         let _ = writeln!(
             s,
             "    <task id=\"task_{id}\" name=\"{}\" modelReference=\"model_{id}\" simulationReference=\"sim_24h\"/>",
-            escape(id)
+            escape(*id)
         );
     }
     s.push_str("  </listOfTasks>\n  <listOfDataGenerators>\n");
@@ -147,7 +147,7 @@ pub fn to_sedml(groups: &[Group], model_file: &str) -> String {
                 s,
                 "        <curve id=\"curve_{r}_{id}\" name=\"{}\" logX=\"false\" logY=\"false\" \
                  xDataReference=\"time_{id}\" yDataReference=\"{r}_{id}\"/>",
-                escape(id),
+                escape(*id),
                 r = r.id
             );
         }

@@ -119,51 +119,16 @@ pub fn unit_of(name: &str) -> Option<&'static str> {
     SUFFIXES.iter().find(|(suffix, _)| name.ends_with(suffix)).map(|&(_, unit)| unit)
 }
 
-/// Splits CSV text into a header and rows (RFC 4180 quoting; a final newline is optional).
-fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, Error> {
+/// Splits CSV text into a header and rows (RFC 4180 quoting, `\n` or `\r\n` line ends, a final
+/// newline optional), each row with its 1-based line.
+fn parse_csv(text: &str) -> Result<Vec<(usize, Vec<String>)>, Error> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut line = 1;
-    let mut chars = text.chars().peekable();
-    let mut any = false;
-    while let Some(c) = chars.next() {
-        any = true;
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                '\n' => {
-                    line += 1;
-                    field.push(c);
-                }
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if field.is_empty() => quoted = true,
-            ',' => row.push(std::mem::take(&mut field)),
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' => {
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-                line += 1;
-                any = false;
-            }
-            _ => field.push(c),
-        }
-    }
-    if quoted {
-        return Err(Error::Csv { line, reason: "a quoted field does not end".into() });
-    }
-    if any {
-        row.push(field);
-        rows.push(row);
+    for record in reader.records() {
+        let record = record
+            .map_err(|e| Error::Csv { line: e.position().map_or(1, |p| p.line() as usize), reason: e.to_string() })?;
+        let line = record.position().map_or(1, |p| p.line() as usize);
+        rows.push((line, record.iter().map(str::to_string).collect()));
     }
     Ok(rows)
 }
@@ -173,19 +138,19 @@ fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, Error> {
 /// nulls), units from `unit` of each name.
 pub fn from_csv(text: &str, unit: impl Fn(&str) -> Option<&'static str>) -> Result<Vec<Column>, Error> {
     let rows = parse_csv(text)?;
-    let Some((header, body)) = rows.split_first() else {
+    let Some(((_, header), body)) = rows.split_first() else {
         return Err(Error::Csv { line: 1, reason: "no header".into() });
     };
-    for (i, r) in body.iter().enumerate() {
+    for (line, r) in body {
         if r.len() != header.len() {
-            return Err(Error::Csv { line: i + 2, reason: format!("{} fields for {} columns", r.len(), header.len()) });
+            return Err(Error::Csv { line: *line, reason: format!("{} fields for {} columns", r.len(), header.len()) });
         }
     }
     Ok(header
         .iter()
         .enumerate()
         .map(|(j, name)| {
-            let cells: Vec<&str> = body.iter().map(|r| r[j].as_str()).collect();
+            let cells: Vec<&str> = body.iter().map(|(_, r)| r[j].as_str()).collect();
             Column {
                 name: name.clone(),
                 unit: unit(name).map(str::to_string),

@@ -64,11 +64,25 @@ fn write(dir: &Path, name: &str, content: &[u8], written: &mut Written) -> Resul
         std::fs::create_dir_all(parent)
             .map_err(|source| WriteError::File { path: parent.display().to_string(), source })?;
     }
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, content).map_err(|source| WriteError::File { path: tmp.display().to_string(), source })?;
-    std::fs::rename(&tmp, &path).map_err(|source| WriteError::File { path: path.display().to_string(), source })?;
+    let error = |source: std::io::Error| WriteError::File { path: path.display().to_string(), source };
+    let mut file = temp_file_beside(&path).map_err(error)?;
+    std::io::Write::write_all(&mut file, content).map_err(error)?;
+    file.persist(&path).map_err(|e| error(e.error))?;
     written.push(name.to_string());
     Ok(())
+}
+
+/// A new temporary file in `path`'s folder (so that `persist` is a rename on one file system),
+/// named `.NAME.XXXXXX.tmp` and deleted if dropped, so a failed write leaves no partial file.
+/// Unix: mode 0666 less the umask, as `std::fs::write` gives, not tempfile's private 0600.
+fn temp_file_beside(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let prefix = format!(".{}.", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    builder.tempfile_in(dir)
 }
 
 /// Writes `stem.csv` and its columnar twin `stem.parquet` (units from the column names).
@@ -313,8 +327,19 @@ fn file_part(id: &str) -> String {
         .collect()
 }
 
-fn csv_field(v: &str) -> String {
-    if v.contains([',', '"', '\n']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v.to_string() }
+/// CSV text: the `header` line as given, then `rows` with fields double-quoted only when they
+/// hold a comma, a quote or a line end; lines end in `\n`.
+fn csv_table(header: &str, rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut bytes = format!("{header}\n").into_bytes();
+    let mut csv =
+        csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).flexible(true).from_writer(&mut bytes);
+    for row in rows {
+        // writing into memory does not fail
+        let _ = csv.write_record(&row);
+    }
+    let _ = csv.flush();
+    drop(csv);
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// Writes everything into `dir`; returns the files written (relative names).
@@ -428,67 +453,69 @@ pub fn write_report(
     }
 
     // tables
-    let mut values_csv = String::from("readout,group,replicate,donor,value,flag\n");
-    for v in &results.values {
-        let _ = writeln!(
-            values_csv,
-            "{},{},{},{},{},{}",
-            csv_field(&v.readout),
-            csv_field(&v.group),
-            v.subject.replicate().map_or(String::new(), |r| r.to_string()),
-            csv_field(v.subject.donor().unwrap_or("")),
-            v.value.map_or(String::new(), |x| format!("{x}")),
-            csv_field(v.flag.as_deref().unwrap_or(""))
-        );
-    }
+    let values_csv = csv_table(
+        "readout,group,replicate,donor,value,flag",
+        results.values.iter().map(|v| {
+            vec![
+                v.readout.clone(),
+                v.group.clone(),
+                v.subject.replicate().map_or(String::new(), |r| r.to_string()),
+                v.subject.donor().unwrap_or("").to_string(),
+                v.value.map_or(String::new(), |x| format!("{x}")),
+                v.flag.clone().unwrap_or_default(),
+            ]
+        }),
+    );
     write_table(dir, "tables/values", &values_csv, &mut written)?;
-    let mut summary_csv = String::from("readout,group,n,mean,sd,flagged\n");
-    for x in &results.summaries {
-        let _ = writeln!(
-            summary_csv,
-            "{},{},{},{},{},{}",
-            csv_field(&x.readout),
-            csv_field(&x.group),
-            x.n,
-            x.mean,
-            x.sd,
-            x.flagged
-        );
-    }
+    let summary_csv = csv_table(
+        "readout,group,n,mean,sd,flagged",
+        results.summaries.iter().map(|x| {
+            vec![
+                x.readout.clone(),
+                x.group.clone(),
+                x.n.to_string(),
+                x.mean.to_string(),
+                x.sd.to_string(),
+                x.flagged.to_string(),
+            ]
+        }),
+    );
     write_table(dir, "tables/summaries", &summary_csv, &mut written)?;
-    let mut comparisons_csv = String::from("readout,group,reference,test,p,mean,reference_mean,n,reference_n\n");
-    for c in &results.comparisons {
-        let _ = writeln!(
-            comparisons_csv,
-            "{},{},{},{},{},{},{},{},{}",
-            csv_field(&c.readout),
-            csv_field(&c.group),
-            csv_field(&c.reference),
-            c.test.label(),
-            c.p.map_or(String::new(), |p| format!("{p}")),
-            c.mean,
-            c.reference_mean,
-            c.n.0,
-            c.n.1
-        );
-    }
+    let comparisons_csv = csv_table(
+        "readout,group,reference,test,p,mean,reference_mean,n,reference_n",
+        results.comparisons.iter().map(|c| {
+            vec![
+                c.readout.clone(),
+                c.group.clone(),
+                c.reference.clone(),
+                c.test.label().to_string(),
+                c.p.map_or(String::new(), |p| format!("{p}")),
+                c.mean.to_string(),
+                c.reference_mean.to_string(),
+                c.n.0.to_string(),
+                c.n.1.to_string(),
+            ]
+        }),
+    );
     write_table(dir, "tables/comparisons", &comparisons_csv, &mut written)?;
-    let mut gating_csv = String::from("group,replicate,donor,tube,file,population,parent,count,percent_of_parent\n");
-    for t in &results.gating {
-        for (population, parent, _, count, percent) in &t.populations {
-            let _ = writeln!(
-                gating_csv,
-                "{},{},{},{},{},{},{},{count},{percent}",
-                csv_field(&t.group),
-                t.subject.replicate().map_or(String::new(), |r| r.to_string()),
-                csv_field(t.subject.donor().unwrap_or("")),
-                csv_field(&t.tube),
-                csv_field(&t.file),
-                csv_field(population),
-                csv_field(parent.as_deref().unwrap_or("")),
-            );
-        }
-    }
+    let gating_csv = csv_table(
+        "group,replicate,donor,tube,file,population,parent,count,percent_of_parent",
+        results.gating.iter().flat_map(|t| {
+            t.populations.iter().map(move |(population, parent, _, count, percent)| {
+                vec![
+                    t.group.clone(),
+                    t.subject.replicate().map_or(String::new(), |r| r.to_string()),
+                    t.subject.donor().unwrap_or("").to_string(),
+                    t.tube.clone(),
+                    t.file.clone(),
+                    population.clone(),
+                    parent.clone().unwrap_or_default(),
+                    count.to_string(),
+                    percent.to_string(),
+                ]
+            })
+        }),
+    );
     write_table(dir, "tables/gating", &gating_csv, &mut written)?;
     let json = |what: &'static str, v: serde_json::Value| -> Result<Vec<u8>, WriteError> {
         let mut out = serde_json::to_vec_pretty(&v).map_err(|source| WriteError::Json { what, source })?;
@@ -521,31 +548,29 @@ pub fn write_report(
             )?,
             &mut written,
         )?;
-        let mut csv = String::from(
-            "id,group,readout,basis,variance,published,reproduced,criterion,pass,z,nearest_own_group,replications_passing,replications,median_abs_z\n",
-        );
         let opt = |v: Option<String>| v.unwrap_or_default();
-        for x in &r.records {
-            let o = x.replicated;
-            let _ = writeln!(
-                csv,
-                "{},{},{},{},{:?},{},{},{},{},{},{},{},{},{}",
-                csv_field(&x.id),
-                csv_field(&x.group),
-                csv_field(&x.readout),
-                x.basis,
-                x.variance,
-                csv_field(&x.published),
-                csv_field(&x.reproduced),
-                csv_field(&x.criterion),
-                opt(x.pass.map(|p| p.to_string())),
-                opt(x.z.map(|z| z.to_string())),
-                opt(x.nearest_own_group.map(|p| p.to_string())),
-                opt(o.map(|o| o.passes.to_string())),
-                opt(o.map(|o| o.repeats.to_string())),
-                opt(o.and_then(|o| o.median_abs_z).map(|z| z.to_string())),
-            );
-        }
+        let csv = csv_table(
+            "id,group,readout,basis,variance,published,reproduced,criterion,pass,z,nearest_own_group,replications_passing,replications,median_abs_z",
+            r.records.iter().map(|x| {
+                let o = x.replicated;
+                vec![
+                    x.id.clone(),
+                    x.group.clone(),
+                    x.readout.clone(),
+                    x.basis.to_string(),
+                    format!("{:?}", x.variance),
+                    x.published.clone(),
+                    x.reproduced.clone(),
+                    x.criterion.clone(),
+                    opt(x.pass.map(|p| p.to_string())),
+                    opt(x.z.map(|z| z.to_string())),
+                    opt(x.nearest_own_group.map(|p| p.to_string())),
+                    opt(o.map(|o| o.passes.to_string())),
+                    opt(o.map(|o| o.repeats.to_string())),
+                    opt(o.and_then(|o| o.median_abs_z).map(|z| z.to_string())),
+                ]
+            }),
+        );
         write_table(dir, "tables/reproduction", &csv, &mut written)?;
     }
     let report_text = text(results, reproduction);

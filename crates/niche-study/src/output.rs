@@ -1,7 +1,7 @@
 //! Output directories that appear whole or not at all.
 //!
 //! `reproduce`, `analyze` and `lab run` write into a staging directory beside the target
-//! (`.NAME.partial-PID`) and rename it into place when everything is written, so a run killed at
+//! (`.NAME.partial-PID.XXXXXX`, a `tempfile` directory) and rename it into place when everything is written, so a run killed at
 //! any moment leaves the target as it was: absent, or the previous complete output. With `--force`
 //! the previous output is swapped out in one step (Linux `renameat2(RENAME_EXCHANGE)`; elsewhere,
 //! or on a file system without it, moved aside first) and then deleted. A staging directory left by
@@ -51,9 +51,9 @@ pub enum OutputError {
 #[derive(Debug)]
 pub struct StagedDir {
     target: PathBuf,
-    staging: PathBuf,
+    /// Removed with its contents when dropped, unless cleanup is disabled once it is in place.
+    staging: tempfile::TempDir,
     replace: bool,
-    committed: bool,
 }
 
 impl StagedDir {
@@ -86,17 +86,18 @@ impl StagedDir {
             replace = true;
         }
         std::fs::create_dir_all(&parent).map_err(io("cannot create", &parent))?;
-        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging).map_err(io("cannot remove", &staging))?;
-        }
-        std::fs::create_dir(&staging).map_err(io("cannot create", &staging))?;
-        Ok(StagedDir { target: target.into(), staging, replace, committed: false })
+        // the PID lets `remove_abandoned` tell a killed run's directory from a running one's
+        let prefix = format!(".{name}.partial-{}.", std::process::id());
+        let staging = tempfile::Builder::new()
+            .prefix(&prefix)
+            .tempdir_in(&parent)
+            .map_err(io("cannot create a staging directory in", &parent))?;
+        Ok(StagedDir { target: target.into(), staging, replace })
     }
 
     /// Where to write.
     pub fn path(&self) -> &Path {
-        &self.staging
+        self.staging.path()
     }
 
     /// The final directory.
@@ -106,39 +107,30 @@ impl StagedDir {
 
     /// `path` inside the staging directory as it will be once committed (for what outputs print).
     pub fn shown(&self, path: &Path) -> PathBuf {
-        path.strip_prefix(&self.staging).map_or_else(|_| path.to_path_buf(), |rest| self.target.join(rest))
+        path.strip_prefix(self.staging.path()).map_or_else(|_| path.to_path_buf(), |rest| self.target.join(rest))
     }
 
     /// Moves the staging directory into place, swapping out the previous output if there is one.
     pub fn commit(mut self) -> Result<(), OutputError> {
+        let staging = self.staging.path().to_path_buf();
         if self.replace && self.target.exists() {
-            if exchange(&self.staging, &self.target).is_err() {
-                // no atomic exchange here: move the old output aside, then the new one in
-                // `.NAME.partial-PID.old`, which `remove_abandoned` clears if this run dies here
-                // (`with_extension` would give `.NAME.old`: the staging name's "extension" is `partial-PID`)
-                let mut aside = self.staging.clone().into_os_string();
-                aside.push(".old");
-                let aside = PathBuf::from(aside);
-                std::fs::rename(&self.target, &aside).map_err(io("cannot move aside", &self.target))?;
-                std::fs::rename(&self.staging, &self.target).map_err(io("cannot rename into", &self.target))?;
-                self.committed = true;
-                return std::fs::remove_dir_all(&aside).map_err(io("cannot remove the old output", &aside));
+            if exchange(&staging, &self.target).is_ok() {
+                // the staging path now holds the previous output
+                return self.staging.close().map_err(io("cannot remove the old output", &staging));
             }
-            // the staging path now holds the previous output
-            self.committed = true;
-            return std::fs::remove_dir_all(&self.staging).map_err(io("cannot remove the old output", &self.staging));
+            // no atomic exchange here: move the old output aside, then the new one in
+            // `.NAME.partial-PID.XXXXXX.old`, which `remove_abandoned` clears if this run dies here
+            let mut aside = staging.clone().into_os_string();
+            aside.push(".old");
+            let aside = PathBuf::from(aside);
+            std::fs::rename(&self.target, &aside).map_err(io("cannot move aside", &self.target))?;
+            std::fs::rename(&staging, &self.target).map_err(io("cannot rename into", &self.target))?;
+            self.staging.disable_cleanup(true);
+            return std::fs::remove_dir_all(&aside).map_err(io("cannot remove the old output", &aside));
         }
-        std::fs::rename(&self.staging, &self.target).map_err(io("cannot rename into", &self.target))?;
-        self.committed = true;
+        std::fs::rename(&staging, &self.target).map_err(io("cannot rename into", &self.target))?;
+        self.staging.disable_cleanup(true);
         Ok(())
-    }
-}
-
-impl Drop for StagedDir {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_dir_all(&self.staging);
-        }
     }
 }
 
@@ -174,14 +166,15 @@ fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Outpu
     move |source| OutputError::Io { action, path, source }
 }
 
-/// Removes `.NAME.partial-PID` (and `.old`) directories in `parent` whose process is gone.
+/// Removes `.NAME.partial-PID.XXXXXX` (and `.old`) directories in `parent` whose process is gone
+/// (also the `.NAME.partial-PID` of earlier versions).
 fn remove_abandoned(parent: &Path, name: &str) {
     let prefix = format!(".{name}.partial-");
     let Ok(entries) = std::fs::read_dir(parent) else { return };
     for entry in entries.flatten() {
         let file_name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = file_name.strip_prefix(&prefix) else { continue };
-        let pid = pid.trim_end_matches(".old");
+        let Some(rest) = file_name.strip_prefix(&prefix) else { continue };
+        let pid = rest.split('.').next().unwrap_or_default();
         let alive = pid.parse::<u32>().is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
         if !alive {
             let _ = std::fs::remove_dir_all(entry.path());

@@ -1,5 +1,6 @@
 //! A small CSV reader for the tables users hand to `niche stats`: a header row, then one record
-//! per line; fields may be double-quoted (with `""` for a quote inside).
+//! per line; fields may be double-quoted (with `""` for a quote inside). Tables the commands
+//! write go through [`writer`].
 
 use std::path::Path;
 
@@ -28,6 +29,16 @@ pub fn split_line(line: &str) -> Vec<String> {
     }
     fields.push(field.trim().to_string());
     fields
+}
+
+/// A CSV (or, with a tab `delimiter`, TSV) writer over `out`: a field is double-quoted only when
+/// it holds the delimiter, a quote or a line end, lines end in `\n`. Call `flush` at the end.
+pub fn writer<W: std::io::Write>(out: W, delimiter: u8) -> ::csv::Writer<W> {
+    ::csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .terminator(::csv::Terminator::Any(b'\n'))
+        .flexible(true)
+        .from_writer(out)
 }
 
 /// Most columns a table may have (a line with more commas is refused before it is split).

@@ -274,9 +274,10 @@ fn parquet_columns(ds: &fcs::DataSet, events: fcs::Events<f64>, values: ValuesAr
 
 /// Writes a header of quoted-as-needed names, then one row per event.
 fn write_table(out: &mut dyn Write, events: &fcs::Events<f64>, separator: u8) -> Result<()> {
-    let header: Vec<String> = events.names().iter().map(|n| quote(n, separator)).collect();
-    out.write_all(header.join(std::str::from_utf8(&[separator])?).as_bytes())?;
-    out.write_all(b"\n")?;
+    let mut header = super::csv::writer(&mut *out, separator);
+    header.write_record(events.names())?;
+    header.flush()?;
+    drop(header);
     let columns: Vec<&[f64]> = events.columns().collect();
     let mut line = String::new();
     for i in 0..events.n_events() {
@@ -292,12 +293,4 @@ fn write_table(out: &mut dyn Write, events: &fcs::Events<f64>, separator: u8) ->
         out.write_all(line.as_bytes())?;
     }
     Ok(())
-}
-
-fn quote(field: &str, separator: u8) -> String {
-    if field.bytes().any(|b| b == separator || b == b'"' || b == b'\n' || b == b'\r') {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
-    }
 }

@@ -246,11 +246,12 @@ fn write_csv(out: &mut dyn Write, report: &Report, channels: &[String]) -> Resul
             header.push(format!("{c} {stat}"));
         }
     }
-    writeln!(out, "{}", header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(","))?;
+    let mut csv = super::csv::writer(out, b',');
+    csv.write_record(&header)?;
     for r in &report.populations {
         let mut fields = vec![
-            csv_field(r.id),
-            csv_field(r.parent.unwrap_or("")),
+            r.id.to_string(),
+            r.parent.unwrap_or("").to_string(),
             r.count.to_string(),
             r.absolute_percent.to_string(),
             r.relative_percent.to_string(),
@@ -264,11 +265,8 @@ fn write_csv(out: &mut dyn Write, report: &Report, channels: &[String]) -> Resul
                 None => fields.extend(std::iter::repeat_n(String::new(), 7)),
             }
         }
-        writeln!(out, "{}", fields.join(","))?;
+        csv.write_record(&fields)?;
     }
+    csv.flush()?;
     Ok(())
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }

@@ -9,12 +9,12 @@ use anyhow::{Context, Result, bail};
 pub enum Output {
     /// Standard output.
     Stdout,
-    /// A file, written through a temporary file and renamed into place.
+    /// A file, written through a temporary file beside it and renamed into place.
     File {
         /// The final path.
         path: PathBuf,
-        /// The temporary file next to it.
-        tmp: PathBuf,
+        /// Whether an existing file may be replaced (`--force`).
+        force: bool,
     },
 }
 
@@ -30,10 +30,7 @@ impl Output {
         if path.exists() && !force {
             bail!("{}: already exists (use --force to replace it)", path.display());
         }
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        Ok(Output::File { path: path.to_path_buf(), tmp })
+        Ok(Output::File { path: path.to_path_buf(), force })
     }
 
     /// Runs `write` against the destination and, for a file, moves it into place on success.
@@ -46,19 +43,20 @@ impl Output {
                 lock.flush().or_else(ignore_broken_pipe)?;
                 Ok(())
             }
-            Output::File { path, tmp } => {
-                let result = (|| {
-                    let file =
-                        std::fs::File::create(tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
-                    let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
-                    write(&mut out)?;
-                    out.flush()?;
-                    std::fs::rename(tmp, path).with_context(|| format!("{}: cannot move into place", path.display()))
-                })();
-                if result.is_err() {
-                    let _ = std::fs::remove_file(tmp);
+            Output::File { path, force } => {
+                // the temporary file is deleted when dropped: an error leaves no partial file
+                let file = temp_file_beside(path).with_context(|| format!("{}: cannot create", path.display()))?;
+                let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+                write(&mut out)?;
+                let file = out.into_inner().map_err(|e| e.into_error())?;
+                let persisted = if *force { file.persist(path) } else { file.persist_noclobber(path) };
+                match persisted {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+                        bail!("{}: already exists (use --force to replace it)", path.display())
+                    }
+                    Err(e) => Err(e.error).with_context(|| format!("{}: cannot move into place", path.display())),
                 }
-                result
             }
         }
     }
@@ -95,6 +93,19 @@ impl Output {
         niche_report::parquet::write(columns, &mut bytes)?;
         self.write_with(|out| Ok(out.write_all(&bytes)?))
     }
+}
+
+/// A new temporary file in `path`'s folder (so that `persist` is a rename on one file system),
+/// named `.NAME.XXXXXX.tmp` and deleted if dropped. Unix: mode 0666 less the umask, as
+/// `File::create` gives, not tempfile's private 0600.
+fn temp_file_beside(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let prefix = format!(".{}.", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    builder.tempfile_in(dir)
 }
 
 fn ignore_broken_pipe(e: std::io::Error) -> std::io::Result<()> {

@@ -264,9 +264,6 @@ fn table1(args: &Table1Args) -> Result<()> {
             }
             TableFormat::Csv | TableFormat::Text => {
                 let csv = matches!(args.format, TableFormat::Csv);
-                let quote = |s: &str| {
-                    if s.contains([',', '"']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
-                };
                 let mut head = vec![
                     "variable".to_string(),
                     "level".into(),
@@ -283,10 +280,12 @@ fn table1(args: &Table1Args) -> Result<()> {
                     cells
                 });
                 if csv {
-                    writeln!(out, "{}", head.iter().map(|h| quote(h)).collect::<Vec<_>>().join(","))?;
+                    let mut csv = super::csv::writer(&mut *out, b',');
+                    csv.write_record(&head)?;
                     for cells in rows {
-                        writeln!(out, "{}", cells.iter().map(|c| quote(c)).collect::<Vec<_>>().join(","))?;
+                        csv.write_record(&cells)?;
                     }
+                    csv.flush()?;
                 } else {
                     let all: Vec<Vec<String>> = std::iter::once(head).chain(rows).collect();
                     let widths: Vec<usize> = (0..all[0].len())

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use base64::Engine as _;
 use niche_assay::blot::{BlotLayout, GrayImage, quantify};
 
 use super::{BlotPicture, Value, input};
@@ -92,23 +93,11 @@ fn thumbnail(image: &GrayImage, path: &Path, shown: &str, lanes: Vec<String>, li
             b.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).map_err(niche_assay::Error::Encode)
         })
         .map_err(|e| input(path, e))?;
-    Ok(BlotPicture { file: shown.to_string(), png_base64: base64(&png), width: w, height: h, lanes })
-}
-
-/// Standard base64 with padding.
-pub fn base64(bytes: &[u8]) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for k in 0..4 {
-            if k <= chunk.len() {
-                out.push(TABLE[((n >> (18 - 6 * k)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    Ok(BlotPicture {
+        file: shown.to_string(),
+        png_base64: base64::engine::general_purpose::STANDARD.encode(&png),
+        width: w,
+        height: h,
+        lanes,
+    })
 }

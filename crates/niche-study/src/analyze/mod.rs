@@ -19,7 +19,6 @@ mod elisa;
 mod flow;
 
 use blot::analyze_blot;
-pub use blot::base64;
 use elisa::analyze_plate;
 use flow::analyze_well;
 pub use flow::{Gates, channel_of, parameters};
@@ -549,13 +548,6 @@ fn input(path: &Path, e: impl Into<crate::error::InputError>) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_rfc_4648() {
-        for (plain, encoded) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
-            assert_eq!(super::base64(plain.as_bytes()), encoded);
-        }
-    }
 
     #[test]
     fn markers_are_found_in_the_panel_then_the_labels_then_the_names() {
