@@ -375,7 +375,7 @@ fn format_number(v: f64) -> String {
 }
 
 /// A new temporary file in `path`'s folder (so that `persist` is a rename on one file system),
-/// named `.NAME.XXXXXX.tmp` and deleted if dropped. Unix: mode 0666 less the umask, as
+/// named `.NAME.RANDOM.tmp` and deleted if dropped. Unix: mode 0666 less the umask, as
 /// `File::create` gives, not tempfile's private 0600, so the written file's permissions are the
 /// usual ones.
 fn temp_file_beside(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {

@@ -199,7 +199,7 @@ fn to_json<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same directory (`.NAME.XXXXXX.tmp`,
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory (`.NAME.RANDOM.tmp`,
 /// removed on any error) renamed over `path`, so readers see the old file or the whole new one.
 /// Unix: the file's mode is 0666 less the umask, as `std::fs::write` gives.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {

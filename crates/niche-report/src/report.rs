@@ -73,7 +73,7 @@ fn write(dir: &Path, name: &str, content: &[u8], written: &mut Written) -> Resul
 }
 
 /// A new temporary file in `path`'s folder (so that `persist` is a rename on one file system),
-/// named `.NAME.XXXXXX.tmp` and deleted if dropped, so a failed write leaves no partial file.
+/// named `.NAME.RANDOM.tmp` and deleted if dropped, so a failed write leaves no partial file.
 /// Unix: mode 0666 less the umask, as `std::fs::write` gives, not tempfile's private 0600.
 fn temp_file_beside(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));

@@ -1,7 +1,7 @@
 //! Output directories that appear whole or not at all.
 //!
 //! `reproduce`, `analyze` and `lab run` write into a staging directory beside the target
-//! (`.NAME.partial-PID.XXXXXX`, a `tempfile` directory) and rename it into place when everything is written, so a run killed at
+//! (`.NAME.partial-PID.RANDOM`, a `tempfile` directory) and rename it into place when everything is written, so a run killed at
 //! any moment leaves the target as it was: absent, or the previous complete output. With `--force`
 //! the previous output is swapped out in one step (Linux `renameat2(RENAME_EXCHANGE)`; elsewhere,
 //! or on a file system without it, moved aside first) and then deleted. A staging directory left by
@@ -119,7 +119,7 @@ impl StagedDir {
                 return self.staging.close().map_err(io("cannot remove the old output", &staging));
             }
             // no atomic exchange here: move the old output aside, then the new one in
-            // `.NAME.partial-PID.XXXXXX.old`, which `remove_abandoned` clears if this run dies here
+            // `.NAME.partial-PID.RANDOM.old`, which `remove_abandoned` clears if this run dies here
             let mut aside = staging.clone().into_os_string();
             aside.push(".old");
             let aside = PathBuf::from(aside);
@@ -166,7 +166,7 @@ fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Outpu
     move |source| OutputError::Io { action, path, source }
 }
 
-/// Removes `.NAME.partial-PID.XXXXXX` (and `.old`) directories in `parent` whose process is gone
+/// Removes `.NAME.partial-PID.RANDOM` (and `.old`) directories in `parent` whose process is gone
 /// (also the `.NAME.partial-PID` of earlier versions).
 fn remove_abandoned(parent: &Path, name: &str) {
     let prefix = format!(".{name}.partial-");

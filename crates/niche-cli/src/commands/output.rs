@@ -96,7 +96,7 @@ impl Output {
 }
 
 /// A new temporary file in `path`'s folder (so that `persist` is a rename on one file system),
-/// named `.NAME.XXXXXX.tmp` and deleted if dropped. Unix: mode 0666 less the umask, as
+/// named `.NAME.RANDOM.tmp` and deleted if dropped. Unix: mode 0666 less the umask, as
 /// `File::create` gives, not tempfile's private 0600.
 fn temp_file_beside(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
