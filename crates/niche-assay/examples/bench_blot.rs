@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use niche_assay::blot::background::{background_surface, subtract_like_imagej};
-use niche_assay::blot::{BackgroundMethod, BackgroundOptions, GrayImage, write_tiff16};
+use niche_assay::blot::{BackgroundMethod, BackgroundOptions, GrayImage};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -44,7 +44,9 @@ fn write(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
             pixels[y * n + x] = v as f32;
         }
     }
-    write_tiff16(path, n, n, &pixels)?;
+    let raw: Vec<u16> = pixels.iter().map(|v| v.round().clamp(0.0, 65535.0) as u16).collect();
+    let image = image::ImageBuffer::<image::Luma<u16>, Vec<u16>>::from_raw(n as u32, n as u32, raw).ok_or("size")?;
+    image.save_with_format(path, image::ImageFormat::Tiff)?;
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use crate::curve::{self, Curve, Model, Weight};
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::plate::Plate;
-use crate::well::Well;
+use niche_core::Well;
 
 /// One standard level.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

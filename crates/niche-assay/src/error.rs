@@ -27,11 +27,8 @@ pub enum Error {
         error: toml::de::Error,
     },
     /// A well name that is not A1…H12.
-    #[error("{well:?} is not a well of a 96-well plate (A1 to H12)")]
-    Well {
-        /// The name.
-        well: String,
-    },
+    #[error(transparent)]
+    Well(#[from] niche_core::WellError),
     /// Too few distinct standards for the model.
     #[error("{model} needs at least {needed} standards with distinct concentrations, the layout has {found}")]
     TooFewStandards {
@@ -62,9 +59,6 @@ pub enum Error {
         #[source]
         source: image::ImageError,
     },
-    /// An image the encoder cannot write.
-    #[error("cannot encode the image")]
-    Encode(#[source] image::ImageError),
     /// A file that cannot be read or written.
     #[error("cannot {action} {path}")]
     File {

@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
-use crate::well::Well;
+use niche_core::Well;
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]

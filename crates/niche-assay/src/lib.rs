@@ -26,9 +26,8 @@ pub mod elisa;
 mod error;
 mod layout;
 mod plate;
-mod well;
 
 pub use error::{Error, Result};
 pub use layout::Layout;
+pub use niche_core::Well;
 pub use plate::{MAX_PLATE_BYTES, MAX_PLATE_FIELDS, Plate};
-pub use well::Well;

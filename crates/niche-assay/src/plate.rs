@@ -6,7 +6,7 @@
 //! where Gen5 puts computed data. Plain: 8 lines of 12 comma-separated numbers, row A first.
 
 use crate::error::{Error, Result};
-use crate::well::Well;
+use niche_core::Well;
 
 /// Largest plate export read, in bytes (a Gen5 export of one plate with all its reads is under 100 kB).
 pub const MAX_PLATE_BYTES: usize = 16 << 20;

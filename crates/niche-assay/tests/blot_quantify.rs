@@ -1,7 +1,7 @@
 //! End to end on synthetic blots whose band volumes are known: Gaussian bands (with a smile) on a
 //! tilted background with noise, written as a 16-bit TIFF, read back, quantified.
 
-use niche_assay::blot::{BlotLayout, GrayImage, quantify, write_tiff16};
+use niche_assay::blot::{BlotLayout, GrayImage, quantify};
 
 const LAYOUT: &str = r#"
 radius = 40
@@ -56,13 +56,20 @@ fn render(width: usize, height: usize, volumes: &[[f64; 4]; 3], saturate_at: f64
     img
 }
 
+/// Saves grey levels as a 16-bit grayscale TIFF, as a scanner would (rounded, clamped).
+fn save_tiff16(path: &std::path::Path, width: usize, height: usize, pixels: &[f32]) {
+    let raw: Vec<u16> = pixels.iter().map(|v| v.round().clamp(0.0, 65535.0) as u16).collect();
+    let image = image::ImageBuffer::<image::Luma<u16>, Vec<u16>>::from_raw(width as u32, height as u32, raw).unwrap();
+    image.save_with_format(path, image::ImageFormat::Tiff).unwrap();
+}
+
 #[test]
 fn recovers_known_ratios_from_a_tiff() {
     let volumes = [[4.0e6, 4.4e6, 3.6e6, 4.2e6], [1.0e6, 1.2e6, 0.5e6, 0.6e6], [0.8e6, 0.7e6, 1.6e6, 1.5e6]];
     let (w, h) = (360, 230);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("blot.tif");
-    write_tiff16(&path, w, h, &render(w, h, &volumes, 65535.0)).unwrap();
+    save_tiff16(&path, w, h, &render(w, h, &volumes, 65535.0));
     let image = GrayImage::open(&path).unwrap();
     let layout = BlotLayout::parse(LAYOUT).unwrap();
     let result = quantify(&image, &layout).unwrap();

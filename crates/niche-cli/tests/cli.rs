@@ -650,7 +650,7 @@ fn reproduce_writes_the_report_and_analyze_escapes_hostile_text() {
         "report.txt",
         "reproduction.json",
         "results.json",
-        "manifest.json",
+        "provenance.json",
         "figures/readout_cxcr4_mfi.svg",
         "figures/gate_coculture_apoptosis_AnnexinV-PI.svg",
         "tables/gating.csv",
@@ -687,10 +687,10 @@ fn reproduce_writes_the_report_and_analyze_escapes_hostile_text() {
         assert!(records.iter().any(|r| r["id"] == id), "target {id} has no record");
     }
     assert!(!rep.join("replication_scratch").exists(), "replications leave no scratch files");
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(rep.join("manifest.json")).unwrap()).unwrap();
-    assert_eq!(manifest["seed"], 2);
-    assert_eq!(manifest["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
+    let provenance: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(rep.join("provenance.json")).unwrap()).unwrap();
+    assert_eq!(provenance["seed"], 2);
+    assert_eq!(provenance["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
     // an existing, non-empty output directory is refused
     let o = niche(&["reproduce", "-o", "rep", "--events", "1000", "--repeats", "0"], tmp.path());
     assert_eq!(o.status.code(), Some(1));

@@ -7,7 +7,7 @@
 //! ```
 //!
 //! Compared: every JSON, CSV, TOML and text file of both outputs (the virtual lab's raw files
-//! enter through the SHA-256 sums in `manifest.json`). The output directory is written as `$OUT`.
+//! enter through the SHA-256 sums in `provenance.json`). The output directory is written as `$OUT`.
 //! Numbers in JSON and CSV agree to 1e-9 relative; everything else exactly.
 
 use std::collections::BTreeMap;

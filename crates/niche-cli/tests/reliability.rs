@@ -314,7 +314,7 @@ fn a_run_killed_at_any_moment_leaves_nothing_or_a_complete_output() {
     let forced = ["reproduce", "--events", "500", "--repeats", "1", "--no-validate", "-o", "rep", "--force"];
     for _ in 0..3 {
         kill_and_check(dir, &forced, rep_time.mul_f64(fraction()), &dir.join("rep"), &rep_files);
-        assert!(dir.join("rep/manifest.json").is_file(), "the previous output is gone");
+        assert!(dir.join("rep/provenance.json").is_file(), "the previous output is gone");
     }
     // nothing is left beside the outputs once a later run has finished
     assert!(niche(&lab, dir).status.success() || dir.join("lab").exists());

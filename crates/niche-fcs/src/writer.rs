@@ -78,7 +78,7 @@ impl Writer {
         spillover: Option<&Spillover>,
     ) -> Result<()> {
         let path = path.as_ref();
-        let mut out = std::io::BufWriter::new(temp_file_beside(path)?);
+        let mut out = std::io::BufWriter::new(niche_core::atomic::temp_file_beside(path)?);
         self.write(&mut out, parameters, events, keywords, spillover)?;
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.as_file().sync_all()?;
@@ -372,20 +372,6 @@ fn integer_max(width: usize) -> f64 {
 /// Formats a keyword number without a spurious `.0` on whole values.
 fn format_number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { v.to_string() }
-}
-
-/// A new temporary file in `path`'s folder (so that `persist` is a rename on one file system),
-/// named `.NAME.RANDOM.tmp` and deleted if dropped. Unix: mode 0666 less the umask, as
-/// `File::create` gives, not tempfile's private 0600, so the written file's permissions are the
-/// usual ones.
-fn temp_file_beside(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let prefix = format!(".{}.", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    builder.tempfile_in(dir)
 }
 
 #[cfg(test)]

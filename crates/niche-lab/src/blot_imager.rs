@@ -9,8 +9,11 @@
 //! coefficient of variation [`REPLICATE_CV`], fixed in advance from the literature rather than
 //! fitted to the seed paper (which shows representative blots without spread).
 
+use std::path::Path;
+
 use serde::Serialize;
 
+use crate::error::{Error, Result};
 use crate::rng::Stream;
 
 /// Targets, top to bottom, with their molecular weights (kDa) and volumes per unit protein.
@@ -106,6 +109,25 @@ pub fn blot(
         layout += &format!("[[targets]]\nname = \"{target}\"\n");
     }
     (width, height, pixels, truth, layout)
+}
+
+/// Writes the scan as a 16-bit grayscale TIFF, grey levels rounded and clamped to 0…65535, the
+/// file written whole (`niche_core::atomic`); `niche-assay` reads it back with the same `image`
+/// codec it uses for any lab's scans.
+pub fn write_tiff16(path: &Path, width: usize, height: usize, pixels: &[f32]) -> Result<()> {
+    let raw: Vec<u16> = pixels.iter().map(|v| v.round().clamp(0.0, 65535.0) as u16).collect();
+    let Some(buffer) = image::ImageBuffer::<image::Luma<u16>, Vec<u16>>::from_raw(width as u32, height as u32, raw)
+    else {
+        return Err(Error::Design { reason: format!("{} grey levels for a {width} × {height} image", pixels.len()) });
+    };
+    let write_error = |source: std::io::Error| Error::Write { path: path.to_path_buf(), source };
+    let mut out = std::io::BufWriter::new(niche_core::atomic::temp_file_beside(path).map_err(write_error)?);
+    buffer
+        .write_to(&mut out, image::ImageFormat::Tiff)
+        .map_err(|source| Error::Image { path: path.to_path_buf(), source })?;
+    let file = out.into_inner().map_err(|e| write_error(e.into_error()))?;
+    file.persist(path).map_err(|e| write_error(e.error))?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::cytometer::{Tube, tube_bytes};
 use crate::error::{Error, Result};
 use crate::instrument::Instrument;
-use crate::run::{FileEntry, write_atomic};
+use crate::run::{FileEntry, write_fcs};
 use crate::wells::WellTruth;
 
 /// One patient of the cohort: which cohort (the group), an id, and the blasts' CXCR4 MFI (ratio
@@ -59,18 +59,8 @@ pub fn write_cohort(
                 between_sd: Default::default(),
             };
             let name = format!("{}_{}_{}.fcs", patient.cohort, patient.donor, tube.name());
-            let bytes = tube_bytes(instrument, &well, tube, false, events, seed, &format!("cohort/{name}"))
-                .map_err(|source| Error::Fcs { path: dir.join(&name), source })?;
-            write_atomic(&dir.join(&name), &bytes)?;
-            Ok(FileEntry {
-                path: name,
-                assay: "flow",
-                tube: Some(tube.name()),
-                group: Some(patient.cohort.clone()),
-                replicate: Some(k + 1),
-                donor: Some(patient.donor.clone()),
-                layout: None,
-            })
+            write_fcs(dir, &name, tube_bytes(instrument, &well, tube, false, events, seed, &format!("cohort/{name}")))?;
+            Ok(FileEntry::flow(name, tube, &well, Some(patient.donor.clone())))
         })
         .collect()
 }

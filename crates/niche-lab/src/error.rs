@@ -32,9 +32,15 @@ pub enum Error {
         #[source]
         source: niche_fcs::Error,
     },
-    /// Writing an image failed.
-    #[error("cannot write the blot image")]
-    Image(#[from] niche_assay::Error),
+    /// Encoding a blot image failed.
+    #[error("cannot write the blot image {path}")]
+    Image {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: image::ImageError,
+    },
     /// A result that cannot be serialised (a bug: every written struct is plain data).
     #[error("cannot serialise {what}")]
     Json {

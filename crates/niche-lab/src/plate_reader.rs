@@ -7,6 +7,8 @@
 
 use std::fmt::Write;
 
+use niche_core::Well;
+
 use crate::rng::Stream;
 
 /// Standard concentrations, ng/mL, rows A–G (row H is the zero standard).
@@ -37,18 +39,15 @@ pub fn concentration_cv(c: f64) -> f64 {
     (SIGNAL_CV.powi(2) + (READ_SD / od).powi(2)).sqrt() / 2f64.sqrt() * TOP / (TOP - od)
 }
 
-/// Wells (row, column) of sample `k`'s duplicate: columns 3–12 in pairs, rows A–H.
-pub fn sample_wells(k: usize) -> [(usize, usize); 2] {
+/// The wells of sample `k`'s duplicate: columns 3–12 in pairs, rows A–H (`k` < [`MAX_SAMPLES`]).
+fn sample_wells(k: usize) -> [Well; 2] {
     let (row, pair) = (k / 5, k % 5);
-    [(row, 2 + 2 * pair), (row, 3 + 2 * pair)]
+    let well = |column| Well::new(row, column).expect("a sample index below MAX_SAMPLES is on the plate");
+    [well(2 + 2 * pair), well(3 + 2 * pair)]
 }
 
 /// The largest number of samples a plate holds.
 pub const MAX_SAMPLES: usize = 40;
-
-fn well_name((r, c): (usize, usize)) -> String {
-    format!("{}{}", (b'A' + r as u8) as char, c + 1)
-}
 
 /// The plate export and its layout TOML, for samples `(id, true ng/mL)`.
 pub fn plate(samples: &[(String, f64)], seed: u64, name: &str) -> (String, String) {
@@ -60,7 +59,7 @@ pub fn plate(samples: &[(String, f64)], seed: u64, name: &str) -> (String, Strin
     for (row, &c) in STANDARDS_NG_PER_ML.iter().enumerate() {
         for (col, slot) in conc[row].iter_mut().enumerate().take(2) {
             *slot = c;
-            let _ = writeln!(layout, "{} = {c}", well_name((row, col)));
+            let _ = writeln!(layout, "{} = {c}", Well::new(row, col).expect("standards fill rows A–G"));
         }
     }
     conc[7][0] = 0.0;
@@ -68,8 +67,8 @@ pub fn plate(samples: &[(String, f64)], seed: u64, name: &str) -> (String, Strin
     layout.push_str("[samples]\n");
     for (k, (id, c)) in samples.iter().enumerate().take(MAX_SAMPLES) {
         for w in sample_wells(k) {
-            conc[w.0][w.1] = *c;
-            let _ = writeln!(layout, "{} = \"{id}\"", well_name(w));
+            conc[w.row()][w.column()] = *c;
+            let _ = writeln!(layout, "{w} = \"{id}\"");
         }
     }
     let mut od450 = [[0.0; 12]; 8];

@@ -40,6 +40,30 @@ pub struct FileEntry {
     pub layout: Option<String>,
 }
 
+impl FileEntry {
+    /// A flow tube's entry: `path` relative to the output directory, the well's group and
+    /// replicate, and the donor where the design names donors.
+    pub fn flow(path: String, tube: Tube, well: &WellTruth, donor: Option<String>) -> FileEntry {
+        FileEntry {
+            path,
+            assay: "flow",
+            tube: Some(tube.name()),
+            group: Some(well.group.clone()),
+            replicate: Some(well.replicate),
+            donor,
+            layout: None,
+        }
+    }
+}
+
+/// Writes an FCS file the cytometer made (`tube_bytes`) to `dir/name`, whole; an encoding error
+/// names the file it was for.
+pub(crate) fn write_fcs(dir: &Path, name: &str, bytes: std::result::Result<Vec<u8>, niche_fcs::Error>) -> Result<()> {
+    let path = dir.join(name);
+    let bytes = bytes.map_err(|source| Error::Fcs { path: path.clone(), source })?;
+    write_atomic(&path, &bytes)
+}
+
 /// The manifest of a run (`manifest.json`); the cytometer is the design's `instrument`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Manifest {
@@ -99,18 +123,12 @@ pub fn run_with(
         .par_iter()
         .map(|&(well, tube)| {
             let name = format!("flow/{}_{}_{}.fcs", well.group, design.subject_tag(well.replicate), tube.name());
-            let bytes = tube_bytes(design.instrument, well, tube, msc_of(&well.group), design.events, seed, &name)
-                .map_err(|source| Error::Fcs { path: dir.join(&name), source })?;
-            write_atomic(&dir.join(&name), &bytes)?;
-            Ok(FileEntry {
-                path: name,
-                assay: "flow",
-                tube: Some(tube.name()),
-                group: Some(well.group.clone()),
-                replicate: Some(well.replicate),
-                donor: design.donor_name(well.replicate),
-                layout: None,
-            })
+            write_fcs(
+                dir,
+                &name,
+                tube_bytes(design.instrument, well, tube, msc_of(&well.group), design.events, seed, &name),
+            )?;
+            Ok(FileEntry::flow(name, tube, well, design.donor_name(well.replicate)))
         })
         .collect::<Result<_>>()?;
 
@@ -154,7 +172,7 @@ pub fn run_with(
             let name = format!("blot/blot_{}.tif", b + 1);
             let (width, height, pixels, lanes, layout) =
                 blot_imager::blot(&lanes, &reference, design.blot_cv, seed, &name);
-            niche_assay::blot::write_tiff16(&dir.join(&name), width, height, &pixels)?;
+            blot_imager::write_tiff16(&dir.join(&name), width, height, &pixels)?;
             let layout_name = format!("blot/blot_{}_layout.toml", b + 1);
             write_atomic(&dir.join(&layout_name), layout.as_bytes())?;
             let entry = FileEntry {
@@ -203,16 +221,5 @@ fn to_json<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>> {
 /// removed on any error) renamed over `path`, so readers see the old file or the whole new one.
 /// Unix: the file's mode is 0666 less the umask, as `std::fs::write` gives.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write as _;
-    let error = |source: std::io::Error| Error::Write { path: path.to_path_buf(), source };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let prefix = format!(".{}.", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut file = builder.tempfile_in(dir).map_err(error)?;
-    file.write_all(bytes).map_err(error)?;
-    file.persist(path).map_err(|e| error(e.error))?;
-    Ok(())
+    niche_core::atomic::write(path, bytes).map_err(|source| Error::Write { path: path.to_path_buf(), source })
 }

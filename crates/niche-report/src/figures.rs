@@ -351,17 +351,31 @@ pub fn cohort(c: &Cohort) -> String {
 pub fn blot(picture: &BlotPicture, labels: &[String]) -> String {
     let (w, h) = (picture.width as f64, picture.height as f64);
     let mut svg = Svg::new(w, h + 24.0);
-    if !picture.png_base64.is_empty() {
-        svg.raw(&format!(
-            r#"<image x="0" y="0" width="{w}" height="{h}" href="data:image/png;base64,{}"/>"#,
-            picture.png_base64
-        ));
+    match png_base64(picture) {
+        Ok(png) => {
+            svg.raw(&format!(r#"<image x="0" y="0" width="{w}" height="{h}" href="data:image/png;base64,{png}"/>"#))
+        }
+        Err(e) => svg.text(w / 2.0, h / 2.0, "middle", 10.0, &format!("the thumbnail cannot be shown: {e}")),
     }
     let lane_w = w / labels.len().max(1) as f64;
     for (i, g) in labels.iter().enumerate() {
         svg.text(lane_w * (i as f64 + 0.5), h + 16.0, "middle", 9.0, g);
     }
     svg.finish(&format!("Western blot {}", escape(&picture.file)))
+}
+
+/// The picture's grey levels as an 8-bit grey PNG, base64 (standard alphabet, padded).
+fn png_base64(picture: &BlotPicture) -> Result<String, image::ImageError> {
+    use base64::Engine as _;
+    use image::ImageEncoder as _;
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png).write_image(
+        &picture.grey,
+        picture.width as u32,
+        picture.height as u32,
+        image::ExtendedColorType::L8,
+    )?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(&png))
 }
 
 #[cfg(test)]

@@ -65,24 +65,11 @@ fn write(dir: &Path, name: &str, content: &[u8], written: &mut Written) -> Resul
             .map_err(|source| WriteError::File { path: parent.display().to_string(), source })?;
     }
     let error = |source: std::io::Error| WriteError::File { path: path.display().to_string(), source };
-    let mut file = temp_file_beside(&path).map_err(error)?;
+    let mut file = niche_core::atomic::temp_file_beside(&path).map_err(error)?;
     std::io::Write::write_all(&mut file, content).map_err(error)?;
     file.persist(&path).map_err(|e| error(e.error))?;
     written.push(name.to_string());
     Ok(())
-}
-
-/// A new temporary file in `path`'s folder (so that `persist` is a rename on one file system),
-/// named `.NAME.RANDOM.tmp` and deleted if dropped, so a failed write leaves no partial file.
-/// Unix: mode 0666 less the umask, as `std::fs::write` gives, not tempfile's private 0600.
-fn temp_file_beside(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let prefix = format!(".{}.", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    builder.tempfile_in(dir)
 }
 
 /// Writes `stem.csv` and its columnar twin `stem.parquet` (units from the column names).
@@ -576,8 +563,8 @@ pub fn write_report(
     let report_text = text(results, reproduction);
     write(dir, "report.txt", report_text.as_bytes(), &mut written)?;
     let manifest =
-        serde_json::to_value(provenance).map_err(|source| WriteError::Json { what: "manifest.json", source })?;
-    write(dir, "manifest.json", &json("manifest.json", manifest)?, &mut written)?;
+        serde_json::to_value(provenance).map_err(|source| WriteError::Json { what: "provenance.json", source })?;
+    write(dir, "provenance.json", &json("provenance.json", manifest)?, &mut written)?;
     if !png_failures.is_empty() {
         write(dir, "figures/png_failures.txt", png_failures.join("\n").as_bytes(), &mut written)?;
     }

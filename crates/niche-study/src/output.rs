@@ -8,9 +8,16 @@
 //! a killed run is removed by the next run to the same target.
 //!
 //! Nothing a user made is lost: an existing target is replaced only with `--force`, only if it is
-//! empty or a niche output (it holds `manifest.json`), and never if it holds an input of the run.
+//! empty or a niche output (it holds [`OUTPUT_MARKERS`]: a report's `provenance.json`, a lab run's
+//! `manifest.json`, or a report's `manifest.json` from before the report's was renamed), and never
+//! if it holds an input of the run.
 
 use std::path::{Path, PathBuf};
+
+/// Files that mark a directory as niche's output, which `--force` may replace: `provenance.json`
+/// (`analyze`, `reproduce`) and `manifest.json` (`lab run`; and reports written by niche before
+/// their record was renamed `provenance.json`, so older outputs can still be replaced).
+pub const OUTPUT_MARKERS: [&str; 2] = ["provenance.json", "manifest.json"];
 
 /// Why an output directory cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -23,7 +30,9 @@ pub enum OutputError {
     #[error("{0}: the output directory is not empty (use --force to replace it)")]
     NotEmpty(PathBuf),
     /// `--force` was given but the target is not a niche output.
-    #[error("{0}: not a niche output (it has no manifest.json); refusing to replace it, even with --force")]
+    #[error(
+        "{0}: not a niche output (it has neither provenance.json nor manifest.json); refusing to replace it, even with --force"
+    )]
     NotAnOutput(PathBuf),
     /// The target holds an input of the run.
     #[error("{dir}: the output directory holds the input {input}; choose another")]
@@ -79,7 +88,7 @@ impl StagedDir {
                 if !force {
                     return Err(OutputError::NotEmpty(target.into()));
                 }
-                if !target.join("manifest.json").is_file() {
+                if !OUTPUT_MARKERS.iter().any(|marker| target.join(marker).is_file()) {
                     return Err(OutputError::NotAnOutput(target.into()));
                 }
             }
@@ -233,6 +242,20 @@ mod tests {
         assert_eq!(std::fs::read_to_string(target.join("manifest.json")).unwrap(), "new");
         assert!(!target.join("notes.txt").exists());
         assert_eq!(std::fs::read_dir(&root).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_report_is_recognised_by_its_provenance_json() {
+        let root = scratch("provenance");
+        let target = root.join("out");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("provenance.json"), "old").unwrap();
+        std::fs::write(target.join("report.html"), "old").unwrap();
+        let staged = StagedDir::begin(&target, true, &[]).unwrap();
+        std::fs::write(staged.path().join("provenance.json"), "new").unwrap();
+        staged.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(target.join("provenance.json")).unwrap(), "new");
+        assert!(!target.join("report.html").exists(), "the previous output was replaced whole");
     }
 
     #[test]

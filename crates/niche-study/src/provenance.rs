@@ -1,5 +1,6 @@
-//! `manifest.json` of an analysis: every input with its SHA-256, the parameters, the seed and the
-//! versions, so that a run can be repeated exactly.
+//! `provenance.json` of an analysis or a reproduction: every input with its SHA-256, the
+//! parameters, the seed and the versions, so that a run can be repeated exactly. (The virtual
+//! lab's `manifest.json` is another thing: the list of the raw files it wrote.)
 
 use std::path::Path;
 

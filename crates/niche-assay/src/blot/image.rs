@@ -1,4 +1,5 @@
-//! Blot images: 8- or 16-bit grayscale TIFF and PNG, held as `f32` grey levels row by row.
+//! Blot images: 8- or 16-bit grayscale TIFF and PNG, held as `f32` grey levels row by row (read
+//! only: the virtual blot imager in `niche-lab` writes its TIFFs with the same `image` codec).
 
 use std::path::Path;
 
@@ -121,32 +122,4 @@ fn mean_of_three_u8(p: &[u8]) -> f32 {
 
 fn mean_of_three_u16(p: &[u16]) -> f32 {
     ((f32::from(p[0]) + f32::from(p[1]) + f32::from(p[2])) / 3.0).round()
-}
-
-/// Writes a 16-bit grayscale TIFF (values rounded and clamped to 0…65535), atomically.
-pub fn write_tiff16(path: &Path, width: usize, height: usize, pixels: &[f32]) -> Result<()> {
-    let raw: Vec<u16> = pixels.iter().map(|v| v.round().clamp(0.0, 65535.0) as u16).collect();
-    let buffer = image::ImageBuffer::<image::Luma<u16>, Vec<u16>>::from_raw(width as u32, height as u32, raw)
-        .ok_or_else(|| Error::Image { reason: format!("{} values for a {width} × {height} image", pixels.len()) })?;
-    let write_error = |source: std::io::Error| Error::File { action: "write", path: path.into(), source };
-    let mut out = std::io::BufWriter::new(temp_file_beside(path).map_err(write_error)?);
-    buffer
-        .write_to(&mut out, image::ImageFormat::Tiff)
-        .map_err(|e| Error::InImage { path: path.into(), source: Box::new(Error::Encode(e)) })?;
-    let file = out.into_inner().map_err(|e| write_error(e.into_error()))?;
-    file.persist(path).map_err(|e| write_error(e.error))?;
-    Ok(())
-}
-
-/// A new temporary file in `path`'s folder (so that `persist` is a rename on one file system),
-/// named `.NAME.RANDOM.tmp` and deleted if dropped. Unix: mode 0666 less the umask, as
-/// `File::create` gives, not tempfile's private 0600.
-fn temp_file_beside(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let prefix = format!(".{}.", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    builder.tempfile_in(dir)
 }

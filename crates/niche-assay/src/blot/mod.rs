@@ -11,6 +11,6 @@ mod layout;
 mod quantify;
 
 pub use background::{BackgroundMethod, BackgroundOptions};
-pub use image::{GrayImage, MAX_IMAGE_BYTES, MAX_IMAGE_SIDE, write_tiff16};
+pub use image::{GrayImage, MAX_IMAGE_BYTES, MAX_IMAGE_SIDE};
 pub use layout::{BlotLayout, LaneSpec, TargetSpec};
 pub use quantify::{Band, BandRow, BlotResult, GroupSummary, Lane, quantify};

@@ -63,8 +63,8 @@ pub struct RunArgs {
     /// into place when complete.
     #[arg(short, long, value_name = "DIR")]
     output: PathBuf,
-    /// Replace an existing output (a directory holding niche's manifest.json), swapped out in one
-    /// step when the new one is complete.
+    /// Replace an existing output (a directory holding niche's manifest.json or provenance.json),
+    /// swapped out in one step when the new one is complete.
     #[arg(long)]
     force: bool,
 }

@@ -45,7 +45,8 @@ impl Output {
             }
             Output::File { path, force } => {
                 // the temporary file is deleted when dropped: an error leaves no partial file
-                let file = temp_file_beside(path).with_context(|| format!("{}: cannot create", path.display()))?;
+                let file = niche_core::atomic::temp_file_beside(path)
+                    .with_context(|| format!("{}: cannot create", path.display()))?;
                 let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
                 write(&mut out)?;
                 let file = out.into_inner().map_err(|e| e.into_error())?;
@@ -93,19 +94,6 @@ impl Output {
         niche_report::parquet::write(columns, &mut bytes)?;
         self.write_with(|out| Ok(out.write_all(&bytes)?))
     }
-}
-
-/// A new temporary file in `path`'s folder (so that `persist` is a rename on one file system),
-/// named `.NAME.RANDOM.tmp` and deleted if dropped. Unix: mode 0666 less the umask, as
-/// `File::create` gives, not tempfile's private 0600.
-fn temp_file_beside(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let prefix = format!(".{}.", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    builder.tempfile_in(dir)
 }
 
 fn ignore_broken_pipe(e: std::io::Error) -> std::io::Result<()> {

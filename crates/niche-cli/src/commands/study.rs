@@ -18,9 +18,9 @@ pub struct AnalyzeArgs {
     /// with `--shard`, the part file.
     #[arg(short, long, value_name = "DIR")]
     output: Option<PathBuf>,
-    /// Replace an existing output (an empty directory, or one holding niche's manifest.json; never
-    /// a directory holding an input). The output is written beside it and swapped in when
-    /// complete, so a killed run leaves the old output or the new one, never a mix.
+    /// Replace an existing output (an empty directory, or one holding niche's provenance.json or
+    /// manifest.json; never a directory holding an input). The output is written beside it and
+    /// swapped in when complete, so a killed run leaves the old output or the new one, never a mix.
     #[arg(long)]
     force: bool,
     /// Analyse only shard I of K (I from 1 to K) and write a part file (`-o PART.json`): the units
@@ -34,7 +34,7 @@ pub struct AnalyzeArgs {
 #[derive(Args)]
 pub struct ReproduceArgs {
     /// Output directory: `raw/` (the virtual lab's files and the generated study file) and the
-    /// report (`report.html`, `figures/`, `tables/`, `reproduction.json`, `manifest.json`).
+    /// report (`report.html`, `figures/`, `tables/`, `reproduction.json`, `provenance.json`).
     #[arg(short, long, value_name = "DIR", default_value = "niche_reproduction")]
     output: PathBuf,
     /// Events per FCS tube.
@@ -54,9 +54,9 @@ pub struct ReproduceArgs {
     /// use these rates. Under a second each; 0 skips them.
     #[arg(long, value_name = "N", default_value_t = 20)]
     repeats: usize,
-    /// Replace an existing output (an empty directory, or one holding niche's manifest.json; never
-    /// a directory holding an input). The output is written beside it and swapped in when
-    /// complete, so a killed run leaves the old output or the new one, never a mix.
+    /// Replace an existing output (an empty directory, or one holding niche's provenance.json or
+    /// manifest.json; never a directory holding an input). The output is written beside it and
+    /// swapped in when complete, so a killed run leaves the old output or the new one, never a mix.
     #[arg(long)]
     force: bool,
     /// Skip the model's validation (leave-one-out, profiles, the alternative mechanism: about

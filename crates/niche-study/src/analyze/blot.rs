@@ -1,9 +1,6 @@
 //! Western blots: the image and its layout quantified (background, lanes, bands, normalisation
 //! to the loading control), each lane's values, and the thumbnail the report shows.
 
-use std::path::Path;
-
-use base64::Engine as _;
 use niche_assay::blot::{BlotLayout, GrayImage, quantify};
 
 use super::{BlotPicture, Value, input};
@@ -59,19 +56,18 @@ pub(super) fn analyze_blot(
     let picture = if figures {
         Some(thumbnail(
             &image,
-            &blot.image,
             &shown,
             result.lanes.iter().map(|l| l.group.clone()).collect(),
             layout.background.light_background,
-        )?)
+        ))
     } else {
         None
     };
     Ok((values, picture, warnings))
 }
 
-/// A downscaled 8-bit PNG of the blot with dark bands, as film shows them.
-fn thumbnail(image: &GrayImage, path: &Path, shown: &str, lanes: Vec<String>, light: bool) -> Result<BlotPicture> {
+/// The blot downscaled to 8-bit grey with dark bands, as film shows them.
+fn thumbnail(image: &GrayImage, shown: &str, lanes: Vec<String>, light: bool) -> BlotPicture {
     let scale = (image.width / 320).max(1);
     let (w, h) = (image.width / scale, image.height / scale);
     let (lo, hi) = image.pixels.iter().fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
@@ -84,20 +80,5 @@ fn thumbnail(image: &GrayImage, path: &Path, shown: &str, lanes: Vec<String>, li
             gray.push((v * 255.0).round() as u8);
         }
     }
-    let mut png = Vec::new();
-    // w × h gray bytes were just made, so the buffer always fits; encoding to memory can still fail
-    let buffer = image::ImageBuffer::<image::Luma<u8>, _>::from_raw(w as u32, h as u32, gray)
-        .ok_or_else(|| niche_assay::Error::Image { reason: format!("a {w} × {h} thumbnail") });
-    buffer
-        .and_then(|b| {
-            b.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).map_err(niche_assay::Error::Encode)
-        })
-        .map_err(|e| input(path, e))?;
-    Ok(BlotPicture {
-        file: shown.to_string(),
-        png_base64: base64::engine::general_purpose::STANDARD.encode(&png),
-        width: w,
-        height: h,
-        lanes,
-    })
+    BlotPicture { file: shown.to_string(), grey: gray, width: w, height: h, lanes }
 }

@@ -206,11 +206,13 @@ pub struct GatingTable {
 pub struct BlotPicture {
     /// The image file.
     pub file: String,
-    /// A grey PNG thumbnail (bands dark), base64.
-    pub png_base64: String,
-    /// Thumbnail size.
+    /// The blot as shown: grey levels 0 (black) … 255 (white), bands dark, `width × height`,
+    /// row by row: the image sampled every ⌊image width / 320⌋ (at least 1) pixels in both
+    /// directions, its range stretched to 0…255. The report encodes it.
+    pub grey: Vec<u8>,
+    /// Columns of `grey`.
     pub width: usize,
-    /// Thumbnail size.
+    /// Rows of `grey`.
     pub height: usize,
     /// Lane groups, left to right.
     pub lanes: Vec<String>,

@@ -3,19 +3,25 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::Error;
+/// A name that is not a well of a 96-well plate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{well:?} is not a well of a 96-well plate (A1 to H12)")]
+pub struct WellError {
+    /// The name as given.
+    pub well: String,
+}
 
 /// A well of a 96-well plate: row A–H, column 1–12. Parsed from `C7`, `c7` or `C07`; written as
 /// `C7`, the form the layouts niche reads and writes use.
 ///
 /// ```
-/// use niche_assay::Well;
+/// use niche_core::Well;
 ///
 /// let well: Well = "C07".parse()?;
 /// assert_eq!((well.row(), well.column()), (2, 6));
 /// assert_eq!(well.to_string(), "C7");
 /// assert!("I1".parse::<Well>().is_err() && "A13".parse::<Well>().is_err());
-/// # Ok::<(), niche_assay::Error>(())
+/// # Ok::<(), niche_core::WellError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Well {
@@ -46,10 +52,10 @@ impl Well {
 }
 
 impl FromStr for Well {
-    type Err = Error;
+    type Err = WellError;
 
-    fn from_str(well: &str) -> Result<Well, Error> {
-        let bad = || Error::Well { well: well.to_string() };
+    fn from_str(well: &str) -> Result<Well, WellError> {
+        let bad = || WellError { well: well.to_string() };
         let w = well.trim();
         let mut chars = w.chars();
         let row = chars.next().ok_or_else(bad)?.to_ascii_uppercase();
