@@ -8,6 +8,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use niche_stats::compare::{self, Comparison, Group};
 use niche_stats::{self as stats, format};
 
+use super::format::{Report, Table};
 use super::output::Output;
 
 #[derive(Subcommand)]
@@ -40,8 +41,8 @@ pub struct AuditArgs {
     targets: Option<PathBuf>,
     /// `text` for people, `json` for programs (`checks` with `id`, `published_p`, `matches`;
     /// `unexplained`).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = Report::Text)]
+    format: Report,
 }
 
 #[derive(Args)]
@@ -52,15 +53,8 @@ pub struct Table1Args {
     #[arg(long, value_name = "COLUMN")]
     by: String,
     /// `text` for people; `csv` and `json` for programs.
-    #[arg(long, value_enum, default_value_t = TableFormat::Text)]
-    format: TableFormat,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum TableFormat {
-    Text,
-    Csv,
-    Json,
+    #[arg(long, value_parser = Table::parser(&[Table::Text, Table::Csv, Table::Json]), default_value_t = Table::Text)]
+    format: Table,
 }
 
 #[derive(Args)]
@@ -75,8 +69,8 @@ pub struct CompareArgs {
     #[arg(long, value_name = "GROUP")]
     control: Option<String>,
     /// `text` for people, `json` for programs.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = Report::Text)]
+    format: Report,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -109,12 +103,6 @@ impl From<Test> for compare::Test {
             Test::Kruskal => compare::Test::Kruskal,
         }
     }
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Text,
-    Json,
 }
 
 fn read_groups(path: &std::path::Path) -> Result<Vec<Group>> {
@@ -160,11 +148,11 @@ fn audit(args: &AuditArgs) -> Result<()> {
     let audit = stats::audit::audit(&checks)?;
     Output::Stdout.write_with(|out| {
         match args.format {
-            Format::Json => {
+            Report::Json => {
                 serde_json::to_writer_pretty(&mut *out, &audit)?;
                 writeln!(out)?;
             }
-            Format::Text => {
+            Report::Text => {
                 let (lo, hi) = (audit.options.min_n, audit.options.max_n);
                 writeln!(
                     out,
@@ -195,12 +183,12 @@ fn compare(args: &CompareArgs) -> Result<()> {
     let report = compare::compare(&groups, args.test.into(), args.control.as_deref())
         .with_context(|| args.data.display().to_string())?;
     Output::Stdout.write_with(|out| match args.format {
-        Format::Json => {
+        Report::Json => {
             serde_json::to_writer_pretty(&mut *out, &report)?;
             writeln!(out)?;
             Ok(())
         }
-        Format::Text => write_text(out, &report),
+        Report::Text => write_text(out, &report),
     })
 }
 
@@ -258,12 +246,13 @@ fn table1(args: &Table1Args) -> Result<()> {
     let table = stats::table1::build(&columns, &args.by).with_context(|| file.clone())?;
     Output::Stdout.write_with(|out| {
         match args.format {
-            TableFormat::Json => {
+            Table::Json => {
                 serde_json::to_writer_pretty(&mut *out, &table)?;
                 writeln!(out)?;
             }
-            TableFormat::Csv | TableFormat::Text => {
-                let csv = matches!(args.format, TableFormat::Csv);
+            Table::Tsv | Table::Parquet => return Err(args.format.not_here()),
+            Table::Csv | Table::Text => {
+                let csv = args.format == Table::Csv;
                 let mut head = vec![
                     "variable".to_string(),
                     "level".into(),
