@@ -10,7 +10,8 @@
 //! - [`report::write_report`]: everything into one directory (figures, `report.html`,
 //!   `report.txt`, `tables/`); [`figures`]: one function per figure; [`svg`]: the drawing
 //!   primitives; [`parquet`]: the tables as Parquet; `png` (the default `png` feature): PNG copies
-//!   of the figures.
+//!   of the figures. `report.html` is the template `templates/report.html` (embedded), rendered
+//!   by minijinja from data formatted here, every value through [`svg::escape`].
 //!
 //! ```
 //! use niche_report::svg::Svg;
@@ -22,6 +23,7 @@
 //! ```
 
 pub mod figures;
+mod html;
 pub mod parquet;
 #[cfg(feature = "png")]
 pub mod png;

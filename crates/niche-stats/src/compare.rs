@@ -75,19 +75,47 @@ pub enum Test {
 }
 
 impl Test {
-    /// The test named as on the command line: `student`, `welch`, `paired`, `mann-whitney`,
-    /// `wilcoxon`, `anova`, `kruskal` (`_` accepted for `-`).
+    /// Every test, in the order `niche stats compare --help` lists them.
+    pub const ALL: [Test; 7] =
+        [Test::Student, Test::Welch, Test::Paired, Test::MannWhitney, Test::Wilcoxon, Test::Anova, Test::Kruskal];
+
+    /// The test's name on the command line and in Python: `student`, `welch`, `paired`,
+    /// `mann-whitney`, `wilcoxon`, `anova`, `kruskal`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Test::Student => "student",
+            Test::Welch => "welch",
+            Test::Paired => "paired",
+            Test::MannWhitney => "mann-whitney",
+            Test::Wilcoxon => "wilcoxon",
+            Test::Anova => "anova",
+            Test::Kruskal => "kruskal",
+        }
+    }
+
+    /// One line on what the test does and what it needs, for help texts.
+    pub fn about(self) -> &'static str {
+        match self {
+            Test::Student => "Unpaired t test (pooled variance), two groups",
+            Test::Welch => "Unpaired t test with Welch's correction, two groups",
+            Test::Paired => "Paired t test, two groups matched by `pair`",
+            Test::MannWhitney => "Mann–Whitney U test (exact when n₁·n₂ ≤ 10,000, with ties too), two groups",
+            Test::Wilcoxon => "Wilcoxon matched-pairs signed-rank test, two groups matched by `pair`",
+            Test::Anova => "Ordinary one-way ANOVA with Tukey's multiple comparisons (Dunnett's with --control)",
+            Test::Kruskal => "Kruskal–Wallis test with Dunn's multiple comparisons",
+        }
+    }
+
+    /// The test named by [`Test::name`] (`_` accepted for `-`).
+    ///
+    /// ```
+    /// use niche_stats::compare::Test;
+    /// assert_eq!(Test::from_name("mann_whitney"), Some(Test::MannWhitney));
+    /// assert!(Test::ALL.iter().all(|&t| Test::from_name(t.name()) == Some(t)));
+    /// ```
     pub fn from_name(name: &str) -> Option<Test> {
-        Some(match name.replace('_', "-").as_str() {
-            "student" => Test::Student,
-            "welch" => Test::Welch,
-            "paired" => Test::Paired,
-            "mann-whitney" => Test::MannWhitney,
-            "wilcoxon" => Test::Wilcoxon,
-            "anova" => Test::Anova,
-            "kruskal" => Test::Kruskal,
-            _ => return None,
-        })
+        let name = name.replace('_', "-");
+        Test::ALL.into_iter().find(|t| t.name() == name)
     }
 
     fn two_group_name(self) -> &'static str {

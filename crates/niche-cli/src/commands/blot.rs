@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use niche_assay::blot::{BlotLayout, GrayImage, quantify};
 
+use super::format::Report;
 use super::output::Output;
 
 #[derive(Subcommand)]
@@ -34,14 +35,8 @@ pub struct QuantifyArgs {
     #[arg(long, value_name = "LAYOUT.toml")]
     layout: PathBuf,
     /// `text` for people, `json` for programs.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Text,
-    Json,
+    #[arg(long, value_enum, default_value_t = Report::Text)]
+    format: Report,
 }
 
 pub fn run(command: BlotCommand) -> Result<()> {
@@ -62,14 +57,14 @@ fn quantify_command(args: &QuantifyArgs) -> Result<()> {
         eprintln!("warning: {image_name}: {warning}");
     }
     Output::Stdout.write_with(|out| match args.format {
-        Format::Json => {
+        Report::Json => {
             let mut value = serde_json::to_value(&result)?;
             value["file"] = serde_json::json!(image_name);
             serde_json::to_writer_pretty(&mut *out, &value)?;
             writeln!(out)?;
             Ok(())
         }
-        Format::Text => {
+        Report::Text => {
             let b = &layout.background;
             writeln!(
                 out,

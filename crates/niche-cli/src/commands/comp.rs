@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use niche_cyto::{self as cyto, controls, gatingml};
 use niche_fcs as fcs;
 
+use super::format::Matrix;
 use super::output::Output;
 
 /// Compute a spillover matrix from an unstained tube and one single-stain tube per dye.
@@ -33,21 +34,14 @@ pub struct CompArgs {
     positive_percentile: f64,
     /// `csv` (dye × detector table), `spillover` (a $SPILLOVER keyword value) or `gatingml` (a
     /// Gating-ML 2.0 spectrumMatrix with id "controls").
-    #[arg(long, value_enum, default_value_t = CompFormat::Csv)]
-    format: CompFormat,
+    #[arg(long, value_enum, default_value_t = Matrix::Csv)]
+    format: Matrix,
     /// Output file (default: standard output). Never an input; an existing file needs --force.
     #[arg(short, long)]
     output: Option<PathBuf>,
     /// Replace an existing output file.
     #[arg(long)]
     force: bool,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum CompFormat {
-    Csv,
-    Spillover,
-    Gatingml,
 }
 
 fn read(path: &PathBuf) -> Result<cyto::Sample> {
@@ -84,9 +78,9 @@ pub fn run(args: &CompArgs) -> Result<()> {
         eprintln!("{}: primary {}, {} positive events (≥ {})", c.sample, c.primary, c.positive_events, c.threshold);
     }
     let text = match args.format {
-        CompFormat::Csv => estimate.csv(),
-        CompFormat::Spillover => format!("{}\n", estimate.spillover_keyword()),
-        CompFormat::Gatingml => {
+        Matrix::Csv => estimate.csv(),
+        Matrix::Spillover => format!("{}\n", estimate.spillover_keyword()),
+        Matrix::Gatingml => {
             let strategy = cyto::GatingStrategy::new(vec![], vec![estimate.compensation("controls")?], vec![])?;
             gatingml::write(&strategy)
         }

@@ -9,6 +9,7 @@ use niche_assay::{Layout, Plate, elisa};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use super::format::Report;
 use super::output::Output;
 
 #[derive(Subcommand)]
@@ -40,8 +41,8 @@ pub struct FitArgs {
     #[arg(long, default_value_t = 20.0)]
     cv_limit: f64,
     /// `text` for people, `json` for programs.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = Report::Text)]
+    format: Report,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -57,12 +58,6 @@ enum WeightArg {
     None,
     Y,
     Y2,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Text,
-    Json,
 }
 
 pub fn run(command: ElisaCommand) -> Result<()> {
@@ -120,7 +115,7 @@ fn fit(args: &FitArgs) -> Result<()> {
         );
     }
     Output::Stdout.write_with(|out| match args.format {
-        Format::Json => {
+        Report::Json => {
             let samples: Vec<SampleJson> = report
                 .samples
                 .iter()
@@ -161,7 +156,7 @@ fn fit(args: &FitArgs) -> Result<()> {
             writeln!(out)?;
             Ok(())
         }
-        Format::Text => {
+        Report::Text => {
             let p = &report.curve.params;
             let se = &report.curve.standard_errors;
             writeln!(out, "{plate_name}: blank {:.4}, R² {:.5}", report.blank, report.curve.r2)?;

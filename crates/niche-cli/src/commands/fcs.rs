@@ -10,6 +10,7 @@ use niche_fcs as fcs;
 use niche_report::parquet::{Column, Values as ParquetValues};
 use serde::Serialize;
 
+use super::format::{Report, Table};
 use super::output::Output;
 
 #[derive(Subcommand)]
@@ -46,16 +47,10 @@ pub struct InfoArgs {
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// `text` for people, `json` for programs (a stable contract: an array with one object per file).
-    #[arg(long, value_enum, default_value_t = InfoFormat::Text)]
-    format: InfoFormat,
+    #[arg(long, value_enum, default_value_t = Report::Text)]
+    format: Report,
     #[command(flatten)]
     read: ReadArgs,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum InfoFormat {
-    Text,
-    Json,
 }
 
 #[derive(Args)]
@@ -71,8 +66,8 @@ pub struct ExportArgs {
     values: ValuesArg,
     /// `csv`, `tsv`, or `parquet` (a file: needs -o; float64 columns named by $PnN, with
     /// $PnS as the field's `label` metadata).
-    #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
-    format: TableFormat,
+    #[arg(long, value_parser = Table::parser(&[Table::Csv, Table::Tsv, Table::Parquet]), default_value_t = Table::Csv)]
+    format: Table,
     /// Output file (default: standard output). Never an input; an existing file needs --force.
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -87,13 +82,6 @@ pub struct ExportArgs {
 enum ValuesArg {
     Raw,
     Scaled,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum TableFormat {
-    Csv,
-    Tsv,
-    Parquet,
 }
 
 pub fn run(command: FcsCommand) -> Result<ExitCode> {
@@ -172,12 +160,12 @@ fn info(args: &InfoArgs) -> Result<ExitCode> {
         }
     }
     Output::Stdout.write_with(|out| match args.format {
-        InfoFormat::Json => {
+        Report::Json => {
             serde_json::to_writer_pretty(&mut *out, &infos)?;
             writeln!(out)?;
             Ok(())
         }
-        InfoFormat::Text => infos.iter().try_for_each(|i| write_info_text(out, i)),
+        Report::Text => infos.iter().try_for_each(|i| write_info_text(out, i)),
     })?;
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
@@ -227,9 +215,7 @@ fn write_info_text(out: &mut dyn Write, info: &FileInfo) -> Result<()> {
 }
 
 fn export(args: &ExportArgs) -> Result<()> {
-    let parquet = matches!(args.format, TableFormat::Parquet);
-    super::output::parquet_needs_file(parquet, args.output.as_deref())?;
-    let output = Output::new(args.output.as_deref(), &[&args.file], args.force)?;
+    let output = args.format.output(args.output.as_deref(), &[&args.file], args.force)?;
     let file = read(&args.read.reader(), &args.file)?;
     let index = (args.dataset - 1) as usize;
     let ds = file.dataset(index).with_context(|| args.file.display().to_string())?;
@@ -242,9 +228,10 @@ fn export(args: &ExportArgs) -> Result<()> {
     };
     let events = ds.events::<f64>(values).with_context(|| args.file.display().to_string())?;
     let separator = match args.format {
-        TableFormat::Csv => b',',
-        TableFormat::Tsv => b'\t',
-        TableFormat::Parquet => return output.write_parquet(&parquet_columns(ds, events, args.values)),
+        Table::Csv => b',',
+        Table::Tsv => b'\t',
+        Table::Text | Table::Json => return Err(args.format.not_here()),
+        Table::Parquet => return output.write_parquet(&parquet_columns(ds, events, args.values)),
     };
     output.write_with(|out| write_table(out, &events, separator))
 }

@@ -4,11 +4,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use niche_cyto::{self as cyto, CompensationRef, gatingml, stats};
 use niche_fcs as fcs;
 use serde::Serialize;
 
+use super::format::Table;
 use super::output::Output;
 
 /// Gate one FCS data set with a Gating-ML 2.0 strategy or a FlowJo workspace's gates: one row per
@@ -33,8 +34,8 @@ pub struct GateArgs {
     sample: Option<String>,
     /// `text` for people; `json` and `csv` for programs; `parquet` (the CSV's columns, a file:
     /// needs -o).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    #[arg(long, value_parser = Table::parser(&[Table::Text, Table::Json, Table::Csv, Table::Parquet]), default_value_t = Table::Text)]
+    format: Table,
     /// Output file (default: standard output). Never an input; an existing file needs --force.
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -66,14 +67,6 @@ pub struct GateArgs {
     lenient: bool,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Text,
-    Json,
-    Csv,
-    Parquet,
-}
-
 #[derive(Serialize)]
 struct Report<'a> {
     file: String,
@@ -94,8 +87,7 @@ struct Row<'a> {
 }
 
 pub fn run(args: &GateArgs) -> Result<()> {
-    let parquet = matches!(args.format, Format::Parquet);
-    super::output::parquet_needs_file(parquet, args.output.as_deref())?;
+    args.format.needs_file(args.output.as_deref())?;
     let mut inputs: Vec<&Path> = vec![&args.file];
     inputs.extend(args.gatingml.as_deref().into_iter().chain(args.wsp.as_deref()).chain(args.spillover.as_deref()));
     let output = Output::new(args.output.as_deref(), &inputs, args.force)?;
@@ -175,13 +167,16 @@ pub fn run(args: &GateArgs) -> Result<()> {
         .collect();
     let report = Report { file: file_name, n_events: results.n_events, populations: rows, warnings: &warnings };
     match args.format {
-        Format::Json => output.write_with(|out| {
+        Table::Json => output.write_with(|out| {
             serde_json::to_writer_pretty(&mut *out, &report)?;
             writeln!(out)?;
             Ok(())
         }),
-        Format::Csv | Format::Parquet => output.write_table(parquet, |out| write_csv(out, &report, &args.stats)),
-        Format::Text => output.write_with(|out| write_text(out, &report)),
+        Table::Csv | Table::Parquet => {
+            output.write_table(args.format.is_parquet(), |out| write_csv(out, &report, &args.stats))
+        }
+        Table::Text => output.write_with(|out| write_text(out, &report)),
+        Table::Tsv => Err(args.format.not_here()),
     }
 }
 

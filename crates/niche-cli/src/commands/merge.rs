@@ -7,7 +7,8 @@ use clap::Args;
 use niche_study::output::StagedDir;
 use niche_study::shard::{Part, Payload, check_set, merge_analyze, merge_scan};
 
-use super::model::{TableFormat, write_scan};
+use super::format::Table;
+use super::model::{TABLE_FORMATS, write_scan};
 use super::output::Output;
 
 #[derive(Args)]
@@ -26,8 +27,8 @@ pub struct MergeArgs {
     #[arg(long)]
     force: bool,
     /// Scan parts: `csv`, `json` or `parquet` (the CSV's columns, units in the field metadata).
-    #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
-    format: TableFormat,
+    #[arg(long, value_parser = Table::parser(TABLE_FORMATS), default_value_t = Table::Csv)]
+    format: Table,
 }
 
 pub fn run(args: &MergeArgs) -> Result<()> {
@@ -41,9 +42,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
         Payload::Scan { .. } => {
             let (spec, grid) = merge_scan(&parts)?;
             let output = Output::new(Some(&args.output), &inputs, args.force).context("--output")?;
-            output.write_table(matches!(args.format, TableFormat::Parquet), |out| {
-                write_scan(out, args.format, &spec, &grid)
-            })?;
+            output.write_table(args.format.is_parquet(), |out| write_scan(out, args.format, &spec, &grid))?;
             eprintln!("merged {} parts: {} grid points into {}", parts.len(), grid.len(), args.output.display());
         }
         Payload::Analyze { study, .. } => {

@@ -5,6 +5,7 @@ pub mod comp;
 pub mod csv;
 pub mod elisa;
 pub mod fcs;
+pub mod format;
 pub mod gate;
 pub mod lab;
 pub mod merge;

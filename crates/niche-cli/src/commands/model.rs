@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use niche_model::ode::STATE_NAMES;
 use niche_model::scan::{GridPoint, GridSpec, cohort, scan, scan_points};
 use niche_model::simulate::{Readouts, Tolerances, simulate};
@@ -13,6 +13,7 @@ use niche_study::shard::{Part, Payload, ScanSpec};
 use serde_json::json;
 use std::io::Write;
 
+use super::format::{Report, Table};
 use super::output::Output;
 
 #[derive(Subcommand)]
@@ -59,8 +60,8 @@ pub enum ModelCommand {
 pub struct ValidateArgs {
     /// `text` for people, `json` for programs (`targets`, `relations`, `parameters`, `models`,
     /// `verdict`).
-    #[arg(long, value_enum, default_value_t = TextFormat::Text)]
-    format: TextFormat,
+    #[arg(long, value_enum, default_value_t = Report::Text)]
+    format: Report,
 }
 
 #[derive(Args)]
@@ -82,8 +83,8 @@ pub struct SimulateArgs {
     per_hour: u32,
     /// `csv` or `json`, or `parquet` (the CSV's columns, units in the field metadata; a file:
     /// needs -o).
-    #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
-    format: TableFormat,
+    #[arg(long, value_parser = Table::parser(TABLE_FORMATS), default_value_t = Table::Csv)]
+    format: Table,
     /// Output file (default: standard output). An existing file needs --force.
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -95,8 +96,8 @@ pub struct SimulateArgs {
 #[derive(Args)]
 pub struct FitArgs {
     /// `text` for people, `json` for programs.
-    #[arg(long, value_enum, default_value_t = TextFormat::Text)]
-    format: TextFormat,
+    #[arg(long, value_enum, default_value_t = Report::Text)]
+    format: Report,
     /// Report the shipped calibrated parameters instead of fitting again.
     #[arg(long)]
     no_refit: bool,
@@ -124,8 +125,8 @@ pub struct ScanArgs {
     hours: f64,
     /// `csv` or `json`, or `parquet` (the CSV's columns, units in the field metadata; a file:
     /// needs -o).
-    #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
-    format: TableFormat,
+    #[arg(long, value_parser = Table::parser(TABLE_FORMATS), default_value_t = Table::Csv)]
+    format: Table,
     /// Compute only shard I of K (I from 1 to K): the grid points k with k mod K = I − 1, written
     /// with full precision and without synergy scores to the part file `-o`; `niche merge` makes
     /// the grid of the parts.
@@ -153,8 +154,8 @@ pub struct CohortArgs {
     sampling: crate::commands::study::SamplingArg,
     /// `csv` or `json`, or `parquet` (the CSV's columns, units in the field metadata; a file:
     /// needs -o).
-    #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
-    format: TableFormat,
+    #[arg(long, value_parser = Table::parser(TABLE_FORMATS), default_value_t = Table::Csv)]
+    format: Table,
     /// Output file (default: standard output). An existing file needs --force.
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -203,27 +204,8 @@ pub struct OmexArgs {
     study: Option<PathBuf>,
 }
 
-// `--format` of tables (no variant docs: clap would print them in every --help)
-#[derive(Clone, Copy, ValueEnum)]
-pub enum TableFormat {
-    Csv,
-    Json,
-    Parquet,
-}
-
-impl TableFormat {
-    /// Checks `--format parquet` has `-o` and chooses the output.
-    fn output(self, path: Option<&std::path::Path>, force: bool) -> Result<Output> {
-        super::output::parquet_needs_file(matches!(self, TableFormat::Parquet), path)?;
-        Output::new(path, &[], force)
-    }
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum TextFormat {
-    Text,
-    Json,
-}
+/// The `--format` values of the model's tables, in this order (and of merged scans: `niche merge`).
+pub const TABLE_FORMATS: &[Table] = &[Table::Csv, Table::Json, Table::Parquet];
 
 pub fn run(command: ModelCommand) -> Result<()> {
     match command {
@@ -244,11 +226,11 @@ fn validate_command(a: &ValidateArgs) -> Result<()> {
     eprintln!("validated in {:.1} s", start.elapsed().as_secs_f64());
     Output::Stdout.write_with(|out| {
         match a.format {
-            TextFormat::Json => {
+            Report::Json => {
                 serde_json::to_writer_pretty(&mut *out, &v)?;
                 writeln!(out)?;
             }
-            TextFormat::Text => {
+            Report::Text => {
                 writeln!(out, "leave-one-out (each target refitted without it and predicted; SEM with n = {n}):")?;
                 writeln!(
                     out,
@@ -312,7 +294,7 @@ fn readout_cells(r: &Readouts) -> String {
 }
 
 fn simulate_command(a: &SimulateArgs) -> Result<()> {
-    let output = a.format.output(a.output.as_deref(), a.force)?;
+    let output = a.format.output(a.output.as_deref(), &[], a.force)?;
     if !(a.hours.is_finite() && a.hours > 0.0 && a.hours <= 24.0 * 30.0) {
         bail!("--hours {}: give a positive number of hours (at most 720)", a.hours);
     }
@@ -321,9 +303,9 @@ fn simulate_command(a: &SimulateArgs) -> Result<()> {
     let p = Parameters::default();
     let condition = Condition { msc: a.msc, vcr_um: a.vcr, amd_ug_per_ml: a.amd };
     let t = simulate(&p, &condition, &times, Tolerances::default())?;
-    output.write_table(matches!(a.format, TableFormat::Parquet), |out| {
+    output.write_table(a.format.is_parquet(), |out| {
         match a.format {
-            TableFormat::Csv | TableFormat::Parquet => {
+            Table::Csv | Table::Parquet => {
                 // states (Bax and Bcl-2 among them), then the assay readouts
                 writeln!(
                     out,
@@ -345,7 +327,8 @@ fn simulate_command(a: &SimulateArgs) -> Result<()> {
                     )?;
                 }
             }
-            TableFormat::Json => {
+            Table::Text | Table::Tsv => return Err(a.format.not_here()),
+            Table::Json => {
                 let rows: Vec<_> = t
                     .times
                     .iter()
@@ -369,11 +352,11 @@ fn fit_command(a: &FitArgs) -> Result<()> {
     let FitReport { calibration: report, variability, variance, mfi_decomposition: mfi_parts, .. } = &fit;
     Output::Stdout.write_with(|out| {
         match a.format {
-            TextFormat::Json => {
+            Report::Json => {
                 serde_json::to_writer_pretty(&mut *out, &fit.to_json())?;
                 writeln!(out)?;
             }
-            TextFormat::Text => {
+            Report::Text => {
                 writeln!(out, "calibration to the seed paper: χ² = {:.3} over {} targets ({} LM iterations)", report.chi_square, report.targets.len(), report.iterations)?;
                 writeln!(out, "\n{:<44} {:>10} {:>8} {:>10} {:>7}", "target", "published", "SD", "model", "(m−p)/SD")?;
                 for t in &report.targets {
@@ -405,7 +388,7 @@ fn fit_command(a: &FitArgs) -> Result<()> {
 }
 
 fn scan_command(a: &ScanArgs) -> Result<()> {
-    let output = a.format.output(a.output.as_deref(), a.force)?;
+    let output = a.format.output(a.output.as_deref(), &[], a.force)?;
     if a.vcr.len() * a.amd.len() * a.donors.max(1) > 2_000_000 {
         bail!("{} × {} doses × {} donors is more than 2 million simulations", a.vcr.len(), a.amd.len(), a.donors);
     }
@@ -419,8 +402,7 @@ fn scan_command(a: &ScanArgs) -> Result<()> {
     };
     let Some(shard) = a.shard else {
         let grid = scan(&Parameters::default(), a.msc, &a.vcr, &a.amd, a.donors, a.seed, a.hours)?;
-        return output
-            .write_table(matches!(a.format, TableFormat::Parquet), |out| write_scan(out, a.format, &spec, &grid));
+        return output.write_table(a.format.is_parquet(), |out| write_scan(out, a.format, &spec, &grid));
     };
     if a.output.is_none() {
         bail!("--shard {shard}: give the part file with -o PART.json (niche merge reads it)");
@@ -436,10 +418,10 @@ fn scan_command(a: &ScanArgs) -> Result<()> {
 }
 
 /// A scan's grid as `model scan` writes it (and `niche merge` of its parts).
-pub fn write_scan(out: &mut dyn Write, format: TableFormat, spec: &ScanSpec, grid: &[GridPoint]) -> Result<()> {
+pub fn write_scan(out: &mut dyn Write, format: Table, spec: &ScanSpec, grid: &[GridPoint]) -> Result<()> {
     match format {
         // Parquet: the CSV's columns, converted by `Output::write_table`
-        TableFormat::Csv | TableFormat::Parquet => {
+        Table::Csv | Table::Parquet => {
             writeln!(out, "vcr_um,amd_ug_per_ml,{READOUT_COLUMNS},apoptosis_sd,bliss,hsa,loewe,zip")?;
             for g in grid {
                 let s = g.synergy;
@@ -458,7 +440,8 @@ pub fn write_scan(out: &mut dyn Write, format: TableFormat, spec: &ScanSpec, gri
                 )?;
             }
         }
-        TableFormat::Json => {
+        Table::Text | Table::Tsv => return Err(format.not_here()),
+        Table::Json => {
             serde_json::to_writer_pretty(
                 &mut *out,
                 &json!({"msc": spec.msc, "donors": spec.donors, "seed": spec.seed, "synergy_sign": "positive = synergy", "grid": grid}),
@@ -470,11 +453,11 @@ pub fn write_scan(out: &mut dyn Write, format: TableFormat, spec: &ScanSpec, gri
 }
 
 fn cohort_command(a: &CohortArgs) -> Result<()> {
-    let output = a.format.output(a.output.as_deref(), a.force)?;
+    let output = a.format.output(a.output.as_deref(), &[], a.force)?;
     let patients = cohort(&Parameters::default(), Some(a.patients), a.seed, a.sampling.into())?;
-    output.write_table(matches!(a.format, TableFormat::Parquet), |out| {
+    output.write_table(a.format.is_parquet(), |out| {
         match a.format {
-            TableFormat::Csv | TableFormat::Parquet => {
+            Table::Csv | Table::Parquet => {
                 writeln!(out, "cohort,cxcr4_mfi,vcr_apoptosis_percent,vcr_amd_apoptosis_percent,amd_benefit_points")?;
                 for p in &patients {
                     writeln!(
@@ -488,7 +471,8 @@ fn cohort_command(a: &CohortArgs) -> Result<()> {
                     )?;
                 }
             }
-            TableFormat::Json => {
+            Table::Text | Table::Tsv => return Err(a.format.not_here()),
+            Table::Json => {
                 serde_json::to_writer_pretty(&mut *out, &patients)?;
                 writeln!(out)?;
             }

@@ -63,14 +63,6 @@ impl Output {
     }
 }
 
-/// Parquet is binary and written whole: it goes to a file (`-o FILE`), never to stdout.
-pub fn parquet_needs_file(parquet: bool, output: Option<&Path>) -> Result<()> {
-    if parquet && output.is_none() {
-        bail!("--format parquet writes a file: give -o FILE");
-    }
-    Ok(())
-}
-
 impl Output {
     /// Writes the table that `write_csv` prints as CSV: as that CSV, or with `parquet` as a
     /// Parquet file of the same columns and values (units from the column names).

@@ -8,6 +8,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use niche_stats::compare::{self, Comparison, Group};
 use niche_stats::{self as stats, format};
 
+use super::format::{Report, Table};
 use super::output::Output;
 
 #[derive(Subcommand)]
@@ -40,8 +41,8 @@ pub struct AuditArgs {
     targets: Option<PathBuf>,
     /// `text` for people, `json` for programs (`checks` with `id`, `published_p`, `matches`;
     /// `unexplained`).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = Report::Text)]
+    format: Report,
 }
 
 #[derive(Args)]
@@ -52,15 +53,8 @@ pub struct Table1Args {
     #[arg(long, value_name = "COLUMN")]
     by: String,
     /// `text` for people; `csv` and `json` for programs.
-    #[arg(long, value_enum, default_value_t = TableFormat::Text)]
-    format: TableFormat,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum TableFormat {
-    Text,
-    Csv,
-    Json,
+    #[arg(long, value_parser = Table::parser(&[Table::Text, Table::Csv, Table::Json]), default_value_t = Table::Text)]
+    format: Table,
 }
 
 #[derive(Args)]
@@ -69,52 +63,38 @@ pub struct CompareArgs {
     data: PathBuf,
     /// The test.
     #[arg(long, value_enum)]
-    test: Test,
+    test: TestArg,
     /// With anova: Dunnett's comparisons against this group instead of Tukey's all pairs; with
     /// kruskal: Dunn's comparisons against it instead of all pairs.
     #[arg(long, value_name = "GROUP")]
     control: Option<String>,
     /// `text` for people, `json` for programs.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = Report::Text)]
+    format: Report,
 }
 
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
-enum Test {
-    /// Unpaired t test (pooled variance), two groups.
-    Student,
-    /// Unpaired t test with Welch's correction, two groups.
-    Welch,
-    /// Paired t test, two groups matched by `pair`.
-    Paired,
-    /// Mann–Whitney U test (exact when n₁·n₂ ≤ 10,000, with ties too), two groups.
-    MannWhitney,
-    /// Wilcoxon matched-pairs signed-rank test, two groups matched by `pair`.
-    Wilcoxon,
-    /// Ordinary one-way ANOVA with Tukey's multiple comparisons (Dunnett's with --control).
-    Anova,
-    /// Kruskal–Wallis test with Dunn's multiple comparisons.
-    Kruskal,
-}
+/// `--test`: the tests of `niche_stats::compare`, named and described there (`Test::ALL`,
+/// `Test::name`, `Test::about`), so the CLI, Python and the library share one list.
+#[derive(Clone, Copy)]
+struct TestArg(compare::Test);
 
-impl From<Test> for compare::Test {
-    fn from(t: Test) -> Self {
-        match t {
-            Test::Student => compare::Test::Student,
-            Test::Welch => compare::Test::Welch,
-            Test::Paired => compare::Test::Paired,
-            Test::MannWhitney => compare::Test::MannWhitney,
-            Test::Wilcoxon => compare::Test::Wilcoxon,
-            Test::Anova => compare::Test::Anova,
-            Test::Kruskal => compare::Test::Kruskal,
-        }
+impl ValueEnum for TestArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        const ALL: [TestArg; compare::Test::ALL.len()] = {
+            let mut all = [TestArg(compare::Test::Student); compare::Test::ALL.len()];
+            let mut i = 0;
+            while i < all.len() {
+                all[i] = TestArg(compare::Test::ALL[i]);
+                i += 1;
+            }
+            all
+        };
+        &ALL
     }
-}
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Text,
-    Json,
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.0.name()).help(self.0.about()))
+    }
 }
 
 fn read_groups(path: &std::path::Path) -> Result<Vec<Group>> {
@@ -160,11 +140,11 @@ fn audit(args: &AuditArgs) -> Result<()> {
     let audit = stats::audit::audit(&checks)?;
     Output::Stdout.write_with(|out| {
         match args.format {
-            Format::Json => {
+            Report::Json => {
                 serde_json::to_writer_pretty(&mut *out, &audit)?;
                 writeln!(out)?;
             }
-            Format::Text => {
+            Report::Text => {
                 let (lo, hi) = (audit.options.min_n, audit.options.max_n);
                 writeln!(
                     out,
@@ -192,15 +172,15 @@ fn audit(args: &AuditArgs) -> Result<()> {
 
 fn compare(args: &CompareArgs) -> Result<()> {
     let groups = read_groups(&args.data)?;
-    let report = compare::compare(&groups, args.test.into(), args.control.as_deref())
+    let report = compare::compare(&groups, args.test.0, args.control.as_deref())
         .with_context(|| args.data.display().to_string())?;
     Output::Stdout.write_with(|out| match args.format {
-        Format::Json => {
+        Report::Json => {
             serde_json::to_writer_pretty(&mut *out, &report)?;
             writeln!(out)?;
             Ok(())
         }
-        Format::Text => write_text(out, &report),
+        Report::Text => write_text(out, &report),
     })
 }
 
@@ -258,12 +238,13 @@ fn table1(args: &Table1Args) -> Result<()> {
     let table = stats::table1::build(&columns, &args.by).with_context(|| file.clone())?;
     Output::Stdout.write_with(|out| {
         match args.format {
-            TableFormat::Json => {
+            Table::Json => {
                 serde_json::to_writer_pretty(&mut *out, &table)?;
                 writeln!(out)?;
             }
-            TableFormat::Csv | TableFormat::Text => {
-                let csv = matches!(args.format, TableFormat::Csv);
+            Table::Tsv | Table::Parquet => return Err(args.format.not_here()),
+            Table::Csv | Table::Text => {
+                let csv = args.format == Table::Csv;
                 let mut head = vec![
                     "variable".to_string(),
                     "level".into(),

@@ -5,12 +5,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use niche_cyto::flowjo::{self, FlowJoWorkspace, WspCompensation, WspNode, WspSample};
 use niche_cyto::{self as cyto, gatingml};
 use niche_fcs as fcs;
 use serde::Serialize;
 
+use super::format::Report;
 use super::output::Output;
 
 #[derive(Subcommand)]
@@ -42,17 +43,11 @@ pub struct ApplyArgs {
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// `text` for people, `json` for programs (a stable contract).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = Report::Text)]
+    format: Report,
     /// Recover from known FCS file faults, with warnings (see `niche fcs info --help`).
     #[arg(long)]
     lenient: bool,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Text,
-    Json,
 }
 
 #[derive(Args)]
@@ -60,8 +55,8 @@ pub struct InfoArgs {
     /// The workspace (.wsp).
     wsp: PathBuf,
     /// `text` for people, `json` for programs (a stable contract).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = Report::Text)]
+    format: Report,
 }
 
 #[derive(Args)]
@@ -75,8 +70,8 @@ pub struct CheckArgs {
     #[arg(long, default_value_t = 0.0, value_name = "PCT")]
     tolerance: f64,
     /// `text` for people, `json` for programs (a stable contract).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = Report::Text)]
+    format: Report,
     /// Recover from known FCS file faults, with warnings (see `niche fcs info --help`).
     #[arg(long)]
     lenient: bool,
@@ -134,12 +129,12 @@ pub fn sample<'w>(ws: &'w FlowJoWorkspace, name: &str) -> Result<&'w WspSample> 
 fn info(args: &InfoArgs) -> Result<()> {
     let ws = read(&args.wsp)?;
     Output::Stdout.write_with(|out| match args.format {
-        Format::Json => {
+        Report::Json => {
             serde_json::to_writer_pretty(&mut *out, &ws)?;
             writeln!(out)?;
             Ok(())
         }
-        Format::Text => write_info(out, &ws),
+        Report::Text => write_info(out, &ws),
     })
 }
 
@@ -258,12 +253,12 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
     }
     let mismatches = rows.iter().filter(|r| r.matches == Some(false)).count();
     Output::Stdout.write_with(|out| match args.format {
-        Format::Json => {
+        Report::Json => {
             serde_json::to_writer_pretty(&mut *out, &rows)?;
             writeln!(out)?;
             Ok(())
         }
-        Format::Text => {
+        Report::Text => {
             writeln!(out, "{:<24} {:<40} {:>12} {:>12}  match", "sample", "population", "flowjo_count", "niche_count")?;
             for r in &rows {
                 let flowjo = r.flowjo_count.map_or("null".to_string(), |c| c.to_string());
@@ -344,12 +339,12 @@ fn apply(args: &ApplyArgs) -> Result<()> {
         pool.recycle(results);
     }
     Output::Stdout.write_with(|out| match args.format {
-        Format::Json => {
+        Report::Json => {
             serde_json::to_writer_pretty(&mut *out, &rows)?;
             writeln!(out)?;
             Ok(())
         }
-        Format::Text => {
+        Report::Text => {
             writeln!(out, "{:<32} {:<40} {:>10} {:>9} {:>9}", "file", "population", "count", "%all", "%parent")?;
             for r in &rows {
                 writeln!(
