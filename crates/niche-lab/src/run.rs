@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use niche_core::Assay;
 use niche_model::Parameters;
 use niche_model::donors::Variability;
 use niche_model::residual::VarianceFit;
@@ -21,8 +22,8 @@ use crate::wells::{WellTruth, simulate_wells_with, variance_structure};
 pub struct FileEntry {
     /// Path relative to the output directory.
     pub path: String,
-    /// `flow`, `elisa` or `blot`.
-    pub assay: &'static str,
+    /// The assay (`flow`, `elisa` or `blot` in the JSON).
+    pub assay: Assay,
     /// Flow tube (`cxcr4`, `isotype`, `apoptosis`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tube: Option<&'static str>,
@@ -46,7 +47,7 @@ impl FileEntry {
     pub fn flow(path: String, tube: Tube, well: &WellTruth, donor: Option<String>) -> FileEntry {
         FileEntry {
             path,
-            assay: "flow",
+            assay: Assay::Flow,
             tube: Some(tube.name()),
             group: Some(well.group.clone()),
             replicate: Some(well.replicate),
@@ -147,7 +148,7 @@ pub fn run_with(
         write_atomic(&dir.join(&layout_name), layout.as_bytes())?;
         files.push(FileEntry {
             path: plate_name,
-            assay: "elisa",
+            assay: Assay::Elisa,
             tube: None,
             group: None,
             replicate: None,
@@ -177,7 +178,7 @@ pub fn run_with(
             write_atomic(&dir.join(&layout_name), layout.as_bytes())?;
             let entry = FileEntry {
                 path: name.clone(),
-                assay: "blot",
+                assay: Assay::Blot,
                 tube: None,
                 group: None,
                 replicate: Some(replicate),

@@ -110,7 +110,7 @@ fn fortessa_files_have_facsdivas_parameters_and_keywords() {
 fn the_fortessa_gating_recovers_the_models_truth() {
     let dir = tempfile::tempdir().unwrap();
     let (manifest, truth) = run(&fortessa(2, 20_000), 11, dir.path()).unwrap();
-    assert_eq!(manifest.files.iter().filter(|f| f.assay == "flow").count(), 5 * 2 * 3);
+    assert_eq!(manifest.files.iter().filter(|f| f.assay == niche_core::Assay::Flow).count(), 5 * 2 * 3);
     let mut report = Vec::new();
     for well in &truth.wells {
         let stem = format!("flow/{}_r{}", well.group, well.replicate);

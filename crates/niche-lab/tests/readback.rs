@@ -12,7 +12,7 @@ fn flowio_pandas_and_pillow_read_what_niche_reads() {
     let design = Design { replicates: niche_lab::design::Replicates::all(1), events: 2000, ..Design::seed() };
     let (manifest, _) = niche_lab::run::run(&design, 9, dir.path()).unwrap();
     let mut fcs_files = Vec::new();
-    for entry in manifest.files.iter().filter(|f| f.assay == "flow").take(6) {
+    for entry in manifest.files.iter().filter(|f| f.assay == niche_core::Assay::Flow).take(6) {
         let path = dir.path().join(&entry.path);
         let file = fcs::Reader::default().read_path(&path).unwrap();
         let ds = &file.datasets[0];

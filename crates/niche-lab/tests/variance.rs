@@ -110,7 +110,11 @@ fn flow_and_elisa_may_measure_different_numbers_of_replicates() {
     };
     let dir = tempfile::tempdir().unwrap();
     let (manifest, truth) = niche_lab::run::run(&design, 2, dir.path()).unwrap();
-    let flow = manifest.files.iter().filter(|f| f.assay == "flow" && f.group.as_deref() == Some("coculture")).count();
+    let flow = manifest
+        .files
+        .iter()
+        .filter(|f| f.assay == niche_core::Assay::Flow && f.group.as_deref() == Some("coculture"))
+        .count();
     assert_eq!(flow, 4 * 3, "four wells of three tubes");
     let layout = std::fs::read_to_string(dir.path().join("elisa/cxcl12_layout.toml")).unwrap();
     assert!(layout.contains("coculture_r3") && !layout.contains("coculture_r4"), "{layout}");

@@ -20,6 +20,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
+use niche_core::Assay;
 use niche_lab::run::Manifest;
 use niche_lab::{Design, Instrument};
 use niche_model::Parameters;
@@ -417,7 +418,7 @@ fn study_text(manifest: &Manifest, targets: &SeedTargets, generator: &str, name:
     let mut wells: Vec<(&str, usize, Option<&str>)> = manifest
         .files
         .iter()
-        .filter(|f| f.assay == "flow")
+        .filter(|f| f.assay == Assay::Flow)
         .filter_map(|f| Some((f.group.as_deref()?, f.replicate?, f.donor.as_deref())))
         .collect();
     wells.dedup();
@@ -425,7 +426,7 @@ fn study_text(manifest: &Manifest, targets: &SeedTargets, generator: &str, name:
         let tubes: Vec<String> = manifest
             .files
             .iter()
-            .filter(|f| f.assay == "flow" && f.group.as_deref() == Some(group) && f.replicate == Some(replicate))
+            .filter(|f| f.assay == Assay::Flow && f.group.as_deref() == Some(group) && f.replicate == Some(replicate))
             .map(|f| {
                 let key = match f.tube {
                     Some("cxcr4") => "stained",
@@ -441,8 +442,8 @@ fn study_text(manifest: &Manifest, targets: &SeedTargets, generator: &str, name:
         };
         let _ = writeln!(s, "[[flow]]\ngroup = \"{group}\"\n{subject}\ntubes = {{ {} }}\n", tubes.join(", "));
     }
-    for f in manifest.files.iter().filter(|f| f.assay == "elisa" || f.assay == "blot") {
-        let (table, key) = if f.assay == "elisa" { ("elisa", "plate") } else { ("blot", "image") };
+    for f in manifest.files.iter().filter(|f| f.assay == Assay::Elisa || f.assay == Assay::Blot) {
+        let (table, key) = if f.assay == Assay::Elisa { ("elisa", "plate") } else { ("blot", "image") };
         let _ =
             writeln!(s, "[[{table}]]\n{key} = \"{}\"\nlayout = \"{}\"\n", f.path, f.layout.as_deref().unwrap_or(""));
     }

@@ -44,6 +44,7 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use niche_core::Assay;
 use niche_model::treatment::Dose;
 pub use niche_model::treatment::Group;
 use serde::{Deserialize, Serialize};
@@ -289,12 +290,12 @@ impl Readout {
         }
     }
 
-    /// `flow`, `elisa` or `blot`.
-    pub fn assay(&self) -> &'static str {
+    /// The assay the readout is read from.
+    pub fn assay(&self) -> Assay {
         match self.kind {
-            ReadoutKind::Elisa { .. } => "elisa",
-            ReadoutKind::Blot { .. } => "blot",
-            _ => "flow",
+            ReadoutKind::Elisa { .. } => Assay::Elisa,
+            ReadoutKind::Blot { .. } => Assay::Blot,
+            _ => Assay::Flow,
         }
     }
 
@@ -683,7 +684,7 @@ impl Parser<'_> {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        if let (Some(b), false) = (parsed.blot.first(), readouts.iter().any(|r| r.assay() == "blot")) {
+        if let (Some(b), false) = (parsed.blot.first(), readouts.iter().any(|r| r.assay() == Assay::Blot)) {
             return Err(self.err(
                 b.image.span(),
                 "blot[1]",
@@ -942,7 +943,7 @@ impl Parser<'_> {
     }
 
     fn elisa(&self, files: &[ElisaFile], readouts: &[Readout]) -> Result<Vec<ElisaPlate>> {
-        let elisa_readouts: Vec<&Readout> = readouts.iter().filter(|r| r.assay() == "elisa").collect();
+        let elisa_readouts: Vec<&Readout> = readouts.iter().filter(|r| r.assay() == Assay::Elisa).collect();
         files
             .iter()
             .enumerate()
@@ -1015,14 +1016,14 @@ impl Parser<'_> {
 
     /// Every population a flow readout names is in the gating strategy.
     fn check_gating(&self, gating: &Gating, files: &[ReadoutFile], readouts: &[Readout]) -> Result<()> {
-        if readouts.iter().all(|r| r.assay() != "flow") {
+        if readouts.iter().all(|r| r.assay() != Assay::Flow) {
             return Ok(());
         }
         let gates = gating.load()?;
         let names = gates.population_names();
         let ids: Vec<&str> = names.iter().map(String::as_str).collect();
         for (i, (file, r)) in files.iter().zip(readouts).enumerate() {
-            if r.assay() != "flow" {
+            if r.assay() != Assay::Flow {
                 continue;
             }
             for (name, value) in [("population", &file.population), ("parent", &file.parent)] {

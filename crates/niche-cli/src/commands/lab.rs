@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
+use niche_core::Assay;
 use niche_lab::Design;
 use niche_study::output::StagedDir;
 
@@ -103,13 +104,13 @@ fn run_lab(args: &RunArgs) -> Result<()> {
     let study = niche_study::reproduce::lab_study_file(&manifest, targets);
     niche_lab::run::write_atomic(&staged.path().join("study.toml"), study.as_bytes())?;
     staged.commit()?;
-    let count = |assay: &str| manifest.files.iter().filter(|f| f.assay == assay).count();
+    let count = |assay| manifest.files.iter().filter(|f| f.assay == assay).count();
     eprintln!(
         "wrote {} FCS tubes, {} ELISA plate{}, {} blots for {} wells into {} in {:.2} s (manifest.json, truth.json, study.toml)",
-        count("flow"),
-        count("elisa"),
-        if count("elisa") == 1 { "" } else { "s" },
-        count("blot"),
+        count(Assay::Flow),
+        count(Assay::Elisa),
+        if count(Assay::Elisa) == 1 { "" } else { "s" },
+        count(Assay::Blot),
         truth.wells.len(),
         dir.display(),
         start.elapsed().as_secs_f64()
