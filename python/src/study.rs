@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use niche_study::provenance::{InputFile, Provenance, sha256};
-use niche_study::reproduce::{Grounds, Headline};
+use niche_study::reproduce::Headline;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -63,21 +63,19 @@ fn reproduce<'py>(
             let fail = |e: &(dyn std::error::Error + 'static)| crate::error::message(&shown, e);
             let staged = niche_study::output::StagedDir::begin(&out_dir, force, &[]).map_err(|e| fail(&e))?;
             let out = staged.path().to_path_buf();
-            let grounds = Grounds::seed().map_err(|e| fail(&e))?;
             let main = bar("reproduce", progress);
             let settings =
                 niche_study::reproduce::RunSettings { events, seed, sampling, instrument, repeats, validate };
             // the replications' bar replaces the run's when the first replication starts
             let replications = std::sync::OnceLock::new();
-            let reproduction =
-                niche_study::reproduce::run(&grounds, &out, &settings, &follow(&main), &|done, total, what| {
-                    let replicate = replications.get_or_init(|| {
-                        main.finish_and_clear();
-                        bar("replicate", progress)
-                    });
-                    follow(replicate)(done, total, what)
-                })
-                .map_err(|e| fail(&e))?;
+            let reproduction = niche_study::reproduce::run(&out, &settings, &follow(&main), &|done, total, what| {
+                let replicate = replications.get_or_init(|| {
+                    main.finish_and_clear();
+                    bar("replicate", progress)
+                });
+                follow(replicate)(done, total, what)
+            })
+            .map_err(|e| fail(&e))?;
             main.finish_and_clear();
             replications.get().inspect(|b| b.finish_and_clear());
             let inputs = reproduction

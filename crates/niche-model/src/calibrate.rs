@@ -244,11 +244,54 @@ pub fn calibrate(start: &Parameters) -> Result<Calibration> {
 /// on the log scale within FREE's bounds); every other parameter keeps its value in `start`.
 /// Returns the fitted parameters and the fit (its `params` are the ln values of `free`, in order).
 pub fn fit_free(start: &Parameters, targets: &[Target], free: &[usize]) -> Result<(Parameters, niche_stats::nls::Fit)> {
+    let fit = least_squares(start, targets, free, |model, x, y, w, initial, bounds, options| {
+        niche_stats::nls::fit(model, x, y, w, initial, bounds, options)
+    })?;
+    Ok((with_values(start, free, &fit.params), fit))
+}
+
+/// [`fit_free`] without the standard errors: the same parameters and the same χ² (the weighted
+/// sum of squares), without the Jacobian at the optimum that only the covariance needs, which
+/// costs as much as another iteration. Validation refits many times and uses the estimates only.
+pub fn refit_free(start: &Parameters, targets: &[Target], free: &[usize]) -> Result<(Parameters, f64)> {
+    let minimum = least_squares(start, targets, free, |model, x, y, w, initial, bounds, options| {
+        niche_stats::nls::minimise(model, x, y, w, initial, bounds, options)
+    })?;
+    Ok((with_values(start, free, &minimum.params), minimum.sum_of_squares))
+}
+
+/// The model one Levenberg–Marquardt call fits: target `x` (its index) at ln values `θ` of `free`.
+type TargetModel<'a> = &'a dyn Fn(f64, &[f64]) -> f64;
+
+/// Runs `method` (a [`niche_stats::nls`] fit) on the weighted least-squares problem of
+/// [`fit_free`]: targets by index, weights 1/SD², the ln values of `free` from `start`, FREE's
+/// bounds.
+///
+/// Every evaluation simulates all groups, and the method asks for one target at a time: the
+/// readouts of recent parameter vectors are kept. The Jacobian shifts each parameter up and down
+/// (2·|free| vectors), and the point it is taken at is asked for again right after it (the
+/// residuals of the normal equations), so the cache holds 2·|free| + 2 vectors: that point is
+/// never simulated twice. Each simulation is deterministic, so a kept readout is the one a new
+/// simulation would give.
+fn least_squares<R>(
+    start: &Parameters,
+    targets: &[Target],
+    free: &[usize],
+    method: impl FnOnce(
+        TargetModel<'_>,
+        &[f64],
+        &[f64],
+        Option<&[f64]>,
+        &[f64],
+        Option<&[(f64, f64)]>,
+        niche_stats::nls::Options,
+    ) -> niche_stats::Result<R>,
+) -> Result<R> {
     let tolerances = Tolerances { rtol: 1e-10, atol_scale: 1e-12 };
     let groups = seed_groups()?;
     let group_index = |g: &str| groups.iter().position(|(id, _)| *id == g).unwrap_or(0);
-    // The Jacobian asks for every target at each shifted parameter vector: cache the last few.
-    let cache: RefCell<Vec<(Vec<f64>, Vec<Readouts>)>> = RefCell::new(Vec::new());
+    let capacity = 2 * free.len() + 2;
+    let cache: RefCell<Vec<(Vec<f64>, Vec<Readouts>)>> = RefCell::new(Vec::with_capacity(capacity));
     let failed = RefCell::new(None::<Error>);
     let model = |x: f64, theta: &[f64]| -> f64 {
         let target = &targets[x as usize];
@@ -264,7 +307,7 @@ pub fn fit_free(start: &Parameters, targets: &[Target], free: &[usize]) -> Resul
             }
         };
         let value = target.readout.of(&readouts[group_index(&target.group)]);
-        if cache.len() == 4 {
+        if cache.len() == capacity {
             cache.remove(0);
         }
         cache.push((theta.to_vec(), readouts));
@@ -278,12 +321,11 @@ pub fn fit_free(start: &Parameters, targets: &[Target], free: &[usize]) -> Resul
         free.iter().map(|&k| free_parameter(&mut start_copy, FREE[k].0).map_or(0.0, |v| v.ln())).collect();
     let bounds: Vec<(f64, f64)> = free.iter().map(|&k| (FREE[k].1.ln(), FREE[k].2.ln())).collect();
     let options = niche_stats::nls::Options { max_iterations: 300, tolerance: 1e-6 };
-    let fit = niche_stats::nls::fit(model, &x, &y, Some(&w), &initial, Some(&bounds), options);
+    let fit = method(&model, &x, &y, Some(&w), &initial, Some(&bounds), options);
     if let Some(e) = failed.into_inner() {
         return Err(e);
     }
-    let fit = fit?;
-    Ok((with_values(start, free, &fit.params), fit))
+    Ok(fit?)
 }
 
 /// `base` with the parameters `free` (indices into [`FREE`]) set to `exp(log_values)`.

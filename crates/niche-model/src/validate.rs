@@ -18,7 +18,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::calibrate::{FREE, FittedReadout, Target, chi_square, directions, fit_free, seed_readouts, seed_targets};
+use crate::calibrate::{FREE, FittedReadout, Target, chi_square, directions, refit_free, seed_readouts, seed_targets};
 use crate::error::Result;
 use crate::params::Parameters;
 use crate::simulate::Tolerances;
@@ -149,7 +149,7 @@ pub fn leave_one_out(best: &Parameters, targets: &[Target], free: &[usize]) -> R
         .map(|i| {
             let others: Vec<Target> =
                 targets.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, t)| t.clone()).collect();
-            let (p, _) = fit_free(best, &others, free)?;
+            let (p, _) = refit_free(best, &others, free)?;
             Ok((value_of(&p, &targets[i])?, p))
         })
         .collect()
@@ -164,45 +164,71 @@ fn value_of(p: &Parameters, t: &Target) -> Result<f64> {
 /// The profile likelihood of free parameter `k` (an index into [`FREE`], one of `free`) around
 /// `best`, whose χ² is `best_chi2`.
 pub fn profile(best: &Parameters, targets: &[Target], free: &[usize], k: usize, best_chi2: f64) -> ParameterProfile {
-    let (name, lo, hi) = FREE[k];
-    let mut start = *best;
-    let estimate = start.by_name_mut(name).map_or(f64::NAN, |v| *v);
+    let (name, _, _) = FREE[k];
+    let estimate = value_by_name(best, name);
     let others: Vec<usize> = free.iter().copied().filter(|&j| j != k).collect();
+    // both sides start from the best fit and need nothing of each other: they run side by side,
+    // which halves the longest chain of refits the validation waits for
+    let side = |direction: f64| profile_side(best, targets, &others, k, best_chi2, direction);
+    let ((low, low_end), (high, high_end)) = rayon::join(|| side(-1.0), || side(1.0));
     let mut points = vec![(estimate, 0.0)];
-    let mut ends = [None, None];
-    for (side, direction) in [(0, -1.0), (1, 1.0)] {
-        let mut warm = *best;
-        let mut previous = (estimate, 0.0);
-        for step in 1..=PROFILE_STEPS {
-            let value = estimate * (direction * PROFILE_STEP * step as f64).exp();
-            if value < lo || value > hi {
-                break;
-            }
-            if let Some(slot) = warm.by_name_mut(name) {
-                *slot = value;
-            }
-            // a refit that fails ends this side of the profile (its end stays open)
-            let Ok((fitted, fit)) = fit_free(&warm, targets, &others) else { break };
-            warm = fitted;
-            let delta = fit.sum_of_squares - best_chi2;
-            points.push((value, delta));
-            if delta > PROFILE_THRESHOLD {
-                // linear interpolation in ln value between the last two points
-                let (v0, d0) = previous;
-                let t = (PROFILE_THRESHOLD - d0) / (delta - d0);
-                ends[side] = Some((v0.ln() + t * (value.ln() - v0.ln())).exp());
-                break;
-            }
-            previous = (value, delta);
-        }
-    }
+    points.extend(low);
+    points.extend(high);
     points.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let identifiable = match ends {
-        [Some(_), Some(_)] => Identifiability::Bounded,
-        [None, None] => Identifiability::Flat,
+    let identifiable = match (low_end, high_end) {
+        (Some(_), Some(_)) => Identifiability::Bounded,
+        (None, None) => Identifiability::Flat,
         _ => Identifiability::OneSided,
     };
-    ParameterProfile { name, estimate, profile_low: ends[0], profile_high: ends[1], identifiable, points }
+    ParameterProfile { name, estimate, profile_low: low_end, profile_high: high_end, identifiable, points }
+}
+
+/// The value of the parameter called `name` in `p` (NaN for no such parameter).
+fn value_by_name(p: &Parameters, name: &str) -> f64 {
+    let mut copy = *p;
+    copy.by_name_mut(name).map_or(f64::NAN, |v| *v)
+}
+
+/// One side of [`profile`] (`direction` −1: down, +1: up): parameter `k` fixed at steps of
+/// [`PROFILE_STEP`] in ln value from its estimate in `best`, the parameters `others` refitted at
+/// each from the previous step's fit, until `Δχ²` passes [`PROFILE_THRESHOLD`] (the interval's
+/// end, interpolated in ln value), a bound or [`PROFILE_STEPS`] is reached, or a refit fails.
+/// Returns the points (value, Δχ²) and the end, if reached.
+fn profile_side(
+    best: &Parameters,
+    targets: &[Target],
+    others: &[usize],
+    k: usize,
+    best_chi2: f64,
+    direction: f64,
+) -> (Vec<(f64, f64)>, Option<f64>) {
+    let (name, lo, hi) = FREE[k];
+    let estimate = value_by_name(best, name);
+    let mut points = Vec::new();
+    let mut warm = *best;
+    let mut previous = (estimate, 0.0);
+    for step in 1..=PROFILE_STEPS {
+        let value = estimate * (direction * PROFILE_STEP * step as f64).exp();
+        if value < lo || value > hi {
+            break;
+        }
+        if let Some(slot) = warm.by_name_mut(name) {
+            *slot = value;
+        }
+        // a refit that fails ends this side of the profile (its end stays open)
+        let Ok((fitted, chi2)) = refit_free(&warm, targets, others) else { break };
+        warm = fitted;
+        let delta = chi2 - best_chi2;
+        points.push((value, delta));
+        if delta > PROFILE_THRESHOLD {
+            // linear interpolation in ln value between the last two points
+            let (v0, d0) = previous;
+            let t = (PROFILE_THRESHOLD - d0) / (delta - d0);
+            return (points, Some((v0.ln() + t * (value.ln() - v0.ln())).exp()));
+        }
+        previous = (value, delta);
+    }
+    (points, None)
 }
 
 fn median_abs(values: impl Iterator<Item = f64>) -> f64 {
@@ -223,7 +249,7 @@ fn mechanism(
     targets: &[Target],
 ) -> Result<(ModelFit, Vec<(f64, Parameters)>)> {
     let free: Vec<usize> = (0..FREE.len()).collect();
-    let (best, _) = fit_free(&start, targets, &free)?;
+    let (best, _) = refit_free(&start, targets, &free)?;
     let chi2 = chi_square(&best, targets)?;
     let loo = leave_one_out(&best, targets, &free)?;
     let (k, n) = (free.len(), targets.len());
@@ -338,7 +364,7 @@ fn holds(b: bool) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calibrate::seed_targets;
+    use crate::calibrate::{fit_free, seed_targets};
 
     /// Targets made by the model itself at `truth`, with the seed's SDs.
     fn synthetic(truth: &Parameters, keep: impl Fn(&Target) -> bool) -> Vec<Target> {

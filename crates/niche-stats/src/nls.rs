@@ -53,6 +53,17 @@ pub struct Fit {
     pub identifiable: bool,
 }
 
+/// The minimum Levenberg–Marquardt reached, without the covariance ([`minimise`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Minimum {
+    /// Best-fit parameters.
+    pub params: Vec<f64>,
+    /// Weighted sum of squared residuals.
+    pub sum_of_squares: f64,
+    /// Iterations used.
+    pub iterations: usize,
+}
+
 /// Fits `model(x, θ)` to `(x, y)` from `initial`, with optional `weights` and `bounds`.
 pub fn fit(
     model: impl Fn(f64, &[f64]) -> f64,
@@ -63,6 +74,30 @@ pub fn fit(
     bounds: Option<&[(f64, f64)]>,
     options: Options,
 ) -> Result<Fit> {
+    let weights = checked_weights(x, y, weights, initial)?;
+    let minimum = levenberg_marquardt(&model, x, y, &weights, initial, bounds, options)?;
+    Ok(with_covariance(&model, x, y, &weights, minimum))
+}
+
+/// [`fit`] without the standard errors: the same steps to the same parameters and sum of
+/// squares, but no Jacobian at the optimum (one more evaluation of the model per parameter and
+/// point, pairwise). For callers that refit many times and use only the estimates (leave-one-out,
+/// profile likelihood).
+pub fn minimise(
+    model: impl Fn(f64, &[f64]) -> f64,
+    x: &[f64],
+    y: &[f64],
+    weights: Option<&[f64]>,
+    initial: &[f64],
+    bounds: Option<&[(f64, f64)]>,
+    options: Options,
+) -> Result<Minimum> {
+    let weights = checked_weights(x, y, weights, initial)?;
+    levenberg_marquardt(&model, x, y, &weights, initial, bounds, options)
+}
+
+/// Checks the data and returns the weights (1 when none are given).
+fn checked_weights(x: &[f64], y: &[f64], weights: Option<&[f64]>, initial: &[f64]) -> Result<Vec<f64>> {
     let (n, p) = (x.len(), initial.len());
     if y.len() != n || weights.is_some_and(|w| w.len() != n) {
         return Err(Error::UnequalPairs { a: n, b: y.len() });
@@ -77,13 +112,27 @@ pub fn fit(
     if weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
         return Err(Error::OutOfDomain { name: "weight", value: f64::NAN, domain: "finite and >= 0" });
     }
+    Ok(weights)
+}
+
+/// The damped Gauss–Newton iteration of the module docs, from `initial` to convergence.
+fn levenberg_marquardt(
+    model: &impl Fn(f64, &[f64]) -> f64,
+    x: &[f64],
+    y: &[f64],
+    weights: &[f64],
+    initial: &[f64],
+    bounds: Option<&[(f64, f64)]>,
+    options: Options,
+) -> Result<Minimum> {
+    let p = initial.len();
     let project = |theta: &mut [f64]| {
         if let Some(b) = bounds {
             theta.iter_mut().zip(b).for_each(|(t, &(lo, hi))| *t = t.clamp(lo, hi));
         }
     };
     let ss = |theta: &[f64]| -> f64 {
-        x.iter().zip(y).zip(&weights).map(|((&xi, &yi), &wi)| wi * (yi - model(xi, theta)).powi(2)).sum()
+        x.iter().zip(y).zip(weights).map(|((&xi, &yi), &wi)| wi * (yi - model(xi, theta)).powi(2)).sum()
     };
     let mut theta = initial.to_vec();
     project(&mut theta);
@@ -96,8 +145,8 @@ pub fn fit(
     let mut converged = false;
     while iterations < options.max_iterations {
         iterations += 1;
-        let jac = jacobian(&model, x, &theta);
-        let (jtj, jtr) = normal_equations(&jac, x, y, &weights, &model, &theta, p);
+        let jac = jacobian(model, x, &theta);
+        let (jtj, jtr) = normal_equations(&jac, x, y, weights, model, &theta, p);
         let mut improved = false;
         for _ in 0..60 {
             let mut damped = jtj.clone();
@@ -134,8 +183,21 @@ pub fn fit(
     if !converged {
         return Err(Error::DidNotConverge { iterations });
     }
-    let jac = jacobian(&model, x, &theta);
-    let (jtj, _) = normal_equations(&jac, x, y, &weights, &model, &theta, p);
+    Ok(Minimum { params: theta, sum_of_squares: current, iterations })
+}
+
+/// The fit at a minimum: `s² (JᵀWJ)⁻¹` from the Jacobian there, SEs, CIs and R².
+fn with_covariance(
+    model: &impl Fn(f64, &[f64]) -> f64,
+    x: &[f64],
+    y: &[f64],
+    weights: &[f64],
+    minimum: Minimum,
+) -> Fit {
+    let Minimum { params: theta, sum_of_squares: current, iterations } = minimum;
+    let (n, p) = (x.len(), theta.len());
+    let jac = jacobian(model, x, &theta);
+    let (jtj, _) = normal_equations(&jac, x, y, weights, model, &theta, p);
     let df = n - p;
     let s2 = current / df as f64;
     let inverse = invert(p, &jtj);
@@ -149,9 +211,9 @@ pub fn fit(
     let t = t_quantile(0.975, df as f64);
     let ci95 = theta.iter().zip(&standard_errors).map(|(v, se)| (v - t * se, v + t * se)).collect();
     let w_total: f64 = weights.iter().sum();
-    let y_mean = y.iter().zip(&weights).map(|(y, w)| y * w).sum::<f64>() / w_total;
-    let total: f64 = y.iter().zip(&weights).map(|(y, w)| w * (y - y_mean).powi(2)).sum();
-    Ok(Fit {
+    let y_mean = y.iter().zip(weights).map(|(y, w)| y * w).sum::<f64>() / w_total;
+    let total: f64 = y.iter().zip(weights).map(|(y, w)| w * (y - y_mean).powi(2)).sum();
+    Fit {
         params: theta,
         standard_errors,
         ci95,
@@ -161,7 +223,7 @@ pub fn fit(
         iterations,
         covariance,
         identifiable,
-    })
+    }
 }
 
 /// Central-difference Jacobian, row-major n × p.
@@ -228,6 +290,19 @@ mod tests {
             assert!((got - want).abs() < 1e-8, "{:?}", f.params);
         }
         assert!(f.r_squared > 1.0 - 1e-12);
+    }
+
+    #[test]
+    fn minimise_takes_the_same_steps_as_fit() {
+        let x: Vec<f64> = (0..12).map(|i| i as f64 * 0.5).collect();
+        let y: Vec<f64> = x.iter().map(|x| 2.0 / (1.0 + (x - 2.5f64).exp()) + 0.01 * (7.0 * x).sin()).collect();
+        let model = |x: f64, t: &[f64]| t[0] / (1.0 + (x - t[1]).exp());
+        let bounds = [(0.0, 10.0), (-5.0, 5.0)];
+        let full = fit(model, &x, &y, None, &[1.0, 1.0], Some(&bounds), Options::default()).unwrap();
+        let minimum = minimise(model, &x, &y, None, &[1.0, 1.0], Some(&bounds), Options::default()).unwrap();
+        assert_eq!(minimum.params, full.params);
+        assert_eq!(minimum.sum_of_squares.to_bits(), full.sum_of_squares.to_bits());
+        assert_eq!(minimum.iterations, full.iterations);
     }
 
     #[test]

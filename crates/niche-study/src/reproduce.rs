@@ -575,12 +575,12 @@ pub struct RunSettings {
     pub validate: bool,
 }
 
-/// The whole of `niche reproduce` but the report: [`reproduce`] into `dir`, then [`replicate`]
-/// (`progress` reports the run, `replications` the replications), with the model's validation on
-/// a thread of its own beside both: it needs only the design's replicates per group, and the two
-/// cores share the work.
+/// The whole of `niche reproduce` but the report: the [`Grounds::seed`], [`reproduce`] into
+/// `dir`, then [`replicate`] (`progress` reports the run, `replications` the replications), with
+/// the model's validation on a thread of its own beside all three: it needs only the design's
+/// replicates per group, and the two cores share the work. It starts first, so that its refits
+/// fill the core the grounds' serial simulations leave idle.
 pub fn run(
-    grounds: &Grounds,
     dir: &Path,
     settings: &RunSettings,
     progress: &(dyn Fn(usize, usize, &str) + Sync),
@@ -590,9 +590,10 @@ pub fn run(
     let flow_replicates = Design::seed().replicates.flow;
     let (run, validation) = std::thread::scope(|scope| {
         let validation = validate.then(|| scope.spawn(move || niche_model::validate::validate(flow_replicates)));
-        let run = reproduce(grounds, dir, events, seed, sampling, instrument, progress).and_then(|mut r| {
+        let run = Grounds::seed().and_then(|grounds| {
+            let mut r = reproduce(&grounds, dir, events, seed, sampling, instrument, progress)?;
             if repeats > 0 {
-                replicate(grounds, dir, events, seed, instrument, repeats, &mut r.records, replications)?;
+                replicate(&grounds, dir, events, seed, instrument, repeats, &mut r.records, replications)?;
             }
             Ok(r)
         });

@@ -234,7 +234,6 @@ pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
         "model → virtual lab → raw files ({} events per tube on the {instrument}, seed {}, {sampling} sampling)",
         args.events, args.seed
     );
-    let grounds = niche_study::reproduce::Grounds::seed()?;
     if !args.no_validate {
         eprintln!("validating the model beside it: leave-one-out, profile likelihood, an alternative mechanism");
     }
@@ -248,16 +247,15 @@ pub fn reproduce(args: &ReproduceArgs) -> Result<()> {
     };
     // the replications' bar replaces the run's when the first replication starts
     let replications = std::sync::OnceLock::new();
-    let reproduction =
-        niche_study::reproduce::run(&grounds, out, &settings, &follow(&progress), &|done, total, what| {
-            let replicate = replications.get_or_init(|| {
-                progress.finish_and_clear();
-                let replicate = bar();
-                replicate.set_prefix("replicate");
-                replicate
-            });
-            follow(replicate)(done, total, what)
-        })?;
+    let reproduction = niche_study::reproduce::run(out, &settings, &follow(&progress), &|done, total, what| {
+        let replicate = replications.get_or_init(|| {
+            progress.finish_and_clear();
+            let replicate = bar();
+            replicate.set_prefix("replicate");
+            replicate
+        });
+        follow(replicate)(done, total, what)
+    })?;
     progress.finish_and_clear();
     replications.get().inspect(|b| b.finish_and_clear());
     let inputs = reproduction
