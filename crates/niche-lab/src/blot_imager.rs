@@ -148,9 +148,7 @@ mod tests {
                 }
             }
         }
-        let mean = ratios.iter().sum::<f64>() / ratios.len() as f64;
-        let var = ratios.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (ratios.len() - 1) as f64;
-        var.sqrt() / mean
+        niche_stats::sd(&ratios) / niche_stats::mean(&ratios)
     }
 
     #[test]

@@ -32,8 +32,7 @@ fn sd(wells: &[WellTruth], group: &str, readout: &str) -> f64 {
             _ => w.readouts.apoptosis_percent,
         })
         .collect();
-    let mean = v.iter().sum::<f64>() / v.len() as f64;
-    (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
+    niche_stats::sd(&v)
 }
 
 #[test]
