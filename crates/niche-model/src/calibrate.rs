@@ -316,9 +316,7 @@ fn least_squares<R>(
     let x: Vec<f64> = (0..targets.len()).map(|i| i as f64).collect();
     let y: Vec<f64> = targets.iter().map(|t| t.published).collect();
     let w: Vec<f64> = targets.iter().map(|t| 1.0 / (t.sd * t.sd)).collect();
-    let mut start_copy = *start;
-    let initial: Vec<f64> =
-        free.iter().map(|&k| free_parameter(&mut start_copy, FREE[k].0).map_or(0.0, |v| v.ln())).collect();
+    let initial: Vec<f64> = free.iter().map(|&k| start.by_name(FREE[k].0).map_or(0.0, f64::ln)).collect();
     let bounds: Vec<(f64, f64)> = free.iter().map(|&k| (FREE[k].1.ln(), FREE[k].2.ln())).collect();
     let options = niche_stats::nls::Options { max_iterations: 300, tolerance: 1e-6 };
     let fit = method(&model, &x, &y, Some(&w), &initial, Some(&bounds), options);
@@ -438,9 +436,7 @@ pub fn directions(readouts: &[(&'static str, Readouts)]) -> Result<Vec<Direction
 /// The report for given parameters without fitting (SEs unknown).
 pub fn evaluate(parameters: &Parameters) -> Result<Calibration> {
     let n = FREE.len();
-    let mut p = *parameters;
-    let params: Vec<f64> =
-        FREE.iter().map(|(name, _, _)| free_parameter(&mut p, name).map_or(0.0, |v| v.ln())).collect();
+    let params: Vec<f64> = FREE.iter().map(|(name, _, _)| parameters.by_name(name).map_or(0.0, f64::ln)).collect();
     let fit = niche_stats::nls::Fit {
         params: params.clone(),
         standard_errors: vec![f64::NAN; n],

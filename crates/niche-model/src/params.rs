@@ -40,6 +40,15 @@ macro_rules! parameters {
                 Parameters { $( $name: $literature, )* }
             }
 
+            /// The value of the parameter called `name` (a field name, as
+            /// [`Parameters::provenance`] lists them).
+            pub fn by_name(&self, name: &str) -> Option<f64> {
+                match name {
+                    $( stringify!($name) => Some(self.$name), )*
+                    _ => None,
+                }
+            }
+
             /// The parameter called `name` (a field name, as [`Parameters::provenance`] lists them).
             pub fn by_name_mut(&mut self, name: &str) -> Option<&mut f64> {
                 match name {

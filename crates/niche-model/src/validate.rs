@@ -165,7 +165,7 @@ fn value_of(p: &Parameters, t: &Target) -> Result<f64> {
 /// `best`, whose χ² is `best_chi2`.
 pub fn profile(best: &Parameters, targets: &[Target], free: &[usize], k: usize, best_chi2: f64) -> ParameterProfile {
     let (name, _, _) = FREE[k];
-    let estimate = value_by_name(best, name);
+    let estimate = best.by_name(name).unwrap_or(f64::NAN);
     let others: Vec<usize> = free.iter().copied().filter(|&j| j != k).collect();
     // both sides start from the best fit and need nothing of each other: they run side by side,
     // which halves the longest chain of refits the validation waits for
@@ -183,12 +183,6 @@ pub fn profile(best: &Parameters, targets: &[Target], free: &[usize], k: usize, 
     ParameterProfile { name, estimate, profile_low: low_end, profile_high: high_end, identifiable, points }
 }
 
-/// The value of the parameter called `name` in `p` (NaN for no such parameter).
-fn value_by_name(p: &Parameters, name: &str) -> f64 {
-    let mut copy = *p;
-    copy.by_name_mut(name).map_or(f64::NAN, |v| *v)
-}
-
 /// One side of [`profile`] (`direction` −1: down, +1: up): parameter `k` fixed at steps of
 /// [`PROFILE_STEP`] in ln value from its estimate in `best`, the parameters `others` refitted at
 /// each from the previous step's fit, until `Δχ²` passes [`PROFILE_THRESHOLD`] (the interval's
@@ -203,7 +197,7 @@ fn profile_side(
     direction: f64,
 ) -> (Vec<(f64, f64)>, Option<f64>) {
     let (name, lo, hi) = FREE[k];
-    let estimate = value_by_name(best, name);
+    let estimate = best.by_name(name).unwrap_or(f64::NAN);
     let mut points = Vec::new();
     let mut warm = *best;
     let mut previous = (estimate, 0.0);

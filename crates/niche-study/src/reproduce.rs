@@ -442,10 +442,20 @@ fn study_text(manifest: &Manifest, targets: &SeedTargets, generator: &str, name:
         };
         let _ = writeln!(s, "[[flow]]\ngroup = \"{group}\"\n{subject}\ntubes = {{ {} }}\n", tubes.join(", "));
     }
-    for f in manifest.files.iter().filter(|f| f.assay == Assay::Elisa || f.assay == Assay::Blot) {
-        let (table, key) = if f.assay == Assay::Elisa { ("elisa", "plate") } else { ("blot", "image") };
-        let _ =
-            writeln!(s, "[[{table}]]\n{key} = \"{}\"\nlayout = \"{}\"\n", f.path, f.layout.as_deref().unwrap_or(""));
+    for f in manifest.files.iter() {
+        // a study file's [[elisa]] and [[blot]] tables are named as the assays are
+        let key = match f.assay {
+            Assay::Elisa => "plate",
+            Assay::Blot => "image",
+            Assay::Flow => continue,
+        };
+        let _ = writeln!(
+            s,
+            "[[{}]]\n{key} = \"{}\"\nlayout = \"{}\"\n",
+            f.assay,
+            f.path,
+            f.layout.as_deref().unwrap_or("")
+        );
     }
     let test_of = |table: &str| SEED_TESTS.iter().find(|(t, _)| *t == table).map_or("t", |(_, test)| test);
     let mut comparisons: Vec<(Readout, String, String, &str)> = targets

@@ -80,7 +80,9 @@ impl Output {
     /// Writes `columns` as a Parquet file.
     pub fn write_parquet(&self, columns: &[niche_report::parquet::Column]) -> Result<()> {
         if matches!(self, Output::Stdout) {
-            bail!("--format parquet writes a file: give -o FILE");
+            // the commands check this before any work (`Table::output`); this keeps binary out
+            // of a terminal whatever the caller
+            return super::format::Table::Parquet.needs_file(None);
         }
         let mut bytes = Vec::new();
         niche_report::parquet::write(columns, &mut bytes)?;

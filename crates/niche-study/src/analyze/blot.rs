@@ -72,13 +72,13 @@ fn thumbnail(image: &GrayImage, shown: &str, lanes: Vec<String>, light: bool) ->
     let (w, h) = (image.width / scale, image.height / scale);
     let (lo, hi) = image.pixels.iter().fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
     let span = (hi - lo).max(1.0);
-    let mut gray = Vec::with_capacity(w * h);
+    let mut grey = Vec::with_capacity(w * h);
     for y in 0..h {
         for x in 0..w {
             let v = (image.get(x * scale, y * scale) - lo) / span;
             let v = if light { v } else { 1.0 - v };
-            gray.push((v * 255.0).round() as u8);
+            grey.push((v * 255.0).round() as u8);
         }
     }
-    BlotPicture { file: shown.to_string(), grey: gray, width: w, height: h, lanes }
+    BlotPicture { file: shown.to_string(), grey, width: w, height: h, lanes }
 }
