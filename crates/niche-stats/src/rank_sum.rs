@@ -296,6 +296,9 @@ fn lower_tail_count(
     if cells.len() < total {
         cells.resize(total, 0.0);
     }
+    // the running sums of a block never need more room than the table: reserved once (pages are
+    // touched only as they are used), so that they grow without copying
+    partial.reserve(total.saturating_sub(partial.len()));
     // nothing picked: one way, sum 0 (row 0's window is [0, 0] or the count was decided above)
     cells[rows[0].offset] = 1.0;
     rows[0].live = (0, 0);
@@ -567,25 +570,50 @@ fn plan_running_sums(
 /// Takes, for each (first cell, length, at) of `sums`, the running sums
 /// `partial[at + i] = partial[at + i − 1] + cells[first + i]` (the first one `cells[first]`), the
 /// cells added in order, as a plain sum would; four rows at a time, so that four independent
-/// chains of additions overlap.
+/// chains of additions overlap. The sums are laid end to end in `partial`, in their order (each
+/// `at` the previous one's plus its length).
 fn fill_running_sums(sums: &[(usize, usize, usize)], cells: &[f64], partial: &mut [f64]) {
     let mut groups = sums.chunks_exact(4);
     for group in &mut groups {
-        let common = group.iter().map(|&(_, len, _)| len).min().unwrap_or(0);
-        let mut acc = [0.0f64; 4];
-        for i in 0..common {
-            for (a, &(first, _, at)) in acc.iter_mut().zip(group) {
-                *a += cells[first + i];
-                partial[at + i] = *a;
-            }
+        let mut rest = &mut partial[group[0].2..];
+        let mut runs: [(&[f64], &mut [f64]); 4] = Default::default();
+        for (run, &(first, len, _)) in runs.iter_mut().zip(group) {
+            let (own, after) = std::mem::take(&mut rest).split_at_mut(len);
+            *run = (&cells[first..first + len], own);
+            rest = after;
         }
-        for (&a, &(first, len, at)) in acc.iter().zip(group) {
-            running_sum_from(a, &cells[first + common..first + len], &mut partial[at + common..at + len]);
+        let [r0, r1, r2, r3] = runs;
+        let common = [&r0, &r1, &r2, &r3].iter().map(|r| r.0.len()).min().unwrap_or(0);
+        let acc = four_running_sums(
+            [&r0.0[..common], &r1.0[..common], &r2.0[..common], &r3.0[..common]],
+            [&mut r0.1[..common], &mut r1.1[..common], &mut r2.1[..common], &mut r3.1[..common]],
+        );
+        for (a, (cells, partial)) in acc.into_iter().zip([r0, r1, r2, r3]) {
+            running_sum_from(a, &cells[common..], &mut partial[common..]);
         }
     }
     for &(first, len, at) in groups.remainder() {
         running_sum_from(0.0, &cells[first..first + len], &mut partial[at..at + len]);
     }
+}
+
+/// The running sums of four runs of cells of the same length side by side; returns the totals.
+fn four_running_sums([c0, c1, c2, c3]: [&[f64]; 4], [p0, p1, p2, p3]: [&mut [f64]; 4]) -> [f64; 4] {
+    let len = c0.len();
+    let (c1, c2, c3) = (&c1[..len], &c2[..len], &c3[..len]);
+    let (p0, p1, p2, p3) = (&mut p0[..len], &mut p1[..len], &mut p2[..len], &mut p3[..len]);
+    let mut acc = [0.0f64; 4];
+    for i in 0..len {
+        acc[0] += c0[i];
+        p0[i] = acc[0];
+        acc[1] += c1[i];
+        p1[i] = acc[1];
+        acc[2] += c2[i];
+        p2[i] = acc[2];
+        acc[3] += c3[i];
+        p3[i] = acc[3];
+    }
+    acc
 }
 
 /// Continues a running sum `sum` over `cells` into `partial`.
