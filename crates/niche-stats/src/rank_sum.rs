@@ -20,11 +20,11 @@
 //!   window of sums the prunings leave it, the windows end to end (memory in proportion to the
 //!   live network, not to `n₁ · s`). The smaller group is the one counted (a row per value
 //!   picked). Adding a block of t values costs about `t · (live cells)`: the shifted rows are added
-//!   two at a time (AVX2 when the processor has it, a multiply then an add, never fused), and the
-//!   counted-at-once parts come from running sums taken once per row and block (not t times), all
-//!   in the order of a plain sum, so the counts do not depend on the path taken. Only the tail on
-//!   the observed side is counted unless it exceeds ½ (then the other tail decides, and it is
-//!   counted too).
+//!   four at a time where they overlap, each cell loaded and stored once for the four (AVX2 when
+//!   the processor has it, a multiply then an add, never fused), and the counted-at-once parts
+//!   come from running sums taken once per row and block (not t times), all in the order of a
+//!   plain sum, so the counts do not depend on the path taken. Only the tail on the observed side
+//!   is counted unless it exceeds ½ (then the other tail decides, and it is counted too).
 //!
 //! Buffers are thread-local and reused: a call allocates only when it needs more room than any
 //! earlier call on its thread.
@@ -336,7 +336,9 @@ fn lower_tail_count(
             let row = rows[k];
             let (mut lo, mut hi) = row.live;
             let (before, own) = cells.split_at_mut(row.offset);
-            let mut pending: Option<Span> = None;
+            // up to three spans waiting to be added with the next
+            let mut pending = [Span { a: 1, b: 0, from: 0, weight: 0.0 }; 3];
+            let mut held = 0;
             for c in 1..=t.min(k) {
                 let source = rows[k - c];
                 let (flo, fhi) = source.live;
@@ -364,10 +366,13 @@ fn lower_tail_count(
                     continue;
                 }
                 let span = Span { a: a - row.lo, b: b - row.lo, from: source.offset + a - shift - source.lo, weight };
-                // two by two: each cell loaded and stored once for both
-                match pending.take() {
-                    Some(first) => add_pair(own, before, first, span),
-                    None => pending = Some(span),
+                // four by four: each cell loaded and stored once for all four
+                if held == 3 {
+                    add_quad(own, before, [pending[0], pending[1], pending[2], span]);
+                    held = 0;
+                } else {
+                    pending[held] = span;
+                    held += 1;
                 }
                 if lo > hi {
                     (lo, hi) = (a, b);
@@ -376,9 +381,7 @@ fn lower_tail_count(
                     hi = hi.max(b);
                 }
             }
-            if let Some(last) = pending {
-                add_span(own, before, last);
-            }
+            add_few(own, before, &pending[..held]);
             // drop what can no longer reach the tail
             if lo <= hi && hi > hi_keep {
                 if lo <= hi_keep {
@@ -428,6 +431,87 @@ fn add_part(own: &mut [f64], before: &[f64], span: Span, a: usize, b: usize) {
 /// Adds all of `span`.
 fn add_span(own: &mut [f64], before: &[f64], span: Span) {
     add_part(own, before, span, span.a, span.b);
+}
+
+/// Adds up to three spans, in order in every cell (the first two as a pair).
+fn add_few(own: &mut [f64], before: &[f64], spans: &[Span]) {
+    match *spans {
+        [] => {}
+        [only] => add_span(own, before, only),
+        [first, second] => add_pair(own, before, first, second),
+        [first, second, third, ..] => {
+            add_pair(own, before, first, second);
+            add_span(own, before, third);
+        }
+    }
+}
+
+/// `span` restricted to the cells `a..=b` of the row (`None`: it covers none of them).
+fn clip(span: Span, a: usize, b: usize) -> Option<Span> {
+    let (a, b) = (span.a.max(a), span.b.min(b));
+    (a <= b).then(|| Span { a, b, from: span.from + a - span.a, weight: span.weight })
+}
+
+/// Adds four spans, in their order in every cell (as adding them one after the other would):
+/// where all four overlap in one pass, elsewhere the first two as a pair, then the last two.
+fn add_quad(own: &mut [f64], before: &[f64], spans: [Span; 4]) {
+    let a = spans.iter().map(|s| s.a).max().unwrap_or(0);
+    let b = spans.iter().map(|s| s.b).min().unwrap_or(0);
+    if a > b {
+        add_pair(own, before, spans[0], spans[1]);
+        add_pair(own, before, spans[2], spans[3]);
+        return;
+    }
+    // the cells left and right of the overlap
+    let mut outside = [(0, a.wrapping_sub(1)), (b + 1, usize::MAX)];
+    if a == 0 {
+        outside[0] = (1, 0);
+    }
+    for (lo, hi) in outside {
+        for pair in spans.chunks_exact(2) {
+            match (clip(pair[0], lo, hi), clip(pair[1], lo, hi)) {
+                (Some(first), Some(second)) => add_pair(own, before, first, second),
+                (Some(only), None) | (None, Some(only)) => add_span(own, before, only),
+                (None, None) => {}
+            }
+        }
+    }
+    let len = b + 1 - a;
+    let source = |s: Span| (&before[s.from + a - s.a..s.from + a - s.a + len], s.weight);
+    add_scaled_four(&mut own[a..=b], spans.map(source));
+}
+
+/// `dst[i] += wⱼ · srcⱼ[i]` for j = 1, 2, 3, 4 in turn, with [`add_scaled`]'s dispatch.
+fn add_scaled_four(dst: &mut [f64], sources: [(&[f64], f64); 4]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, checked just above.
+        unsafe { add_scaled_four_avx2(dst, sources) };
+        return;
+    }
+    add_scaled_four_portable(dst, sources);
+}
+
+/// [`add_scaled_four`] for any processor (inlined into the AVX2 copy).
+#[inline(always)]
+fn add_scaled_four_portable(dst: &mut [f64], [(s0, w0), (s1, w1), (s2, w2), (s3, w3)]: [(&[f64], f64); 4]) {
+    let len = dst.len();
+    let (s0, s1, s2, s3) = (&s0[..len], &s1[..len], &s2[..len], &s3[..len]);
+    for i in 0..len {
+        let mut d = dst[i];
+        d += w0 * s0[i];
+        d += w1 * s1[i];
+        d += w2 * s2[i];
+        d += w3 * s3[i];
+        dst[i] = d;
+    }
+}
+
+/// [`add_scaled_four`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn add_scaled_four_avx2(dst: &mut [f64], sources: [(&[f64], f64); 4]) {
+    add_scaled_four_portable(dst, sources);
 }
 
 /// Adds two spans, `first` before `second` in every cell both cover (as adding them one after
@@ -824,6 +908,61 @@ mod tests {
                     "{first:?} then {second:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn spans_added_four_by_four_are_added_in_order() {
+        // every arrangement of four spans (disjoint, touching, overlapping, nested, equal, one
+        // starting at the row's first cell): same bits as one after the other, and so are the
+        // leftovers of a row (one, two or three spans)
+        let before: Vec<f64> = (0..64).map(|i| 1.0 + f64::from(i * 37 % 64) * 0.013_7).collect();
+        let start: Vec<f64> = (0..48).map(|i| 1e3 + f64::from(i * 11 % 48) * 0.77).collect();
+        let ends = [(2, 9), (10, 20), (5, 30), (0, 47), (12, 12), (20, 40), (33, 47)];
+        let span = |j: usize, (a, b): (usize, usize)| Span { a, b, from: 2 + 3 * j, weight: 0.1 + 0.2 * j as f64 };
+        for &e0 in &ends {
+            for &e1 in &ends {
+                for &e2 in &ends {
+                    for &e3 in &ends {
+                        let spans = [span(0, e0), span(1, e1), span(2, e2), span(3, e3)];
+                        let (mut together, mut serial) = (start.clone(), start.clone());
+                        add_quad(&mut together, &before, spans);
+                        spans.iter().for_each(|&s| add_span(&mut serial, &before, s));
+                        assert!(together.iter().zip(&serial).all(|(x, y)| x.to_bits() == y.to_bits()), "{spans:?}");
+                    }
+                }
+                for count in 1..=3 {
+                    let spans = [span(0, e0), span(1, e1), span(2, e0)];
+                    let (mut together, mut serial) = (start.clone(), start.clone());
+                    add_few(&mut together, &before, &spans[..count]);
+                    spans[..count].iter().for_each(|&s| add_span(&mut serial, &before, s));
+                    assert!(together.iter().zip(&serial).all(|(x, y)| x.to_bits() == y.to_bits()), "{count} spans");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn four_sources_at_once_add_as_the_plain_loop_does() {
+        // every length around the vector widths, awkward magnitudes: equal to the last bit
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            f64::from_bits((state >> 12) | 0x3ff0_0000_0000_0000) * 1e12 - 1.3e12
+        };
+        for len in 0..40 {
+            let sources: Vec<Vec<f64>> = (0..4).map(|_| (0..len).map(|_| next()).collect()).collect();
+            let weights: Vec<f64> = (0..4).map(|_| next()).collect();
+            let start: Vec<f64> = (0..len).map(|_| next()).collect();
+            let (mut fast, mut plain) = (start.clone(), start);
+            let four = |j: usize| (sources[j].as_slice(), weights[j]);
+            add_scaled_four(&mut fast, [four(0), four(1), four(2), four(3)]);
+            for j in 0..4 {
+                add_scaled_portable(&mut plain, &sources[j], weights[j]);
+            }
+            assert!(fast.iter().zip(&plain).all(|(a, b)| a.to_bits() == b.to_bits()), "length {len}");
         }
     }
 
