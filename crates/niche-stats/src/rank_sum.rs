@@ -296,9 +296,6 @@ fn lower_tail_count(
     if cells.len() < total {
         cells.resize(total, 0.0);
     }
-    // the running sums of a block never need more room than the table: reserved once (pages are
-    // touched only as they are used), so that they grow without copying
-    partial.reserve(total.saturating_sub(partial.len()));
     // nothing picked: one way, sum 0 (row 0's window is [0, 0] or the count was decided above)
     cells[rows[0].offset] = 1.0;
     rows[0].live = (0, 0);
