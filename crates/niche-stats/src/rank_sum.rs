@@ -460,11 +460,8 @@ fn add_quad(own: &mut [f64], before: &[f64], spans: [Span; 4]) {
         return;
     }
     // the cells left and right of the overlap
-    let mut outside = [(0, a.wrapping_sub(1)), (b + 1, usize::MAX)];
-    if a == 0 {
-        outside[0] = (1, 0);
-    }
-    for (lo, hi) in outside {
+    let left = a.checked_sub(1).map(|end| (0, end));
+    for (lo, hi) in left.into_iter().chain([(b + 1, usize::MAX)]) {
         for pair in spans.chunks_exact(2) {
             match (clip(pair[0], lo, hi), clip(pair[1], lo, hi)) {
                 (Some(first), Some(second)) => add_pair(own, before, first, second),
@@ -558,7 +555,8 @@ fn add_scaled_twice_avx2(dst: &mut [f64], first: (&[f64], f64), second: (&[f64],
     add_scaled_twice_portable(dst, first, second);
 }
 
-/// `dst[i] += weight · src[i]`: the shift algorithm's inner loop, where nearly all the time goes.
+/// `dst[i] += weight · src[i]`: with [`add_scaled_twice`] and [`add_scaled_four`], the shift
+/// algorithm's inner loop, where nearly all the time goes.
 ///
 /// On x86-64 processors with AVX2 the same loop runs compiled for 4-wide vectors (a multiply then
 /// an add, never fused: the sums are the same to the last bit as with the baseline's 2-wide ones).
