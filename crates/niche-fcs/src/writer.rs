@@ -295,11 +295,14 @@ impl Writer {
                 }
                 None
             }
-            _ => match width {
-                1 => fill_integers(rows, values, 1, |slot, bits| put_bytes::<1>(slot, bits, big)),
-                2 => fill_integers(rows, values, 2, |slot, bits| put_bytes::<2>(slot, bits, big)),
-                4 => fill_integers(rows, values, 4, |slot, bits| put_bytes::<4>(slot, bits, big)),
-                8 => fill_integers(rows, values, 8, |slot, bits| put_bytes::<8>(slot, bits, big)),
+            _ => match (width, big) {
+                (1, _) => fill_fixed::<1, false, T>(buf, field, values),
+                (2, false) => fill_fixed::<2, false, T>(buf, field, values),
+                (2, true) => fill_fixed::<2, true, T>(buf, field, values),
+                (4, false) => fill_fixed::<4, false, T>(buf, field, values),
+                (4, true) => fill_fixed::<4, true, T>(buf, field, values),
+                (8, false) => fill_fixed::<8, false, T>(buf, field, values),
+                (8, true) => fill_fixed::<8, true, T>(buf, field, values),
                 _ => fill_integers(rows, values, width, |slot, bits| {
                     if big {
                         slot.copy_from_slice(&bits.to_be_bytes()[8 - width..]);
@@ -323,21 +326,32 @@ fn fill_integers<'a, T: EventValue>(
 ) -> Option<usize> {
     let max = integer_max(width);
     for (k, (slot, v)) in rows.zip(values).enumerate() {
-        let rounded = round_half_away(v.to_f64());
-        if !(0.0..=max).contains(&rounded) {
-            return Some(k);
-        }
-        put(slot, rounded as u64);
+        let Some(bits) = rounded_integer(v.to_f64(), max) else { return Some(k) };
+        put(slot, bits);
     }
     None
 }
 
-/// Stores the `W` low-order bytes of `bits`, most significant first when `big`.
-#[inline(always)]
-fn put_bytes<const W: usize>(slot: &mut [u8], bits: u64, big: bool) {
-    let (be, le) = (bits.to_be_bytes(), bits.to_le_bytes());
-    let bytes: &[u8; W] = if big { be[8 - W..].try_into() } else { le[..W].try_into() }.expect("W ≤ 8");
-    slot.copy_from_slice(bytes);
+/// [`fill_integers`] for a `W`-byte field in byte order `BIG` known at compile time (one loop
+/// per width and order, nothing decided per value but the range).
+fn fill_fixed<const W: usize, const BIG: bool, T: EventValue>(
+    buf: &mut [u8],
+    field: Field,
+    values: &[T],
+) -> Option<usize> {
+    let max = integer_max(W);
+    let Field { at, row_bytes, .. } = field;
+    // by index: the iterator adapters' state would otherwise live on the stack
+    for k in 0..values.len().min(buf.len() / row_bytes) {
+        let Some(bits) = rounded_integer(values[k].to_f64(), max) else { return Some(k) };
+        let slot = &mut buf[k * row_bytes + at..k * row_bytes + at + W];
+        if BIG {
+            slot.copy_from_slice(&bits.to_be_bytes()[8 - W..]);
+        } else {
+            slot.copy_from_slice(&bits.to_le_bytes()[..W]);
+        }
+    }
+    None
 }
 
 /// Where one parameter's value lies in each event of DATA.
@@ -351,17 +365,20 @@ struct Field {
     row_bytes: usize,
 }
 
-/// `v.round()` (half away from zero), without a call into libm for the values an integer field
-/// holds (`0 ≤ v < 2⁵²`, where `v − trunc(v)` is exact); other values take `f64::round`. `-0.0`
-/// gives `+0.0`, which writes the same integer.
+/// `round(v)` (half away from zero) as an integer when `0 ≤ round(v) ≤ max`, else `None`.
+///
+/// Values in `0 ≤ v ≤ min(max, 2⁵²)` (where `v − trunc(v)` is exact and `round(v) ≤ max`, `max`
+/// being whole) are rounded through `i64`, with no branch on the fraction (as likely above ½ as
+/// below for measured values) and no call into libm; other values take `f64::round`.
+/// `−0.5 < v < 0` rounds to `−0.0`, which writes 0.
 #[inline]
-fn round_half_away(v: f64) -> f64 {
-    if (0.0..4_503_599_627_370_496.0).contains(&v) {
-        let whole = (v as u64) as f64;
-        if v - whole >= 0.5 { whole + 1.0 } else { whole }
-    } else {
-        v.round()
+fn rounded_integer(v: f64, max: f64) -> Option<u64> {
+    if v >= 0.0 && v <= max.min(4_503_599_627_370_496.0) {
+        let whole = v as i64;
+        return Some((whole + i64::from(v - whole as f64 >= 0.5)) as u64);
     }
+    let rounded = v.round();
+    (0.0..=max).contains(&rounded).then_some(rounded as u64)
 }
 
 /// The largest unsigned integer `width` bytes hold, as `f64`.
@@ -421,11 +438,13 @@ mod tests {
     #[test]
     fn rounding_is_half_away_from_zero_like_f64_round() {
         let mut values = vec![0.0, 0.5, 1.5, 2.5, 0.49999999999999994, 1023.4999999, 1023.5, 4_503_599_627_370_495.5];
-        values.extend([4_503_599_627_370_496.0, 1e300, -0.5, -1.5, -2.4, f64::NAN, f64::INFINITY]);
+        values.extend([4_503_599_627_370_496.0, 1e300, -0.4, -0.5, -1.5, -2.4, f64::NAN, f64::INFINITY]);
         values.extend((0..100_000).map(|k| k as f64 * 0.013_7));
-        for v in values {
-            let (fast, want) = (round_half_away(v), v.round());
-            assert!(fast == want || (fast.is_nan() && want.is_nan()), "{v}: {fast} vs {want}");
+        for max in [255.0, 1023.0, 65_535.0, 4_294_967_295.0, u64::MAX as f64] {
+            for &v in &values {
+                let want = (0.0..=max).contains(&v.round()).then_some(v.round() as u64);
+                assert_eq!(rounded_integer(v, max), want, "{v} in 0..={max}");
+            }
         }
     }
 

@@ -26,6 +26,7 @@ use serde::Serialize;
 
 use crate::condition::{Condition, seed_groups};
 use crate::error::{Error, Result};
+use crate::ode::N_STATES;
 use crate::params::Parameters;
 use crate::simulate::{CULTURE_HOURS, Readouts, Tolerances, simulate};
 
@@ -260,6 +261,9 @@ pub fn refit_free(start: &Parameters, targets: &[Target], free: &[usize]) -> Res
     Ok((with_values(start, free, &minimum.params), minimum.sum_of_squares))
 }
 
+/// One group's recent 24 h states, by their [`Parameters::dynamics`], most recent last.
+type KeptStates = Vec<(Parameters, [f64; N_STATES])>;
+
 /// The model one Levenberg–Marquardt call fits: target `x` (its index) at ln values `θ` of `free`.
 type TargetModel<'a> = &'a dyn Fn(f64, &[f64]) -> f64;
 
@@ -271,8 +275,11 @@ type TargetModel<'a> = &'a dyn Fn(f64, &[f64]) -> f64;
 /// readouts of recent parameter vectors are kept. The Jacobian shifts each parameter up and down
 /// (2·|free| vectors), and the point it is taken at is asked for again right after it (the
 /// residuals of the normal equations), so the cache holds 2·|free| + 2 vectors: that point is
-/// never simulated twice. Each simulation is deterministic, so a kept readout is the one a new
-/// simulation would give.
+/// never simulated twice. Each group's states are kept too, by their [`Parameters::dynamics`]: a
+/// shift of a parameter that cannot move that group's trajectory (one only the readouts read, or
+/// one of VCR's effects in a well without VCR) reads the state of the point the Jacobian is taken
+/// at again instead of solving the same equations. Each simulation is deterministic, so a kept
+/// readout or state is the one a new simulation would give.
 fn least_squares<R>(
     start: &Parameters,
     targets: &[Target],
@@ -292,6 +299,7 @@ fn least_squares<R>(
     let group_index = |g: &str| groups.iter().position(|(id, _)| *id == g).unwrap_or(0);
     let capacity = 2 * free.len() + 2;
     let cache: RefCell<Vec<(Vec<f64>, Vec<Readouts>)>> = RefCell::new(Vec::with_capacity(capacity));
+    let states: RefCell<Vec<KeptStates>> = RefCell::new(vec![Vec::new(); groups.len()]);
     let failed = RefCell::new(None::<Error>);
     let model = |x: f64, theta: &[f64]| -> f64 {
         let target = &targets[x as usize];
@@ -299,13 +307,29 @@ fn least_squares<R>(
         if let Some((_, r)) = cache.iter().find(|(t, _)| t.as_slice() == theta) {
             return target.readout.of(&r[group_index(&target.group)]);
         }
-        let readouts = match seed_readouts(&with_values(start, free, theta), tolerances) {
-            Ok(r) => r.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
-            Err(e) => {
-                failed.borrow_mut().get_or_insert(e);
-                return f64::NAN;
-            }
-        };
+        let p = with_values(start, free, theta);
+        let mut states = states.borrow_mut();
+        let mut readouts = Vec::with_capacity(groups.len());
+        for ((_, condition), kept) in groups.iter().zip(states.iter_mut()) {
+            let dynamics = p.dynamics(condition);
+            let state = match kept.iter().find(|(d, _)| d.same_bits(&dynamics)) {
+                Some(&(_, y)) => y,
+                None => match simulate(&p, condition, &[CULTURE_HOURS], tolerances) {
+                    Ok(t) => {
+                        if kept.len() == capacity {
+                            kept.remove(0);
+                        }
+                        kept.push((dynamics, t.states[0]));
+                        t.states[0]
+                    }
+                    Err(e) => {
+                        failed.borrow_mut().get_or_insert(e);
+                        return f64::NAN;
+                    }
+                },
+            };
+            readouts.push(Readouts::of(&p, &state));
+        }
         let value = target.readout.of(&readouts[group_index(&target.group)]);
         if cache.len() == capacity {
             cache.remove(0);

@@ -49,6 +49,12 @@ macro_rules! parameters {
                 }
             }
 
+            /// Whether every parameter has the same bits as in `other` (so `-0.0` differs from
+            /// `0.0` and a NaN equals itself): the same inputs to a computation, not equal values.
+            pub fn same_bits(&self, other: &Parameters) -> bool {
+                true $( && self.$name.to_bits() == other.$name.to_bits() )*
+            }
+
             /// The parameter called `name` (a field name, as [`Parameters::provenance`] lists them).
             pub fn by_name_mut(&mut self, name: &str) -> Option<&mut f64> {
                 match name {

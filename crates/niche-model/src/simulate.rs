@@ -68,6 +68,40 @@ pub struct Readouts {
     pub surface_receptors: f64,
 }
 
+/// The parameters only [`Readouts::of`] reads: how the antibody sees the surface. The right-hand
+/// side, its Jacobian, the initial state and the step control never read them.
+pub const READOUT_ONLY: [&str; 2] = ["mfi_per_baseline", "amd_bound_visible"];
+
+/// The parameters the equations read only through a product with the MSC factor (secretion, the
+/// Bcl-2 rise on contact): a well without MSCs multiplies them by 0.
+pub const MSC_ONLY: [&str; 2] = ["secretion_nm_per_h", "bcl2_contact_rise"];
+
+/// The parameters the equations read only through a product with the VCR effect
+/// `v = VCR / (VCR + EC50)` (and the EC50 in it): a well without VCR has `v = 0`.
+pub const VCR_ONLY: [&str; 6] =
+    ["synthesis_vcr_rise", "hazard_vcr_rise", "bcl2_vcr_fall", "bax_vcr_rise", "secretion_contact_free", "ec50_vcr_nm"];
+
+impl Parameters {
+    /// These parameters with every one that cannot move a trajectory of `condition` set to 0: the
+    /// [`READOUT_ONLY`] ones always, the [`MSC_ONLY`] ones without MSCs, the [`VCR_ONLY`] ones
+    /// without VCR. For positive parameters (a product with 0 is then +0, whatever the factor),
+    /// two sets with the same dynamics ([`Parameters::same_bits`]) have the same trajectory of
+    /// `condition`, bit for bit, so a fit can keep a trajectory and read it again when only such
+    /// a parameter moved.
+    pub fn dynamics(&self, condition: &Condition) -> Parameters {
+        let mut p = *self;
+        let msc = condition.msc_factor() != 0.0;
+        let vcr = condition.vcr_nm() != 0.0;
+        let cleared = READOUT_ONLY.iter().chain(if msc { &[][..] } else { &MSC_ONLY[..] });
+        for name in cleared.chain(if vcr { &[][..] } else { &VCR_ONLY[..] }) {
+            if let Some(v) = p.by_name_mut(name) {
+                *v = 0.0;
+            }
+        }
+        p
+    }
+}
+
 impl Readouts {
     /// Reads a state. The MFI counts free and CXCL12-bound receptors fully and AMD3100-bound
     /// ones by `amd_bound_visible` (12G5 competes with AMD3100), over the isotype (ratio 1).
@@ -235,6 +269,47 @@ fn check_condition(c: &Condition) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parameters_outside_the_dynamics_leave_the_trajectory_alone() {
+        let times = [0.5, 6.0, CULTURE_HOURS];
+        let bits = |t: &Trajectory| t.states.iter().flatten().map(|v| v.to_bits()).collect::<Vec<_>>();
+        let conditions = [
+            (false, 0.0, 0.0),
+            (true, 0.0, 0.0),
+            (true, 0.0, 5.0),
+            (true, 1.0, 0.0),
+            (true, 1.0, 5.0),
+            (false, 1.0, 5.0),
+            (false, 0.0, 5.0),
+        ];
+        for (msc, vcr_um, amd_ug_per_ml) in conditions {
+            let c = Condition { msc, vcr_um, amd_ug_per_ml };
+            for base in [Parameters::default(), Parameters::literature()] {
+                let cleared = base.dynamics(&c);
+                // every parameter the condition's dynamics clear, moved far at once
+                let mut moved = base;
+                let names = READOUT_ONLY.iter().chain(&MSC_ONLY).chain(&VCR_ONLY);
+                let outside: Vec<&str> = names.copied().filter(|n| cleared.by_name(n) == Some(0.0)).collect();
+                for name in &outside {
+                    *moved.by_name_mut(name).unwrap() *= 7.3;
+                }
+                assert!(base.dynamics(&c).same_bits(&moved.dynamics(&c)), "{c:?}");
+                let (a, b) = (
+                    simulate(&base, &c, &times, Tolerances::default()).unwrap(),
+                    simulate(&moved, &c, &times, Tolerances::default()).unwrap(),
+                );
+                assert_eq!(bits(&a), bits(&b), "{c:?}: moving {outside:?} moved the trajectory");
+                // and the readout parameters still change what the assays see
+                assert_ne!(Readouts::of(&base, &a.states[2]).cxcr4_mfi, Readouts::of(&moved, &b.states[2]).cxcr4_mfi);
+                // a parameter inside the dynamics does move it
+                let mut inside = base;
+                inside.hazard_per_h *= 1.5;
+                assert!(!base.dynamics(&c).same_bits(&inside.dynamics(&c)));
+                assert_ne!(bits(&a), bits(&simulate(&inside, &c, &times, Tolerances::default()).unwrap()));
+            }
+        }
+    }
 
     fn seed_well() -> (Parameters, Condition) {
         (Parameters::default(), Condition { msc: true, vcr_um: 1.0, amd_ug_per_ml: 5.0 })

@@ -683,10 +683,16 @@ impl Reproduction {
 }
 
 /// Replicates the whole study `repeats` times with independent draws (random sampling, seeds
-/// `seed + 1 … seed + repeats`), each in a scratch directory under `dir` that is removed after it,
-/// and records in `records` how often each published number passed (fitted means: how often the
-/// reproduced mean was nearest its own group's, and the median |z|): the odds that a lab
-/// repeating the study (same design and instrument, this model's biology) sees what the paper saw.
+/// `seed + 1 … seed + repeats`), each in a scratch directory of its own under `dir` that is
+/// removed after it, and records in `records` how often each published number passed (fitted
+/// means: how often the reproduced mean was nearest its own group's, and the median |z|): the odds
+/// that a lab repeating the study (same design and instrument, this model's biology) sees what the
+/// paper saw.
+///
+/// Replications run side by side on the rayon pool: each is a function of its seed alone, so the
+/// counts are the same as one after the other (they are added up in replication order), and a
+/// replication's serial steps (its study file, its cohort's model runs, the analysis between
+/// parallel stages) no longer leave a core idle. `progress` counts finished replications.
 #[allow(clippy::too_many_arguments)]
 pub fn replicate(
     grounds: &Grounds,
@@ -698,38 +704,49 @@ pub fn replicate(
     records: &mut [Record],
     progress: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Result<()> {
-    let mut passes = vec![0usize; records.len()];
-    let mut abs_z: Vec<Vec<f64>> = vec![Vec::new(); records.len()];
+    use rayon::prelude::*;
     let scratch = dir.join("replication_scratch");
-    let clear = || -> Result<()> {
-        if scratch.exists() {
-            std::fs::remove_dir_all(&scratch).map_err(|source| Error::Write { path: scratch.clone(), source })?;
+    let remove = |path: &Path| -> Result<()> {
+        if path.exists() {
+            std::fs::remove_dir_all(path).map_err(|source| Error::Write { path: path.to_path_buf(), source })?;
         }
         Ok(())
     };
-    for k in 1..=repeats {
-        progress(k - 1, repeats, &format!("replication {k} of {repeats}"));
-        clear()?;
-        let r = reproduce_with(
-            grounds,
-            &scratch,
-            events,
-            seed.wrapping_add(k as u64),
-            Sampling::Random,
-            instrument,
-            false,
-            &|_, _, _| {},
-        )?;
-        for ((slot, z), record) in passes.iter_mut().zip(abs_z.iter_mut()).zip(records.iter()) {
-            let Some(same) = r.records.iter().find(|x| x.id == record.id) else { continue };
-            *slot += usize::from(same.pass.or(same.nearest_own_group) == Some(true));
-            z.extend(same.z.map(f64::abs));
-        }
-    }
-    clear()?;
+    remove(&scratch)?;
+    progress(0, repeats, &format!("replication 1 of {repeats}"));
+    let finished = std::sync::atomic::AtomicUsize::new(0);
+    // per replication, per record: (passed, |z|)
+    let outcomes: Vec<Vec<(bool, Option<f64>)>> = (1..=repeats)
+        .into_par_iter()
+        .map(|k| {
+            let own = scratch.join(k.to_string());
+            let r = reproduce_with(
+                grounds,
+                &own,
+                events,
+                seed.wrapping_add(k as u64),
+                Sampling::Random,
+                instrument,
+                false,
+                &|_, _, _| {},
+            )?;
+            remove(&own)?;
+            let done = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(done, repeats, &format!("{done} of {repeats} replications done"));
+            Ok(records
+                .iter()
+                .map(|record| match r.records.iter().find(|x| x.id == record.id) {
+                    Some(same) => (same.pass.or(same.nearest_own_group) == Some(true), same.z.map(f64::abs)),
+                    None => (false, None),
+                })
+                .collect())
+        })
+        .collect::<Result<_>>()?;
+    remove(&scratch)?;
     progress(repeats, repeats, "replications done");
-    for ((record, passes), z) in records.iter_mut().zip(passes).zip(abs_z) {
-        let median_abs_z = median(z);
+    for (i, record) in records.iter_mut().enumerate() {
+        let passes = outcomes.iter().filter(|o| o[i].0).count();
+        let median_abs_z = median(outcomes.iter().filter_map(|o| o[i].1).collect());
         let rate = if repeats > 0 { passes as f64 / repeats as f64 } else { f64::NAN };
         record.replicated = Some(Replicated { passes, repeats, rate, median_abs_z });
     }

@@ -224,7 +224,13 @@ fn mfi(
     })?;
     let values = marker_values(t, &channel, path)?;
     let m = members(t, population, path)?;
-    let stats = cyto::stats::population_stats(&values, m, &[]).map_err(|e| input(path, e))?;
+    // the median (the usual statistic) by selection; the means need the sorted values
+    let value = match statistic {
+        Statistic::Median => cyto::stats::population_median(&values, m),
+        Statistic::GeometricMean => cyto::stats::population_stats(&values, m, &[]).map(|s| s.geometric_mean),
+        Statistic::Mean => cyto::stats::population_stats(&values, m, &[]).map(|s| s.mean),
+    }
+    .map_err(|e| input(path, e))?;
     let inside: Vec<f64> = values.iter().zip(m).filter(|&(_, &m)| m).map(|(&v, _)| v).collect();
     let top = inside.iter().copied().filter(|v| v.is_finite()).fold(10.0f64, f64::max);
     let log10_max = top.log10().ceil().max(1.0);
@@ -233,11 +239,6 @@ fn mfi(
         let b = (v.max(1.0).log10() / log10_max * BINS as f64) as usize;
         counts[b.min(BINS - 1)] += 1;
     }
-    let value = match statistic {
-        Statistic::Median => stats.median,
-        Statistic::GeometricMean => stats.geometric_mean,
-        Statistic::Mean => stats.mean,
-    };
     Ok((
         value,
         Histogram {
