@@ -89,7 +89,9 @@ impl Steps {
         let Some(b) = self.buckets.get(((m.to_bits() >> BUCKET_SHIFT) - self.first_bucket) as usize) else {
             return channel_by_formula(m);
         };
-        if m >= b.guard.0 && m <= b.guard.1 {
+        // both comparisons, then one branch (nearly never taken): `&&` would branch on the first,
+        // which in a bucket holding a threshold is as likely true as false
+        if (m >= b.guard.0) & (m <= b.guard.1) {
             return channel_by_formula(m);
         }
         f64::from(b.below + u16::from(m >= b.split))

@@ -587,9 +587,9 @@ pub struct RunSettings {
 
 /// The whole of `niche reproduce` but the report: the [`Grounds::seed`], [`reproduce`] into
 /// `dir`, then [`replicate`] (`progress` reports the run, `replications` the replications), with
-/// the model's validation on a thread of its own beside all three: it needs only the design's
-/// replicates per group, and the two cores share the work. It starts first, so that its refits
-/// fill the core the grounds' serial simulations leave idle.
+/// the model's validation on a thread and a rayon pool of its own beside all three: it needs only
+/// the design's replicates per group, and the cores share the work. It starts first, so that its
+/// refits fill the core the grounds' serial simulations leave idle.
 pub fn run(
     dir: &Path,
     settings: &RunSettings,
@@ -599,7 +599,17 @@ pub fn run(
     let RunSettings { events, seed, sampling, instrument, repeats, validate } = *settings;
     let flow_replicates = Design::seed().replicates.flow;
     let (run, validation) = std::thread::scope(|scope| {
-        let validation = validate.then(|| scope.spawn(move || niche_model::validate::validate(flow_replicates)));
+        let validation = validate.then(|| {
+            scope.spawn(move || {
+                // a pool of its own: its refits are long jobs that would otherwise hold the shared
+                // pool's threads while the run's short ones queue behind them, leaving a core idle;
+                // with two pools the operating system shares the cores between them
+                match rayon::ThreadPoolBuilder::new().num_threads(rayon::current_num_threads()).build() {
+                    Ok(pool) => pool.install(|| niche_model::validate::validate(flow_replicates)),
+                    Err(_) => niche_model::validate::validate(flow_replicates),
+                }
+            })
+        });
         let run = Grounds::seed().and_then(|grounds| {
             let mut r = reproduce(&grounds, dir, events, seed, sampling, instrument, progress)?;
             if repeats > 0 {

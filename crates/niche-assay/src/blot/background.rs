@@ -206,39 +206,122 @@ fn roll(pixels: &[f32], width: usize, height: usize, ball: &Ball) -> Vec<f32> {
     // (cx + dx, cy + dy), dx, dy = 0 .. 2r.
     let mut z = vec![f32::MAX; cw * ch];
     z.par_chunks_mut(cw).enumerate().for_each(|(cy, zrow)| {
-        for dy in 0..ball.width {
-            let prow = &padded[(cy + dy) * pw..(cy + dy + 1) * pw];
-            let caps = &ball.heights[dy * ball.width..(dy + 1) * ball.width];
-            for (dx, &b) in caps.iter().enumerate() {
-                for (zc, &p) in zrow.iter_mut().zip(&prow[dx..dx + cw]) {
-                    let reduced = p - b;
-                    if reduced < *zc {
-                        *zc = reduced;
-                    }
-                }
-            }
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, checked just above.
+            return unsafe { touch_heights_avx2(zrow, &padded[cy * pw..], pw, ball) };
         }
+        touch_heights(zrow, &padded[cy * pw..], pw, ball);
     });
     // B(p) = max over centres c within the cap of z(c) + cap(p − c): pixel (x, y) sees centre
     // index (x + 2r − dx, y + 2r − dy) with cap offset (dx, dy).
     let mut out = vec![-f32::MAX; width * height];
     out.par_chunks_mut(width).enumerate().for_each(|(y, orow)| {
-        for dy in 0..ball.width {
-            let cy = y + 2 * r - dy;
-            let zrow = &z[cy * cw..(cy + 1) * cw];
-            let caps = &ball.heights[dy * ball.width..(dy + 1) * ball.width];
-            for (dx, &b) in caps.iter().enumerate() {
-                let start = 2 * r - dx;
-                for (o, &zc) in orow.iter_mut().zip(&zrow[start..start + width]) {
-                    let v = zc + b;
-                    if v > *o {
-                        *o = v;
-                    }
-                }
-            }
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, checked just above.
+            return unsafe { hull_row_avx2(orow, &z, y, cw, ball) };
         }
+        hull_row(orow, &z, y, cw, ball);
     });
     out
+}
+
+/// One row of centres: `z(c) = min over the cap of (image − cap)`, `padded` starting at the
+/// centre row's first padded row.
+#[inline(always)]
+fn touch_heights(zrow: &mut [f32], padded: &[f32], pw: usize, ball: &Ball) {
+    let cw = zrow.len();
+    for dy in 0..ball.width {
+        let prow = &padded[dy * pw..(dy + 1) * pw];
+        let caps = &ball.heights[dy * ball.width..(dy + 1) * ball.width];
+        for (dx, &b) in caps.iter().enumerate() {
+            for (zc, &p) in zrow.iter_mut().zip(&prow[dx..dx + cw]) {
+                // a select, not a conditional store: one vector minimum per 4 or 8 values
+                let reduced = p - b;
+                *zc = if reduced < *zc { reduced } else { *zc };
+            }
+        }
+    }
+}
+
+/// One row `y` of the background: `B(p) = max over the centres under the cap of z(c) + cap`.
+#[inline(always)]
+fn hull_row(orow: &mut [f32], z: &[f32], y: usize, cw: usize, ball: &Ball) {
+    let (width, r) = (orow.len(), ball.width / 2);
+    for dy in 0..ball.width {
+        let cy = y + 2 * r - dy;
+        let zrow = &z[cy * cw..(cy + 1) * cw];
+        let caps = &ball.heights[dy * ball.width..(dy + 1) * ball.width];
+        for (dx, &b) in caps.iter().enumerate() {
+            let start = 2 * r - dx;
+            for (o, &zc) in orow.iter_mut().zip(&zrow[start..start + width]) {
+                let v = zc + b;
+                *o = if v > *o { v } else { *o };
+            }
+        }
+    }
+}
+
+/// [`touch_heights`] with AVX2: 8 floats per step. `_mm256_min_ps(a, b)` is `a < b ? a : b`
+/// and `_mm256_max_ps(a, b)` is `a > b ? a : b`, the scalar loops' selects exactly (ties and NaN
+/// keep the stored value), and the subtraction and addition round as the scalar ones do, so the
+/// background is the same to the bit.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn touch_heights_avx2(zrow: &mut [f32], padded: &[f32], pw: usize, ball: &Ball) {
+    use std::arch::x86_64::{_mm256_loadu_ps, _mm256_min_ps, _mm256_set1_ps, _mm256_storeu_ps, _mm256_sub_ps};
+    let cw = zrow.len();
+    let whole = cw - cw % 8;
+    for dy in 0..ball.width {
+        let prow = &padded[dy * pw..(dy + 1) * pw];
+        let caps = &ball.heights[dy * ball.width..(dy + 1) * ball.width];
+        for (dx, &b) in caps.iter().enumerate() {
+            let source = &prow[dx..dx + cw];
+            let cap = _mm256_set1_ps(b);
+            for (zc, p) in zrow[..whole].chunks_exact_mut(8).zip(source.chunks_exact(8)) {
+                // SAFETY: both chunks hold 8 floats; unaligned loads and stores.
+                unsafe {
+                    let reduced = _mm256_sub_ps(_mm256_loadu_ps(p.as_ptr()), cap);
+                    _mm256_storeu_ps(zc.as_mut_ptr(), _mm256_min_ps(reduced, _mm256_loadu_ps(zc.as_ptr())));
+                }
+            }
+            for (zc, &p) in zrow[whole..].iter_mut().zip(&source[whole..]) {
+                let reduced = p - b;
+                *zc = if reduced < *zc { reduced } else { *zc };
+            }
+        }
+    }
+}
+
+/// [`hull_row`] with AVX2 (see [`touch_heights_avx2`]).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn hull_row_avx2(orow: &mut [f32], z: &[f32], y: usize, cw: usize, ball: &Ball) {
+    use std::arch::x86_64::{_mm256_add_ps, _mm256_loadu_ps, _mm256_max_ps, _mm256_set1_ps, _mm256_storeu_ps};
+    let (width, r) = (orow.len(), ball.width / 2);
+    let whole = width - width % 8;
+    for dy in 0..ball.width {
+        let cy = y + 2 * r - dy;
+        let zrow = &z[cy * cw..(cy + 1) * cw];
+        let caps = &ball.heights[dy * ball.width..(dy + 1) * ball.width];
+        for (dx, &b) in caps.iter().enumerate() {
+            let start = 2 * r - dx;
+            let source = &zrow[start..start + width];
+            let cap = _mm256_set1_ps(b);
+            for (o, zc) in orow[..whole].chunks_exact_mut(8).zip(source.chunks_exact(8)) {
+                // SAFETY: both chunks hold 8 floats; unaligned loads and stores.
+                unsafe {
+                    let v = _mm256_add_ps(_mm256_loadu_ps(zc.as_ptr()), cap);
+                    _mm256_storeu_ps(o.as_mut_ptr(), _mm256_max_ps(v, _mm256_loadu_ps(o.as_ptr())));
+                }
+            }
+            for (o, &zc) in orow[whole..].iter_mut().zip(&source[whole..]) {
+                let v = zc + b;
+                *o = if v > *o { v } else { *o };
+            }
+        }
+    }
 }
 
 /// Bilinear enlargement of the shrunken background back to `width × height` (extrapolating at
@@ -627,6 +710,48 @@ fn correct_corners(pixels: &mut [f32], width: usize, height: usize, coeff2: f32)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_avx2_rows_are_the_plain_rows_to_the_bit() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        // widths around the vector width, ties (few levels), both zeros, the padding's f32::MAX
+        for (width, radius) in [(1, 3.0), (7, 4.0), (8, 12.0), (9, 25.0), (37, 40.0), (64, 7.0)] {
+            let ball = Ball::new(radius);
+            let r = ball.width / 2;
+            let (cw, pw) = (width + 2 * r, width + 4 * r);
+            let rows = ball.width + 2;
+            let level = |v: u64| match v % 7 {
+                0 => 0.0,
+                1 => -0.0,
+                2 => f32::MAX,
+                _ => (v % 50) as f32 * 0.5,
+            };
+            let padded: Vec<f32> = (0..pw * rows).map(|_| level(next())).collect();
+            let start: Vec<f32> = (0..cw).map(|_| level(next())).collect();
+            let (mut fast, mut plain) = (start.clone(), start);
+            // SAFETY: the processor has AVX2, checked above.
+            unsafe { touch_heights_avx2(&mut fast, &padded, pw, &ball) };
+            touch_heights(&mut plain, &padded, pw, &ball);
+            assert!(fast.iter().zip(&plain).all(|(a, b)| a.to_bits() == b.to_bits()), "touch, width {width}");
+            let z: Vec<f32> = (0..cw * (2 * r + 1)).map(|_| level(next()) - 3.0).collect();
+            let start: Vec<f32> = (0..width).map(|_| level(next())).collect();
+            let (mut fast, mut plain) = (start.clone(), start);
+            // SAFETY: as above.
+            unsafe { hull_row_avx2(&mut fast, &z, 0, cw, &ball) };
+            hull_row(&mut plain, &z, 0, cw, &ball);
+            assert!(fast.iter().zip(&plain).all(|(a, b)| a.to_bits() == b.to_bits()), "hull, width {width}");
+        }
+    }
 
     fn flat_plus_band(width: usize, height: usize, level: f32) -> Vec<f32> {
         let mut v = vec![level; width * height];
