@@ -724,7 +724,8 @@ pub fn replicate(
     };
     remove(&scratch)?;
     progress(0, repeats, &format!("replication 1 of {repeats}"));
-    let finished = std::sync::atomic::AtomicUsize::new(0);
+    // finished replications, counted and reported under one lock so the count never steps back
+    let finished = std::sync::Mutex::new(0usize);
     // per replication, per record: (passed, |z|)
     let outcomes: Vec<Vec<(bool, Option<f64>)>> = (1..=repeats)
         .into_par_iter()
@@ -741,8 +742,11 @@ pub fn replicate(
                 &|_, _, _| {},
             )?;
             remove(&own)?;
-            let done = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            progress(done, repeats, &format!("{done} of {repeats} replications done"));
+            {
+                let mut count = finished.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                *count += 1;
+                progress(*count, repeats, &format!("{} of {repeats} replications done", *count));
+            }
             Ok(records
                 .iter()
                 .map(|record| match r.records.iter().find(|x| x.id == record.id) {
