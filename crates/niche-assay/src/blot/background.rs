@@ -205,49 +205,67 @@ fn roll(pixels: &[f32], width: usize, height: usize, ball: &Ball) -> Vec<f32> {
     // (cx, cy) lies over padded (cx + r, cy + r); its cap offset (dx, dy) over padded
     // (cx + dx, cy + dy), dx, dy = 0 .. 2r.
     let mut z = vec![f32::MAX; cw * ch];
-    z.par_chunks_mut(cw).enumerate().for_each(|(cy, zrow)| {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the processor has AVX2, checked just above.
-            return unsafe { touch_heights_avx2(zrow, &padded[cy * pw..], pw, ball) };
-        }
-        touch_heights(zrow, &padded[cy * pw..], pw, ball);
-    });
+    z.par_chunks_mut(cw).enumerate().for_each(|(cy, zrow)| touch_heights(zrow, &padded[cy * pw..], pw, ball));
     // B(p) = max over centres c within the cap of z(c) + cap(p − c): pixel (x, y) sees centre
     // index (x + 2r − dx, y + 2r − dy) with cap offset (dx, dy).
     let mut out = vec![-f32::MAX; width * height];
-    out.par_chunks_mut(width).enumerate().for_each(|(y, orow)| {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the processor has AVX2, checked just above.
-            return unsafe { hull_row_avx2(orow, &z, y, cw, ball) };
-        }
-        hull_row(orow, &z, y, cw, ball);
-    });
+    out.par_chunks_mut(width).enumerate().for_each(|(y, orow)| hull_row(orow, &z, y, cw, ball));
     out
 }
 
 /// One row of centres: `z(c) = min over the cap of (image − cap)`, `padded` starting at the
-/// centre row's first padded row.
-#[inline(always)]
+/// centre row's first padded row; with AVX2 where the processor has it.
 fn touch_heights(zrow: &mut [f32], padded: &[f32], pw: usize, ball: &Ball) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, checked just above.
+        return unsafe { touch_heights_avx2(zrow, padded, pw, ball) };
+    }
+    touch_heights_with(zrow, padded, pw, ball, lower_row);
+}
+
+/// One row `y` of the background: `B(p) = max over the centres under the cap of z(c) + cap`;
+/// with AVX2 where the processor has it.
+fn hull_row(orow: &mut [f32], z: &[f32], y: usize, cw: usize, ball: &Ball) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, checked just above.
+        return unsafe { hull_row_avx2(orow, z, y, cw, ball) };
+    }
+    hull_row_with(orow, z, y, cw, ball, raise_row);
+}
+
+/// [`touch_heights`]' sweep: for each cap offset `(dx, dy)`, `lower(z, image row shifted by dx,
+/// cap)` over the whole row.
+#[inline(always)]
+fn touch_heights_with(
+    zrow: &mut [f32],
+    padded: &[f32],
+    pw: usize,
+    ball: &Ball,
+    lower: impl Fn(&mut [f32], &[f32], f32),
+) {
     let cw = zrow.len();
     for dy in 0..ball.width {
         let prow = &padded[dy * pw..(dy + 1) * pw];
         let caps = &ball.heights[dy * ball.width..(dy + 1) * ball.width];
         for (dx, &b) in caps.iter().enumerate() {
-            for (zc, &p) in zrow.iter_mut().zip(&prow[dx..dx + cw]) {
-                // a select, not a conditional store: one vector minimum per 4 or 8 values
-                let reduced = p - b;
-                *zc = if reduced < *zc { reduced } else { *zc };
-            }
+            lower(zrow, &prow[dx..dx + cw], b);
         }
     }
 }
 
-/// One row `y` of the background: `B(p) = max over the centres under the cap of z(c) + cap`.
+/// [`hull_row`]'s sweep: for each cap offset `(dx, dy)`, `raise(row, centre row shifted by dx,
+/// cap)`.
 #[inline(always)]
-fn hull_row(orow: &mut [f32], z: &[f32], y: usize, cw: usize, ball: &Ball) {
+fn hull_row_with(
+    orow: &mut [f32],
+    z: &[f32],
+    y: usize,
+    cw: usize,
+    ball: &Ball,
+    raise: impl Fn(&mut [f32], &[f32], f32),
+) {
     let (width, r) = (orow.len(), ball.width / 2);
     for dy in 0..ball.width {
         let cy = y + 2 * r - dy;
@@ -255,43 +273,50 @@ fn hull_row(orow: &mut [f32], z: &[f32], y: usize, cw: usize, ball: &Ball) {
         let caps = &ball.heights[dy * ball.width..(dy + 1) * ball.width];
         for (dx, &b) in caps.iter().enumerate() {
             let start = 2 * r - dx;
-            for (o, &zc) in orow.iter_mut().zip(&zrow[start..start + width]) {
-                let v = zc + b;
-                *o = if v > *o { v } else { *o };
-            }
+            raise(orow, &zrow[start..start + width], b);
         }
     }
 }
 
+/// `z = (p − cap < z) ? p − cap : z`, value by value (a select, not a conditional store).
+#[inline(always)]
+fn lower_row(z: &mut [f32], p: &[f32], cap: f32) {
+    for (zc, &p) in z.iter_mut().zip(p) {
+        let reduced = p - cap;
+        *zc = if reduced < *zc { reduced } else { *zc };
+    }
+}
+
+/// `o = (z + cap > o) ? z + cap : o`, value by value.
+#[inline(always)]
+fn raise_row(o: &mut [f32], z: &[f32], cap: f32) {
+    for (o, &zc) in o.iter_mut().zip(z) {
+        let v = zc + cap;
+        *o = if v > *o { v } else { *o };
+    }
+}
+
 /// [`touch_heights`] with AVX2: 8 floats per step. `_mm256_min_ps(a, b)` is `a < b ? a : b`
-/// and `_mm256_max_ps(a, b)` is `a > b ? a : b`, the scalar loops' selects exactly (ties and NaN
-/// keep the stored value), and the subtraction and addition round as the scalar ones do, so the
-/// background is the same to the bit.
+/// and `_mm256_max_ps(a, b)` is `a > b ? a : b`, the scalar selects exactly (ties and NaN keep
+/// the stored value), and the subtraction and addition round as the scalar ones do, so the
+/// background is the same to the bit. (Left to itself, the compiler turns the selects into
+/// masked stores, slower than the 4-wide loop on AMD processors.)
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn touch_heights_avx2(zrow: &mut [f32], padded: &[f32], pw: usize, ball: &Ball) {
     use std::arch::x86_64::{_mm256_loadu_ps, _mm256_min_ps, _mm256_set1_ps, _mm256_storeu_ps, _mm256_sub_ps};
-    let cw = zrow.len();
-    let whole = cw - cw % 8;
-    for dy in 0..ball.width {
-        let prow = &padded[dy * pw..(dy + 1) * pw];
-        let caps = &ball.heights[dy * ball.width..(dy + 1) * ball.width];
-        for (dx, &b) in caps.iter().enumerate() {
-            let source = &prow[dx..dx + cw];
-            let cap = _mm256_set1_ps(b);
-            for (zc, p) in zrow[..whole].chunks_exact_mut(8).zip(source.chunks_exact(8)) {
-                // SAFETY: both chunks hold 8 floats; unaligned loads and stores.
-                unsafe {
-                    let reduced = _mm256_sub_ps(_mm256_loadu_ps(p.as_ptr()), cap);
-                    _mm256_storeu_ps(zc.as_mut_ptr(), _mm256_min_ps(reduced, _mm256_loadu_ps(zc.as_ptr())));
-                }
-            }
-            for (zc, &p) in zrow[whole..].iter_mut().zip(&source[whole..]) {
-                let reduced = p - b;
-                *zc = if reduced < *zc { reduced } else { *zc };
+    touch_heights_with(zrow, padded, pw, ball, |z, p, b| {
+        let whole = z.len() - z.len() % 8;
+        let cap = _mm256_set1_ps(b);
+        for (zc, p) in z[..whole].chunks_exact_mut(8).zip(p.chunks_exact(8)) {
+            // SAFETY: both chunks hold 8 floats; unaligned loads and stores.
+            unsafe {
+                let reduced = _mm256_sub_ps(_mm256_loadu_ps(p.as_ptr()), cap);
+                _mm256_storeu_ps(zc.as_mut_ptr(), _mm256_min_ps(reduced, _mm256_loadu_ps(zc.as_ptr())));
             }
         }
-    }
+        lower_row(&mut z[whole..], &p[whole..], b);
+    });
 }
 
 /// [`hull_row`] with AVX2 (see [`touch_heights_avx2`]).
@@ -299,29 +324,18 @@ fn touch_heights_avx2(zrow: &mut [f32], padded: &[f32], pw: usize, ball: &Ball) 
 #[target_feature(enable = "avx2")]
 fn hull_row_avx2(orow: &mut [f32], z: &[f32], y: usize, cw: usize, ball: &Ball) {
     use std::arch::x86_64::{_mm256_add_ps, _mm256_loadu_ps, _mm256_max_ps, _mm256_set1_ps, _mm256_storeu_ps};
-    let (width, r) = (orow.len(), ball.width / 2);
-    let whole = width - width % 8;
-    for dy in 0..ball.width {
-        let cy = y + 2 * r - dy;
-        let zrow = &z[cy * cw..(cy + 1) * cw];
-        let caps = &ball.heights[dy * ball.width..(dy + 1) * ball.width];
-        for (dx, &b) in caps.iter().enumerate() {
-            let start = 2 * r - dx;
-            let source = &zrow[start..start + width];
-            let cap = _mm256_set1_ps(b);
-            for (o, zc) in orow[..whole].chunks_exact_mut(8).zip(source.chunks_exact(8)) {
-                // SAFETY: both chunks hold 8 floats; unaligned loads and stores.
-                unsafe {
-                    let v = _mm256_add_ps(_mm256_loadu_ps(zc.as_ptr()), cap);
-                    _mm256_storeu_ps(o.as_mut_ptr(), _mm256_max_ps(v, _mm256_loadu_ps(o.as_ptr())));
-                }
-            }
-            for (o, &zc) in orow[whole..].iter_mut().zip(&source[whole..]) {
-                let v = zc + b;
-                *o = if v > *o { v } else { *o };
+    hull_row_with(orow, z, y, cw, ball, |o, z, b| {
+        let whole = o.len() - o.len() % 8;
+        let cap = _mm256_set1_ps(b);
+        for (o, zc) in o[..whole].chunks_exact_mut(8).zip(z.chunks_exact(8)) {
+            // SAFETY: both chunks hold 8 floats; unaligned loads and stores.
+            unsafe {
+                let v = _mm256_add_ps(_mm256_loadu_ps(zc.as_ptr()), cap);
+                _mm256_storeu_ps(o.as_mut_ptr(), _mm256_max_ps(v, _mm256_loadu_ps(o.as_ptr())));
             }
         }
-    }
+        raise_row(&mut o[whole..], &z[whole..], b);
+    });
 }
 
 /// Bilinear enlargement of the shrunken background back to `width × height` (extrapolating at
@@ -741,14 +755,14 @@ mod tests {
             let (mut fast, mut plain) = (start.clone(), start);
             // SAFETY: the processor has AVX2, checked above.
             unsafe { touch_heights_avx2(&mut fast, &padded, pw, &ball) };
-            touch_heights(&mut plain, &padded, pw, &ball);
+            touch_heights_with(&mut plain, &padded, pw, &ball, lower_row);
             assert!(fast.iter().zip(&plain).all(|(a, b)| a.to_bits() == b.to_bits()), "touch, width {width}");
             let z: Vec<f32> = (0..cw * (2 * r + 1)).map(|_| level(next()) - 3.0).collect();
             let start: Vec<f32> = (0..width).map(|_| level(next())).collect();
             let (mut fast, mut plain) = (start.clone(), start);
             // SAFETY: as above.
             unsafe { hull_row_avx2(&mut fast, &z, 0, cw, &ball) };
-            hull_row(&mut plain, &z, 0, cw, &ball);
+            hull_row_with(&mut plain, &z, 0, cw, &ball, raise_row);
             assert!(fast.iter().zip(&plain).all(|(a, b)| a.to_bits() == b.to_bits()), "hull, width {width}");
         }
     }
