@@ -796,12 +796,7 @@ mod tests {
         // heavy and light ties, balanced and unbalanced sizes, both tails, in one thread so that
         // every call starts from the table the previous one left
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = move || xorshift(&mut state);
         for (n1, n2, levels, shift) in
             [(30, 40, 6, 0), (40, 30, 25, 2), (12, 60, 10, 1), (50, 50, 40, 3), (25, 25, 3, 0)]
         {
@@ -824,16 +819,22 @@ mod tests {
         }
     }
 
+    /// xorshift64 (Marsaglia 2003): the tests' reproducible pseudo-random stream.
+    fn xorshift(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
+    /// An awkward `f64` from the stream: magnitudes about 1e12, either sign, all 52 mantissa bits.
+    fn awkward(state: &mut u64) -> f64 {
+        f64::from_bits((xorshift(state) >> 12) | 0x3ff0_0000_0000_0000) * 1e12 - 1.3e12
+    }
+
     /// Pseudo-random tied samples: `n` values on `levels` levels, from `offset` on.
     fn tied_sample(state: &mut u64, n: usize, levels: u64, offset: u64) -> Vec<f64> {
-        (0..n)
-            .map(|_| {
-                *state ^= *state << 13;
-                *state ^= *state >> 7;
-                *state ^= *state << 17;
-                ((*state % levels) + offset) as f64
-            })
-            .collect()
+        (0..n).map(|_| ((xorshift(state) % levels) + offset) as f64).collect()
     }
 
     #[test]
@@ -941,12 +942,7 @@ mod tests {
     fn four_sources_at_once_add_as_the_plain_loop_does() {
         // every length around the vector widths, awkward magnitudes: equal to the last bit
         let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            f64::from_bits((state >> 12) | 0x3ff0_0000_0000_0000) * 1e12 - 1.3e12
-        };
+        let mut next = move || awkward(&mut state);
         for len in 0..40 {
             let sources: Vec<Vec<f64>> = (0..4).map(|_| (0..len).map(|_| next()).collect()).collect();
             let weights: Vec<f64> = (0..4).map(|_| next()).collect();
@@ -965,12 +961,7 @@ mod tests {
     fn the_vector_loop_adds_as_the_plain_one_does() {
         // every length around the vector widths, awkward magnitudes: equal to the last bit
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            f64::from_bits((state >> 12) | 0x3ff0_0000_0000_0000) * 1e12 - 1.3e12
-        };
+        let mut next = move || awkward(&mut state);
         for len in 0..40 {
             let src: Vec<f64> = (0..len).map(|_| next()).collect();
             let start: Vec<f64> = (0..len).map(|_| next()).collect();
@@ -1012,10 +1003,7 @@ mod tests {
             let mut order: Vec<usize> = (0..total).collect();
             let mut state = seed | 1;
             for i in (1..total).rev() {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                order.swap(i, (state % (i as u64 + 1)) as usize);
+                order.swap(i, (xorshift(&mut state) % (i as u64 + 1)) as usize);
             }
             let a: Vec<f64> = order[..m].iter().map(|&i| i as f64).collect();
             let b: Vec<f64> = order[m..].iter().map(|&i| i as f64).collect();
