@@ -94,9 +94,7 @@ impl Parameters {
         let vcr = condition.vcr_nm() != 0.0;
         let cleared = READOUT_ONLY.iter().chain(if msc { &[][..] } else { &MSC_ONLY[..] });
         for name in cleared.chain(if vcr { &[][..] } else { &VCR_ONLY[..] }) {
-            if let Some(v) = p.by_name_mut(name) {
-                *v = 0.0;
-            }
+            *p.by_name_mut(name).expect("READOUT_ONLY, MSC_ONLY and VCR_ONLY name parameters") = 0.0;
         }
         p
     }

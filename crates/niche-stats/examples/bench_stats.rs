@@ -12,10 +12,16 @@ use niche_stats::{dunnett, ranks, tukey};
 use serde_json::Value;
 
 /// (cold ms, warm median ms, result of the last call).
-fn timed<T>(sets: &[T], mut f: impl FnMut(&T) -> f64) -> (f64, f64, f64) {
+fn timed<T>(sets: &[T], f: impl FnMut(&T) -> f64) -> (f64, f64, f64) {
+    timed_after(sets, |_| {}, f)
+}
+
+/// [`timed`], with `before` run untimed ahead of each timed call on the same data.
+fn timed_after<T>(sets: &[T], mut before: impl FnMut(&T), mut f: impl FnMut(&T) -> f64) -> (f64, f64, f64) {
     let mut times = Vec::with_capacity(sets.len());
     let mut last = 0.0;
     for data in sets {
+        before(data);
         let start = Instant::now();
         last = std::hint::black_box(f(data));
         times.push(start.elapsed().as_secs_f64() * 1e3);
@@ -69,21 +75,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// Its "cold" call follows untimed ones too: only the median means anything.
 fn no_ties_uncached(sets: &[Vec<Vec<f64>>]) -> String {
     let exact = |a: &[f64], b: &[f64]| ranks::mann_whitney(a, b, ranks::Method::Exact).unwrap().p;
-    let mut times = Vec::with_capacity(sets.len());
-    let mut last = 0.0;
-    for data in sets {
+    let evict = |d: &Vec<Vec<f64>>| {
         for shorter in 92..100 {
-            std::hint::black_box(exact(&data[0], &data[1][..shorter]));
+            std::hint::black_box(exact(&d[0], &d[1][..shorter]));
         }
-        let start = Instant::now();
-        last = std::hint::black_box(exact(&data[0], &data[1]));
-        times.push(start.elapsed().as_secs_f64() * 1e3);
-    }
-    let cold = times[0];
-    let mut warm = times[1..].to_vec();
-    warm.sort_by(f64::total_cmp);
-    format!(
-        "mann_whitney_exact_no_ties_100x100_uncached cold_ms {cold:.4} median_ms {:.4} p {last:.10}",
-        warm[warm.len() / 2]
-    )
+    };
+    let (cold, warm, p) = timed_after(sets, evict, |d| exact(&d[0], &d[1]));
+    format!("mann_whitney_exact_no_ties_100x100_uncached cold_ms {cold:.4} median_ms {warm:.4} p {p:.10}")
 }

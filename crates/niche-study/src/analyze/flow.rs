@@ -224,7 +224,8 @@ fn mfi(
     })?;
     let values = marker_values(t, &channel, path)?;
     let m = members(t, population, path)?;
-    // the median (the usual statistic) by selection; the means need the sorted values
+    // the median (the usual statistic) by selection; the means from the full statistics, which
+    // sort the values
     let value = match statistic {
         Statistic::Median => cyto::stats::population_median(&values, m),
         Statistic::GeometricMean => cyto::stats::population_stats(&values, m, &[]).map(|s| s.geometric_mean),
